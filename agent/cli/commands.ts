@@ -1,0 +1,5 @@
+// The list of `scx-slo` subcommands, in the order `scx-slo --help` shows them.
+import type { Command } from './command.js';
+import { policyListCommand } from './policy-list.js';
+
+export const COMMANDS: readonly Command[] = [policyListCommand];

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * scx_slo.h - record layouts shared by the BPF scheduler (scx_slo.bpf.c) and the
+ * TypeScript agent. policy/kernel-abi.ts mirrors every struct and constant here, and
+ * policy/test/kernel-abi.test.ts compiles this header to check the two agree: change
+ * both together and bump SLO_ABI_VERSION.
+ *
+ * Only fixed-width types, naturally aligned, no implicit padding.
+ */
+#ifndef __SCX_SLO_H
+#define __SCX_SLO_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define SLO_ABI_VERSION 1
+
+/* Dispatch queues the scheduler creates (user DSQ ids). */
+enum slo_dsq {
+	SLO_DSQ_EDF = 0,	/* kernel deadline order: direct and fallback tasks */
+	SLO_DSQ_USER = 1,	/* userspace order: tasks with a userspace decision */
+	SLO_DSQ_PENDING = 2,	/* handed to userspace, waiting for a decision */
+};
+
+/* struct slo_task_msg.flags */
+enum slo_task_flags {
+	SLO_TASK_WAKEUP = 1 << 0,	/* became runnable by a wake-up */
+	SLO_TASK_SLICE_EXPIRED = 1 << 1,/* re-queued at the end of its slice */
+	SLO_TASK_PINNED = 1 << 2,	/* may run on one CPU only */
+};
+
+/* Kernel -> agent, one per task handed to userspace (ring buffer tasks_rb). */
+struct slo_task_msg {
+	__u32 pid;
+	__u32 tgid;
+	__u64 cgroup_id;		/* the task's own cgroup v2 id */
+	__u64 slo_cgroup_id;		/* the cgroup whose SLO applies, 0 = default */
+	__u64 enq_ns;			/* bpf_ktime_get_ns() when it became runnable */
+	__u64 runtime_ns;		/* se.sum_exec_runtime */
+	__u64 seq;			/* per-task enqueue sequence, echoed in the decision */
+	__u64 kernel_deadline_ns;	/* the deadline the kernel computed from the SLO */
+	__s32 prev_cpu;
+	__u32 weight;			/* p->scx.weight, 100 = nice 0 */
+	__u32 flags;			/* enum slo_task_flags */
+	__u32 __pad;
+};
+
+/* Agent -> kernel, one per decision (user ring buffer decisions_urb). */
+struct slo_decision_msg {
+	__u32 pid;
+	__s32 cpu;			/* target CPU, -1 = any */
+	__u64 seq;			/* slo_task_msg.seq of the enqueue decided on */
+	__u64 vtime;			/* ordering key in SLO_DSQ_USER, kernel ns */
+	__u64 slice_ns;			/* 0 = ctl.slice_ns */
+};
+
+/* cgroup id -> SLO (hash map slo_cfg, written by the agent). */
+struct slo_cfg {
+	__u64 budget_ns;
+	__u32 importance;		/* 1..100 */
+	__u32 flags;			/* reserved, 0 */
+};
+
+/* Agent -> kernel control block (array map slo_ctl, one entry, written by the agent). */
+struct slo_ctl {
+	__u64 heartbeat_ns;		/* the agent's last heartbeat, bpf_ktime; 0 = none yet */
+	__u64 lag_ns;			/* a pending task waits at most this long for a decision */
+	__u64 stall_ns;			/* heartbeat older than this: stop delegating */
+	__u64 slice_ns;			/* default slice */
+	__u64 direct_max_ns;		/* deadline within this of now: the kernel runs it directly */
+	__u64 default_budget_ns;	/* budget of workloads with no SLO */
+	__u32 default_importance;
+	__u32 agent_tgid;		/* the agent's threads are always dispatched directly */
+	__u32 cfg_gen;			/* bumped whenever slo_cfg changes */
+	__u32 miss_events_per_sec;	/* per-CPU rate limit of miss events */
+};
+
+/* Per-CPU counters (per-CPU array slo_stats, one entry). */
+#define SLO_LAG_BUCKETS 24	/* lag_hist[i]: userspace lag in [2^(i-1), 2^i) us; [0] < 1 us */
+struct slo_cpu_stats {
+	__u64 enqueued;			/* ops.enqueue calls */
+	__u64 to_user;			/* tasks handed to userspace */
+	__u64 user_dispatched;		/* tasks run in the order userspace decided */
+	__u64 direct;			/* dispatched by the kernel at once (agent, kthreads, tight deadlines, idle CPU) */
+	__u64 fallback_lag;		/* pending tasks whose decision did not come within lag_ns */
+	__u64 fallback_ringfull;	/* tasks_rb full: straight to the in-kernel EDF */
+	__u64 fallback_stalled;		/* no live agent: straight to the in-kernel EDF */
+	__u64 stale_decisions;		/* decisions for tasks already dispatched, requeued or exited */
+	__u64 bad_decisions;		/* malformed decision records */
+	__u64 deadline_misses;		/* a task first ran after its deadline */
+	__u64 miss_events_dropped;	/* miss events suppressed by the rate limit */
+	__u64 preempt_kicks;		/* CPUs preempted for an earlier deadline */
+	__u64 lag_hist[SLO_LAG_BUCKETS];
+};
+
+/* Kernel -> agent, a deadline miss (ring buffer miss_rb, rate-limited per CPU). */
+struct slo_miss_event {
+	__u64 slo_cgroup_id;
+	__u64 deadline_ns;
+	__u64 lateness_ns;
+	__u32 pid;
+	__u32 cpu;
+};
+
+/* Per-SLO-cgroup accounting (hash map slo_cg_stats, written by the kernel). */
+struct slo_cg_stats {
+	__u64 runs;			/* times a task of the workload started running after an enqueue */
+	__u64 misses;			/* of those, after its deadline */
+	__u64 last_run_ns;		/* bpf_ktime of the latest such start */
+	__u64 last_miss_ns;		/* bpf_ktime of the latest miss, 0 = never */
+	__s64 last_slack_ns;		/* deadline - start of the latest run (negative: late) */
+	__u64 wait_ns_sum;		/* total enqueue-to-run wait, for mean wait */
+};
+
+#endif /* __SCX_SLO_H */

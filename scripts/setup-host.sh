@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs the host packages scx-slo needs to build, test and benchmark on a fresh
+# Debian bookworm machine: the BPF toolchain (clang-19, libbpf >= 1.4 and bpftool from
+# bookworm-backports), QEMU and busybox for the sched_ext guest, and the workload tools
+# (stress-ng, rt-tests) the guest tests run. Idempotent: does nothing when all is there.
+set -euo pipefail
+
+need=()
+have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+for p in clang-19 llvm-19 qemu-system-x86 busybox-static cpio stress-ng rt-tests \
+         libelf-dev zlib1g-dev pkg-config xz-utils zstd; do
+  have "$p" || need+=("$p")
+done
+libbpf_ok() {
+  local v
+  v=$(dpkg-query -W -f='${Version}' libbpf-dev 2>/dev/null || true)
+  [ -n "$v" ] && dpkg --compare-versions "$v" ge "1:1.4"
+}
+bp=()
+libbpf_ok || bp+=(libbpf-dev libbpf1)
+command -v bpftool >/dev/null 2>&1 || bp+=(bpftool)
+
+if [ ${#need[@]} -eq 0 ] && [ ${#bp[@]} -eq 0 ]; then
+  echo "setup-host: all host packages present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup-host: missing packages (${need[*]} ${bp[*]}) and not root: install them or run as root" >&2
+  exit 1
+fi
+
+src=/etc/apt/sources.list.d/scx-slo-bookworm-backports.sources
+if [ ${#bp[@]} -gt 0 ] && [ ! -f "$src" ]; then
+  cat >"$src" <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+[ ${#need[@]} -gt 0 ] && apt-get install -y -qq --no-install-recommends "${need[@]}"
+[ ${#bp[@]} -gt 0 ] && apt-get install -y -qq --no-install-recommends -t bookworm-backports "${bp[@]}"
+echo "setup-host: installed ${need[*]} ${bp[*]}"
