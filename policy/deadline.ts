@@ -18,9 +18,9 @@ export function edfDeadlineU64(nowNs: bigint, budgetNs: bigint, importance: numb
   const now = nowNs < 0n ? 0n : nowNs > U64_MAX ? U64_MAX : nowNs;
   const budget = budgetNs < 0n ? 0n : budgetNs > U64_MAX ? U64_MAX : budgetNs;
   const factor = BigInt(101 - clampImportance(importance));
-  // budget * factor may exceed u64: saturate before dividing, as the C side does.
-  const product = budget > U64_MAX / factor ? U64_MAX : budget * factor;
-  const delay = product === U64_MAX ? U64_MAX : product / 100n;
+  // budget * factor may exceed u64: then the delay saturates, as in the C side's
+  // slo_deadline(); otherwise the exact product is divided.
+  const delay = budget > U64_MAX / factor ? U64_MAX : (budget * factor) / 100n;
   return now > U64_MAX - delay ? U64_MAX : now + delay;
 }
 

@@ -3,6 +3,8 @@
 // Decisions into bytes. This is the only TypeScript module that knows those layouts;
 // policy/test/kernel-abi.test.ts compiles the C header and checks they agree.
 
+import type { Decision, TaskRecord } from './api.js';
+
 export const SLO_ABI_VERSION = 1;
 
 export const SloDsq = { EDF: 0, USER: 1, PENDING: 2 } as const;
@@ -172,4 +174,65 @@ export function readKernelTime(view: DataView, offset: number, originHi: number,
     hi -= 1;
   }
   return hi * TWO32 + lo;
+}
+
+/**
+ * The agent's policy-clock origin: a kernel monotonic time split in 32-bit halves, so
+ * converting between kernel u64 times and policy-clock Numbers needs no BigInt.
+ */
+export class ClockOrigin {
+  readonly hi: number;
+  readonly lo: number;
+
+  constructor(readonly originNs: bigint) {
+    this.hi = Number(originNs >> 32n);
+    this.lo = Number(originNs & 0xffffffffn);
+  }
+
+  /** Kernel u64 time at `offset` of `view`, on the policy clock. */
+  read(view: DataView, offset: number): number {
+    return readKernelTime(view, offset, this.hi, this.lo);
+  }
+
+  /** Writes policy-clock `ns` as a kernel u64 time (origin + ns, floored at 0). */
+  write(view: DataView, offset: number, ns: number): void {
+    const shifted = Math.trunc(ns);
+    const low = this.lo + (((shifted % TWO32) + TWO32) % TWO32);
+    const high = this.hi + Math.floor(shifted / TWO32) + (low >= TWO32 ? 1 : 0);
+    if (high < 0) {
+      view.setUint32(offset, 0, true);
+      view.setUint32(offset + 4, 0, true);
+      return;
+    }
+    view.setUint32(offset, low % TWO32, true);
+    view.setUint32(offset + 4, high >= TWO32 ? TWO32 - 1 : high, true);
+  }
+}
+
+const T = TASK_MSG.fields;
+const D = DECISION_MSG.fields;
+
+/** Decodes the slo_task_msg at `offset` of `view`; times on the policy clock of `origin`. */
+export function decodeTaskRecord(view: DataView, offset: number, origin: ClockOrigin): TaskRecord {
+  return {
+    pid: view.getUint32(offset + T['pid']!.offset, true),
+    tgid: view.getUint32(offset + T['tgid']!.offset, true),
+    cgroupId: readU64(view, offset + T['cgroup_id']!.offset),
+    sloCgroupId: readU64(view, offset + T['slo_cgroup_id']!.offset),
+    prevCpu: view.getInt32(offset + T['prev_cpu']!.offset, true),
+    enqNs: origin.read(view, offset + T['enq_ns']!.offset),
+    runtimeNs: readU64(view, offset + T['runtime_ns']!.offset),
+    weight: view.getUint32(offset + T['weight']!.offset, true),
+    flags: view.getUint32(offset + T['flags']!.offset, true),
+    seq: readU64(view, offset + T['seq']!.offset),
+  };
+}
+
+/** Encodes `d` as a slo_decision_msg at `offset` of `view`. */
+export function encodeDecision(view: DataView, offset: number, d: Decision, origin: ClockOrigin): void {
+  view.setUint32(offset + D['pid']!.offset, d.pid, true);
+  view.setInt32(offset + D['cpu']!.offset, d.cpu, true);
+  writeU64(view, offset + D['seq']!.offset, d.seq);
+  origin.write(view, offset + D['vtime']!.offset, d.deadlineNs);
+  writeU64(view, offset + D['slice_ns']!.offset, d.sliceNs);
 }

@@ -1,0 +1,720 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * scx_slo - an SLO-aware sched_ext scheduler whose ordering policy runs in userspace.
+ *
+ * Every workload (cgroup) may carry an SLO: a latency budget and an importance 1..100.
+ * A task's deadline when it becomes runnable is
+ *
+ *	deadline = now + budget_ns * (101 - importance) / 100	(saturating u64)
+ *
+ * taken from its cgroup or the nearest configured ancestor (slo_cfg), or the default
+ * budget when none is configured.
+ *
+ * Delegation, in the style of scx_rustland: ops.enqueue() sends each runnable task
+ * through the tasks_rb ring buffer to the agent and parks the task in SLO_DSQ_PENDING.
+ * The agent's policy answers with decisions (ordering key, CPU, slice) through the
+ * decisions_urb user ring buffer; ops.dispatch() drains them, moves decided tasks from
+ * PENDING to SLO_DSQ_USER (ordered by the policy's key) or to a CPU's local DSQ, and
+ * consumes.
+ *
+ * The kernel never waits on userspace for what it can decide alone. These tasks go
+ * straight to SLO_DSQ_EDF, ordered by their kernel-computed deadline ("direct"):
+ *   - the agent's own threads (they are dispatched at once, preempting, so they are
+ *     never queued behind the work they schedule) and kernel threads;
+ *   - tasks whose deadline is closer than the agent can react (ctl.direct_max_ns, zero
+ *     when the policy does not want it), which also preempt the CPU running the task
+ *     with the laxest SLO (SCX_KICK_PREEMPT): wake-up preemption for tight budgets.
+ *
+ * In-kernel EDF fallback, so the machine keeps running whatever userspace does:
+ *   1. a pending task that got no decision within ctl.lag_ns is moved to SLO_DSQ_EDF
+ *      by the next dispatch (a timer kicks idle CPUs and ops.tick ends the slice of busy
+ *      ones when no scan happened for a while, so "next" comes soon);
+ *   2. tasks_rb full: the task goes to SLO_DSQ_EDF at once;
+ *   3. a decision whose sequence number is not the task's current enqueue (already
+ *      dispatched by the fallback, re-queued, exited) is dropped and counted;
+ *   4. heartbeat older than ctl.stall_ns (agent stopped): nothing is delegated, every
+ *      task goes to SLO_DSQ_EDF; delegation resumes with the next heartbeat;
+ *   5. agent dead: its struct_ops link closes with it and the kernel returns every task
+ *      to the default scheduler.
+ * SLO_DSQ_EDF is consumed before SLO_DSQ_USER, except when the head of SLO_DSQ_USER has
+ * waited more than four lag bounds, so neither queue can starve.
+ *
+ * Accounting: per-CPU counters (slo_stats), per-SLO-cgroup runs/misses/slack
+ * (slo_cg_stats, the agent's overload signal), and a deadline-miss event per task that
+ * first runs after its deadline (miss_rb), rate-limited per CPU.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "scx_slo.h"
+#include "scx_compat.bpf.h"
+
+char _license[] SEC("license") = "GPL";
+
+#define U64_MAX		((u64)~0ULL)
+#define MAX_CPUS	1024	/* bound of the victim search loop */
+#define MAX_CG_DEPTH	32	/* ancestors searched for an SLO */
+#define MAX_DRAIN	512	/* decisions drained per dispatch */
+#define MIN_SLICE_NS	250000ULL
+#define PF_KTHREAD_FLAG	0x00200000	/* include/linux/sched.h PF_KTHREAD */
+#define KICK_PERIOD_NS	1000000ULL	/* the kick timer's period */
+
+enum task_state {
+	TS_NONE = 0,	/* not queued by us, or dispatched */
+	TS_PENDING,	/* in SLO_DSQ_PENDING, handed to userspace */
+	TS_DECIDED,	/* in SLO_DSQ_PENDING with a decision to apply */
+};
+
+/* Per-task scheduler state (task local storage). */
+struct task_ctx {
+	u64 seq;		/* enqueue sequence; decisions must match it */
+	u64 enq_ns;		/* when the current enqueue happened */
+	u64 deadline;		/* SLO deadline of the current enqueue */
+	u64 delay;		/* deadline - enq_ns: the SLO's laxity, for victim choice */
+	u64 counted_seq;	/* the enqueue whose first run was already accounted */
+	u64 own_cgid;		/* cache: the task's cgroup id ... */
+	u64 slo_cgid;		/* ... resolved to this SLO cgroup (0 = default) ... */
+	u64 budget_ns;		/* ... with this budget ... */
+	u32 importance;		/* ... and importance ... */
+	u32 cfg_gen;		/* ... under this slo_cfg generation */
+	u64 user_vtime;		/* the decision: ordering key in SLO_DSQ_USER */
+	u64 user_slice;
+	s32 user_cpu;
+	u32 state;		/* enum task_state */
+	bool no_preempt;	/* agent or kernel thread: never chosen as a preemption victim */
+	bool urgent;		/* deadline within ctl.direct_max_ns */
+};
+
+/* Per-CPU scheduler state. */
+struct cpu_ctx {
+	u64 cur_delay;		/* SLO laxity of the task running here; 0 = idle or not preemptible */
+	u64 miss_window_ns;	/* start of the current 1 s miss-event window */
+	u32 miss_events;	/* events sent in that window */
+};
+
+/* Runnable tasks handed to userspace (struct slo_task_msg). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} tasks_rb SEC(".maps");
+
+/* Decisions from userspace (struct slo_decision_msg). */
+struct {
+	__uint(type, BPF_MAP_TYPE_USER_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} decisions_urb SEC(".maps");
+
+/* Deadline-miss events to userspace (struct slo_miss_event), rate-limited per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 << 10);
+} miss_rb SEC(".maps");
+
+/* cgroup id -> SLO, written by the agent (bump slo_ctl.cfg_gen after changes). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, u64);
+	__type(value, struct slo_cfg);
+} slo_cfg SEC(".maps");
+
+/* SLO cgroup id -> runs, misses, slack; read by the agent. LRU so it cannot fill up. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, u64);
+	__type(value, struct slo_cg_stats);
+} slo_cg_stats SEC(".maps");
+
+/* The agent's control block: heartbeat, tunables. One entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct slo_ctl);
+} slo_ctl SEC(".maps");
+
+/* Per-CPU counters, summed by the agent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct slo_cpu_stats);
+} slo_stats SEC(".maps");
+
+/* Per-CPU scheduler state (struct cpu_ctx). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct cpu_ctx);
+} cpu_ctxs SEC(".maps");
+
+/* Per-task state (struct task_ctx). */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct task_ctx);
+} task_ctxs SEC(".maps");
+
+/* The kick timer (see slo_kick_timer_fn). */
+struct kick_timer {
+	struct bpf_timer timer;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct kick_timer);
+} kick_timer SEC(".maps");
+
+/* bpf_ktime of the last scan of SLO_DSQ_PENDING by any CPU. */
+u64 last_scan_ns;
+
+/* Why the scheduler exited, for the agent to print after it detaches. */
+s32 exit_kind;
+char exit_reason[128];
+char exit_msg[512];
+
+static const u32 zero;
+
+static __always_inline struct slo_ctl *get_ctl(void)
+{
+	return bpf_map_lookup_elem(&slo_ctl, &zero);
+}
+
+static __always_inline struct slo_cpu_stats *get_stats(void)
+{
+	return bpf_map_lookup_elem(&slo_stats, &zero);
+}
+
+static __always_inline struct task_ctx *get_task_ctx(struct task_struct *p)
+{
+	return bpf_task_storage_get(&task_ctxs, p, NULL, 0);
+}
+
+#define STAT_INC(st, field)			\
+	do {					\
+		if (st)				\
+			(st)->field++;		\
+	} while (0)
+
+/* The deadline formula, saturating instead of wrapping (policy/deadline.ts mirrors it). */
+static __always_inline u64 slo_deadline(u64 now, u64 budget, u32 importance)
+{
+	u64 factor, limit, delay;
+
+	if (importance < 1)
+		importance = 1;
+	if (importance > 100)
+		importance = 100;
+	factor = 101 - importance;
+	/* barrier_var keeps clang from turning the check into a 128-bit multiply BPF lacks */
+	limit = U64_MAX / factor;
+	barrier_var(limit);
+	delay = budget > limit ? U64_MAX : budget * factor / 100;
+	return now > U64_MAX - delay ? U64_MAX : now + delay;
+}
+
+/* The task's own cgroup v2 id (its kernfs node id). */
+static __always_inline u64 task_cgroup_id(struct task_struct *p)
+{
+	return BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id);
+}
+
+/*
+ * Find the SLO of @p's cgroup or its nearest configured ancestor, caching the answer in
+ * @tctx until the task changes cgroup or the agent changes slo_cfg (cfg_gen).
+ */
+static void resolve_slo(struct task_struct *p, struct task_ctx *tctx, struct slo_ctl *ctl)
+{
+	struct cgroup *cgrp, *anc;
+	struct slo_cfg *cfg;
+	u64 own = task_cgroup_id(p), id;
+	int level, i;
+
+	if (tctx->own_cgid == own && tctx->cfg_gen == ctl->cfg_gen && tctx->budget_ns)
+		return;
+
+	tctx->own_cgid = own;
+	tctx->cfg_gen = ctl->cfg_gen;
+	tctx->slo_cgid = 0;
+	tctx->budget_ns = ctl->default_budget_ns;
+	tctx->importance = ctl->default_importance;
+
+	cgrp = BPF_CORE_READ(p, cgroups, dfl_cgrp);
+	level = BPF_CORE_READ(cgrp, level);
+	for (i = 0; i < MAX_CG_DEPTH; i++) {
+		if (level - i < 0)
+			break;
+		anc = NULL;
+		bpf_probe_read_kernel(&anc, sizeof(anc), &cgrp->ancestors[level - i]);
+		if (!anc)
+			break;
+		id = BPF_CORE_READ(anc, kn, id);
+		cfg = bpf_map_lookup_elem(&slo_cfg, &id);
+		if (cfg) {
+			tctx->slo_cgid = id;
+			tctx->budget_ns = cfg->budget_ns;
+			tctx->importance = cfg->importance;
+			return;
+		}
+	}
+}
+
+static __always_inline bool agent_alive(struct slo_ctl *ctl, u64 now)
+{
+	return ctl->heartbeat_ns && now - ctl->heartbeat_ns <= ctl->stall_ns;
+}
+
+static __always_inline bool is_agent(struct task_struct *p, struct slo_ctl *ctl)
+{
+	return ctl->agent_tgid && p->tgid == ctl->agent_tgid;
+}
+
+/* Slice for a task the kernel dispatches: its SLO laxity, within [MIN_SLICE_NS, slice_ns]. */
+static __always_inline u64 kernel_slice(struct task_ctx *tctx, struct slo_ctl *ctl)
+{
+	u64 slice = ctl->slice_ns;
+
+	if (tctx->delay < slice)
+		slice = tctx->delay;
+	return slice < MIN_SLICE_NS ? MIN_SLICE_NS : slice;
+}
+
+/* Start of an enqueue: new sequence number, SLO and deadline. */
+static void begin_enqueue(struct task_struct *p, struct task_ctx *tctx, struct slo_ctl *ctl, u64 now)
+{
+	tctx->seq++;
+	tctx->enq_ns = now;
+	tctx->state = TS_NONE;
+	resolve_slo(p, tctx, ctl);
+	tctx->deadline = slo_deadline(now, tctx->budget_ns, tctx->importance);
+	tctx->delay = tctx->deadline - now;
+	tctx->no_preempt = is_agent(p, ctl) || (p->flags & PF_KTHREAD_FLAG);
+	tctx->urgent = ctl->direct_max_ns && tctx->delay <= ctl->direct_max_ns;
+}
+
+/*
+ * An urgent task was queued: wake an idle CPU it may use, or else preempt the allowed
+ * CPU running the task with the laxest SLO, if that SLO is laxer than this one.
+ */
+static void kick_for(struct task_struct *p, struct task_ctx *tctx, struct slo_cpu_stats *st)
+{
+	struct cpu_ctx *cc;
+	u64 worst = tctx->delay;
+	s32 cpu, victim = -1;
+	u32 nr = scx_bpf_nr_cpu_ids();
+
+	cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
+	if (cpu >= 0) {
+		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+		return;
+	}
+	bpf_for(cpu, 0, MAX_CPUS) {
+		if ((u32)cpu >= nr)
+			break;
+		if (!bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+			continue;
+		cc = bpf_map_lookup_percpu_elem(&cpu_ctxs, &zero, cpu);
+		if (cc && cc->cur_delay > worst) {
+			worst = cc->cur_delay;
+			victim = cpu;
+		}
+	}
+	if (victim >= 0) {
+		scx_bpf_kick_cpu(victim, SCX_KICK_PREEMPT);
+		STAT_INC(st, preempt_kicks);
+	}
+}
+
+/* Queue @p in the in-kernel EDF by its SLO deadline. */
+static void queue_kernel(struct task_struct *p, struct task_ctx *tctx, struct slo_ctl *ctl,
+			 struct slo_cpu_stats *st, u64 enq_flags)
+{
+	slo_insert_vtime(p, SLO_DSQ_EDF, kernel_slice(tctx, ctl), tctx->deadline, enq_flags);
+	if (tctx->urgent)
+		kick_for(p, tctx, st);
+}
+
+/* Hand @p to userspace. False when tasks_rb is full. */
+static bool queue_user(struct task_struct *p, struct task_ctx *tctx, struct slo_ctl *ctl,
+		       u64 enq_flags, s32 prev_cpu)
+{
+	struct slo_task_msg *msg;
+
+	msg = bpf_ringbuf_reserve(&tasks_rb, sizeof(*msg), 0);
+	if (!msg)
+		return false;
+	msg->pid = p->pid;
+	msg->tgid = p->tgid;
+	msg->cgroup_id = tctx->own_cgid;
+	msg->slo_cgroup_id = tctx->slo_cgid;
+	msg->enq_ns = tctx->enq_ns;
+	msg->runtime_ns = p->se.sum_exec_runtime;
+	msg->seq = tctx->seq;
+	msg->kernel_deadline_ns = tctx->deadline;
+	msg->prev_cpu = prev_cpu;
+	msg->weight = p->scx.weight;
+	msg->flags = (enq_flags & SCX_ENQ_WAKEUP ? SLO_TASK_WAKEUP : SLO_TASK_SLICE_EXPIRED) |
+		     (p->nr_cpus_allowed == 1 ? SLO_TASK_PINNED : 0);
+	msg->__pad = 0;
+	/* Mark pending before userspace can see the record: a fast decision must find it so. */
+	tctx->state = TS_PENDING;
+	bpf_ringbuf_submit(msg, 0);
+	slo_insert_vtime(p, SLO_DSQ_PENDING, ctl->slice_ns, tctx->deadline, enq_flags);
+	return true;
+}
+
+s32 BPF_STRUCT_OPS(slo_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
+{
+	struct slo_ctl *ctl = get_ctl();
+	struct task_ctx *tctx = get_task_ctx(p);
+	struct slo_cpu_stats *st;
+	bool is_idle = false;
+	u64 now;
+	s32 cpu;
+
+	cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &is_idle);
+	if (!is_idle || !ctl || !tctx)
+		return cpu;
+
+	/* An idle CPU is ready: run at once what the kernel may decide alone. */
+	now = bpf_ktime_get_ns();
+	begin_enqueue(p, tctx, ctl, now);
+	if (!tctx->no_preempt && !tctx->urgent && agent_alive(ctl, now))
+		return cpu;	/* delegated: ops.enqueue() hands it to userspace */
+	st = get_stats();
+	STAT_INC(st, enqueued);
+	if (agent_alive(ctl, now) || tctx->no_preempt)
+		STAT_INC(st, direct);
+	else
+		STAT_INC(st, fallback_stalled);
+	slo_insert(p, SCX_DSQ_LOCAL, kernel_slice(tctx, ctl), 0);
+	return cpu;
+}
+
+void BPF_STRUCT_OPS(slo_enqueue, struct task_struct *p, u64 enq_flags)
+{
+	struct slo_ctl *ctl = get_ctl();
+	struct task_ctx *tctx = get_task_ctx(p);
+	struct slo_cpu_stats *st = get_stats();
+	u64 now = bpf_ktime_get_ns();
+
+	STAT_INC(st, enqueued);
+	if (!ctl || !tctx) {
+		slo_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, enq_flags);
+		return;
+	}
+	begin_enqueue(p, tctx, ctl, now);
+
+	if (is_agent(p, ctl)) {
+		/* The agent runs now, ahead of the work it schedules. */
+		STAT_INC(st, direct);
+		slo_insert(p, SCX_DSQ_LOCAL, ctl->slice_ns, enq_flags | SCX_ENQ_HEAD | SCX_ENQ_PREEMPT);
+		return;
+	}
+	if (tctx->no_preempt || tctx->urgent) {
+		STAT_INC(st, direct);
+		queue_kernel(p, tctx, ctl, st, enq_flags);
+		return;
+	}
+	if (!agent_alive(ctl, now)) {
+		STAT_INC(st, fallback_stalled);
+		queue_kernel(p, tctx, ctl, st, enq_flags);
+		return;
+	}
+	if (!queue_user(p, tctx, ctl, enq_flags, scx_bpf_task_cpu(p))) {
+		STAT_INC(st, fallback_ringfull);
+		queue_kernel(p, tctx, ctl, st, enq_flags);
+		return;
+	}
+	STAT_INC(st, to_user);
+}
+
+/* Context of one decisions_urb drain. */
+struct drain_ctx {
+	struct slo_cpu_stats *st;
+	u32 n;
+};
+
+/* Record one decision in its task's context if it is for the task's current enqueue. */
+static long apply_decision(struct bpf_dynptr *dynptr, void *data)
+{
+	struct drain_ctx *dc = data;
+	struct slo_decision_msg d;
+	struct task_struct *p;
+	struct task_ctx *tctx;
+
+	dc->n++;
+	if (bpf_dynptr_size(dynptr) != sizeof(d) || bpf_dynptr_read(&d, sizeof(d), dynptr, 0, 0)) {
+		STAT_INC(dc->st, bad_decisions);
+		return dc->n < MAX_DRAIN ? 0 : 1;
+	}
+	p = bpf_task_from_pid(d.pid);
+	if (!p) {
+		STAT_INC(dc->st, stale_decisions);
+		return dc->n < MAX_DRAIN ? 0 : 1;
+	}
+	tctx = get_task_ctx(p);
+	if (tctx && tctx->state == TS_PENDING && tctx->seq == d.seq) {
+		tctx->user_vtime = d.vtime;
+		tctx->user_slice = d.slice_ns;
+		tctx->user_cpu = d.cpu;
+		tctx->state = TS_DECIDED;
+	} else {
+		STAT_INC(dc->st, stale_decisions);
+	}
+	bpf_task_release(p);
+	return dc->n < MAX_DRAIN ? 0 : 1;
+}
+
+static __always_inline void record_lag(struct slo_cpu_stats *st, u64 lag_ns)
+{
+	u64 us = lag_ns / 1000;
+	u32 b = 0;
+
+	while (us && b < SLO_LAG_BUCKETS - 1) {
+		us >>= 1;
+		b++;
+	}
+	if (st && b < SLO_LAG_BUCKETS)
+		st->lag_hist[b]++;
+}
+
+/*
+ * Walk SLO_DSQ_PENDING: apply decisions (to SLO_DSQ_USER or a CPU's local DSQ) and move
+ * tasks that waited past the lag bound to the in-kernel EDF.
+ */
+static void scan_pending(struct slo_ctl *ctl, struct slo_cpu_stats *st, u64 now)
+{
+	struct bpf_iter_scx_dsq it;
+	struct task_struct *p;
+	struct task_ctx *tctx;
+	u32 nr = scx_bpf_nr_cpu_ids();
+	u64 slice;
+
+	last_scan_ns = now;
+	bpf_iter_scx_dsq_new(&it, SLO_DSQ_PENDING, 0);
+	while ((p = bpf_iter_scx_dsq_next(&it))) {
+		tctx = get_task_ctx(p);
+		if (!tctx)
+			continue;
+		if (tctx->state == TS_DECIDED) {
+			slice = tctx->user_slice ? tctx->user_slice : ctl->slice_ns;
+			if (tctx->user_cpu >= 0 && (u32)tctx->user_cpu < nr) {
+				if (!slo_move(&it, p, SCX_DSQ_LOCAL_ON | tctx->user_cpu, slice, 0, false))
+					continue;
+			} else if (!slo_move(&it, p, SLO_DSQ_USER, slice, tctx->user_vtime, true)) {
+				continue;
+			}
+			tctx->state = TS_NONE;
+			STAT_INC(st, user_dispatched);
+			record_lag(st, now - tctx->enq_ns);
+		} else if (now - tctx->enq_ns >= ctl->lag_ns) {
+			if (!slo_move(&it, p, SLO_DSQ_EDF, kernel_slice(tctx, ctl), tctx->deadline, true))
+				continue;
+			tctx->state = TS_NONE;
+			STAT_INC(st, fallback_lag);
+		}
+	}
+	bpf_iter_scx_dsq_destroy(&it);
+}
+
+/* True when the first task of SLO_DSQ_USER has waited longer than @bound_ns. */
+static bool user_head_starving(u64 now, u64 bound_ns)
+{
+	struct bpf_iter_scx_dsq it;
+	struct task_struct *p;
+	struct task_ctx *tctx;
+	bool starving = false;
+
+	bpf_iter_scx_dsq_new(&it, SLO_DSQ_USER, 0);
+	p = bpf_iter_scx_dsq_next(&it);
+	if (p) {
+		tctx = get_task_ctx(p);
+		starving = tctx && now - tctx->enq_ns > bound_ns;
+	}
+	bpf_iter_scx_dsq_destroy(&it);
+	return starving;
+}
+
+void BPF_STRUCT_OPS(slo_dispatch, s32 cpu, struct task_struct *prev)
+{
+	struct slo_ctl *ctl = get_ctl();
+	struct slo_cpu_stats *st = get_stats();
+	struct drain_ctx dc = { .st = st };
+	u64 now = bpf_ktime_get_ns();
+
+	if (!ctl)
+		return;
+	bpf_user_ringbuf_drain(&decisions_urb, apply_decision, &dc, 0);
+	if (scx_bpf_dsq_nr_queued(SLO_DSQ_PENDING) > 0)
+		scan_pending(ctl, st, now);
+
+	if (user_head_starving(now, 4 * ctl->lag_ns) && slo_move_to_local(SLO_DSQ_USER))
+		return;
+	if (slo_move_to_local(SLO_DSQ_EDF))
+		return;
+	slo_move_to_local(SLO_DSQ_USER);
+}
+
+void BPF_STRUCT_OPS(slo_tick, struct task_struct *p)
+{
+	struct slo_ctl *ctl = get_ctl();
+	u64 now;
+
+	if (!ctl || !scx_bpf_dsq_nr_queued(SLO_DSQ_PENDING))
+		return;
+	/* Nobody scanned the pending queue for half a lag bound: end this slice to do it. */
+	now = bpf_ktime_get_ns();
+	if (now - last_scan_ns > ctl->lag_ns / 2)
+		p->scx.slice = 0;
+}
+
+/* Account the first run of @tctx's current enqueue: slack, misses, miss events. */
+static void account_run(struct task_struct *p, struct task_ctx *tctx, struct slo_ctl *ctl, u64 now)
+{
+	struct slo_cpu_stats *st = get_stats();
+	struct slo_cg_stats *cs, fresh = {};
+	struct slo_miss_event *ev;
+	struct cpu_ctx *cc;
+	u64 key = tctx->slo_cgid;
+	bool late = now > tctx->deadline;
+
+	tctx->counted_seq = tctx->seq;
+	cs = bpf_map_lookup_elem(&slo_cg_stats, &key);
+	if (!cs) {
+		bpf_map_update_elem(&slo_cg_stats, &key, &fresh, BPF_NOEXIST);
+		cs = bpf_map_lookup_elem(&slo_cg_stats, &key);
+	}
+	if (cs) {
+		__sync_fetch_and_add(&cs->runs, 1);
+		__sync_fetch_and_add(&cs->wait_ns_sum, now - tctx->enq_ns);
+		cs->last_run_ns = now;
+		cs->last_slack_ns = (s64)(tctx->deadline - now);
+		if (late) {
+			__sync_fetch_and_add(&cs->misses, 1);
+			cs->last_miss_ns = now;
+		}
+	}
+	if (!late)
+		return;
+
+	STAT_INC(st, deadline_misses);
+	cc = bpf_map_lookup_elem(&cpu_ctxs, &zero);
+	if (!cc)
+		return;
+	if (now - cc->miss_window_ns >= 1000000000ULL) {
+		cc->miss_window_ns = now;
+		cc->miss_events = 0;
+	}
+	if (cc->miss_events >= ctl->miss_events_per_sec) {
+		STAT_INC(st, miss_events_dropped);
+		return;
+	}
+	ev = bpf_ringbuf_reserve(&miss_rb, sizeof(*ev), 0);
+	if (!ev) {
+		STAT_INC(st, miss_events_dropped);
+		return;
+	}
+	cc->miss_events++;
+	ev->slo_cgroup_id = tctx->slo_cgid;
+	ev->deadline_ns = tctx->deadline;
+	ev->lateness_ns = now - tctx->deadline;
+	ev->pid = p->pid;
+	ev->cpu = bpf_get_smp_processor_id();
+	bpf_ringbuf_submit(ev, 0);
+}
+
+void BPF_STRUCT_OPS(slo_running, struct task_struct *p)
+{
+	struct slo_ctl *ctl = get_ctl();
+	struct task_ctx *tctx = get_task_ctx(p);
+	struct cpu_ctx *cc = bpf_map_lookup_elem(&cpu_ctxs, &zero);
+
+	if (!ctl || !tctx)
+		return;
+	if (cc)
+		cc->cur_delay = tctx->no_preempt ? 0 : tctx->delay;
+	if (tctx->counted_seq != tctx->seq && !tctx->no_preempt)
+		account_run(p, tctx, ctl, bpf_ktime_get_ns());
+}
+
+void BPF_STRUCT_OPS(slo_stopping, struct task_struct *p, bool runnable)
+{
+	struct cpu_ctx *cc = bpf_map_lookup_elem(&cpu_ctxs, &zero);
+
+	if (cc)
+		cc->cur_delay = 0;
+}
+
+s32 BPF_STRUCT_OPS(slo_init_task, struct task_struct *p, struct scx_init_task_args *args)
+{
+	if (!bpf_task_storage_get(&task_ctxs, p, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE))
+		return -ENOMEM;
+	return 0;
+}
+
+/* Every KICK_PERIOD_NS: wake idle CPUs while tasks wait in SLO_DSQ_PENDING or USER. */
+static int slo_kick_timer_fn(void *map, int *key, struct bpf_timer *timer)
+{
+	u32 nr = scx_bpf_nr_cpu_ids();
+	s32 cpu;
+
+	if (scx_bpf_dsq_nr_queued(SLO_DSQ_PENDING) > 0 || scx_bpf_dsq_nr_queued(SLO_DSQ_USER) > 0) {
+		bpf_for(cpu, 0, MAX_CPUS) {
+			if ((u32)cpu >= nr)
+				break;
+			scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+		}
+	}
+	bpf_timer_start(timer, KICK_PERIOD_NS, 0);
+	return 0;
+}
+
+s32 BPF_STRUCT_OPS_SLEEPABLE(slo_init)
+{
+	struct kick_timer *kt;
+	s32 ret;
+
+	ret = scx_bpf_create_dsq(SLO_DSQ_EDF, -1);
+	if (ret)
+		return ret;
+	ret = scx_bpf_create_dsq(SLO_DSQ_USER, -1);
+	if (ret)
+		return ret;
+	ret = scx_bpf_create_dsq(SLO_DSQ_PENDING, -1);
+	if (ret)
+		return ret;
+
+	kt = bpf_map_lookup_elem(&kick_timer, &zero);
+	if (!kt)
+		return -ENOENT;
+	bpf_timer_init(&kt->timer, &kick_timer, CLOCK_MONOTONIC);
+	bpf_timer_set_callback(&kt->timer, slo_kick_timer_fn);
+	return bpf_timer_start(&kt->timer, KICK_PERIOD_NS, 0);
+}
+
+void BPF_STRUCT_OPS(slo_exit, struct scx_exit_info *ei)
+{
+	exit_kind = ei->kind;
+	bpf_probe_read_kernel_str(exit_reason, sizeof(exit_reason), ei->reason);
+	bpf_probe_read_kernel_str(exit_msg, sizeof(exit_msg), ei->msg);
+}
+
+SEC(".struct_ops.link")
+struct sched_ext_ops slo_ops = {
+	.select_cpu	= (void *)slo_select_cpu,
+	.enqueue	= (void *)slo_enqueue,
+	.dispatch	= (void *)slo_dispatch,
+	.tick		= (void *)slo_tick,
+	.running	= (void *)slo_running,
+	.stopping	= (void *)slo_stopping,
+	.init_task	= (void *)slo_init_task,
+	.init		= (void *)slo_init,
+	.exit		= (void *)slo_exit,
+	.name		= "slo",
+};
