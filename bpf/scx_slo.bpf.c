@@ -170,13 +170,16 @@ struct {
 	__type(value, struct kick_timer);
 } kick_timer SEC(".maps");
 
+/* Why the scheduler exited, for the agent to print after it detaches. One entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct slo_exit_info);
+} exit_info SEC(".maps");
+
 /* bpf_ktime of the last scan of SLO_DSQ_PENDING by any CPU. */
 u64 last_scan_ns;
-
-/* Why the scheduler exited, for the agent to print after it detaches. */
-s32 exit_kind;
-char exit_reason[128];
-char exit_msg[512];
 
 static const u32 zero;
 
@@ -700,9 +703,13 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(slo_init)
 
 void BPF_STRUCT_OPS(slo_exit, struct scx_exit_info *ei)
 {
-	exit_kind = ei->kind;
-	bpf_probe_read_kernel_str(exit_reason, sizeof(exit_reason), ei->reason);
-	bpf_probe_read_kernel_str(exit_msg, sizeof(exit_msg), ei->msg);
+	struct slo_exit_info *info = bpf_map_lookup_elem(&exit_info, &zero);
+
+	if (!info)
+		return;
+	info->kind = ei->kind;
+	bpf_probe_read_kernel_str(info->reason, sizeof(info->reason), ei->reason);
+	bpf_probe_read_kernel_str(info->msg, sizeof(info->msg), ei->msg);
 }
 
 SEC(".struct_ops.link")

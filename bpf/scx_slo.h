@@ -113,4 +113,12 @@ struct slo_cg_stats {
 	__u64 wait_ns_sum;		/* total enqueue-to-run wait, for mean wait */
 };
 
+/* Why the scheduler exited (array map exit_info, one entry, written by ops.exit()). */
+struct slo_exit_info {
+	__s32 kind;			/* enum scx_exit_kind; 0 = has not exited */
+	__u32 __pad;
+	char reason[128];
+	char msg[512];
+};
+
 #endif /* __SCX_SLO_H */

@@ -14,8 +14,8 @@ export const SLO_LAG_BUCKETS = 24;
 /** A field of a C struct: byte offset and C type. */
 export interface FieldLayout {
   offset: number;
-  type: 'u32' | 's32' | 'u64' | 's64' | 'u64[]';
-  /** Array length for 'u64[]'. */
+  type: 'u32' | 's32' | 'u64' | 's64' | 'u64[]' | 'char[]';
+  /** Array length for 'u64[]' and 'char[]'. */
   length?: number;
 }
 
@@ -125,6 +125,16 @@ export const CG_STATS: StructLayout = {
   },
 };
 
+export const EXIT_INFO: StructLayout = {
+  size: 648,
+  fields: {
+    kind: { offset: 0, type: 's32' },
+    __pad: { offset: 4, type: 'u32' },
+    reason: { offset: 8, type: 'char[]', length: 128 },
+    msg: { offset: 136, type: 'char[]', length: 512 },
+  },
+};
+
 /** Every shared struct by its C name, for the layout test. */
 export const SHARED_STRUCTS: Readonly<Record<string, StructLayout>> = {
   slo_task_msg: TASK_MSG,
@@ -134,6 +144,7 @@ export const SHARED_STRUCTS: Readonly<Record<string, StructLayout>> = {
   slo_cpu_stats: CPU_STATS,
   slo_miss_event: MISS_EVENT,
   slo_cg_stats: CG_STATS,
+  slo_exit_info: EXIT_INFO,
 };
 
 /** Shared enum constants by C name, for the layout test. */
