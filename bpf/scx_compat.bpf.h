@@ -54,6 +54,9 @@ extern void scx_bpf_dsq_move_set_vtime(struct bpf_iter_scx_dsq *it, u64 vtime) _
 extern bool scx_bpf_dsq_move(struct bpf_iter_scx_dsq *it, struct task_struct *p, u64 dsq_id, u64 enq_flags) __ksym __weak;
 extern bool scx_bpf_dsq_move_vtime(struct bpf_iter_scx_dsq *it, struct task_struct *p, u64 dsq_id, u64 enq_flags) __ksym __weak;
 
+/* Newer kernels: setting a task's slice through a kfunc instead of writing p->scx.slice. */
+extern void scx_bpf_task_set_slice(struct task_struct *p, u64 slice) __ksym __weak;
+
 /* 6.12 names. */
 extern void scx_bpf_dispatch(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags) __ksym __weak;
 extern void scx_bpf_dispatch_vtime(struct task_struct *p, u64 dsq_id, u64 slice, u64 vtime, u64 enq_flags) __ksym __weak;
@@ -108,6 +111,15 @@ static __always_inline bool slo_move(struct bpf_iter_scx_dsq *it, struct task_st
 		return scx_bpf_dispatch_from_dsq(it, p, dsq_id, 0);
 	scx_bpf_dispatch_from_dsq_set_vtime(it, vtime);
 	return scx_bpf_dispatch_vtime_from_dsq(it, p, dsq_id, 0);
+}
+
+/* Set @p's remaining slice (the kfunc where the kernel has it, the field before). */
+static __always_inline void slo_set_slice(struct task_struct *p, u64 slice)
+{
+	if (bpf_ksym_exists(scx_bpf_task_set_slice))
+		scx_bpf_task_set_slice(p, slice);
+	else
+		p->scx.slice = slice;
 }
 
 #endif /* __SCX_COMPAT_BPF_H */

@@ -55,7 +55,6 @@ char _license[] SEC("license") = "GPL";
 #define U64_MAX		((u64)~0ULL)
 #define MAX_CPUS	1024	/* bound of the victim search loop */
 #define MAX_CG_DEPTH	32	/* ancestors searched for an SLO */
-#define MAX_DRAIN	512	/* decisions drained per dispatch */
 #define MIN_SLICE_NS	250000ULL
 #define PF_KTHREAD_FLAG	0x00200000	/* include/linux/sched.h PF_KTHREAD */
 #define KICK_PERIOD_NS	1000000ULL	/* the kick timer's period */
@@ -198,11 +197,8 @@ static __always_inline struct task_ctx *get_task_ctx(struct task_struct *p)
 	return bpf_task_storage_get(&task_ctxs, p, NULL, 0);
 }
 
-#define STAT_INC(st, field)			\
-	do {					\
-		if (st)				\
-			(st)->field++;		\
-	} while (0)
+/* Callers look up their stats once and bail out if that fails, so @st is never NULL. */
+#define STAT_INC(st, field) ((st)->field++)
 
 /* The deadline formula, saturating instead of wrapping (policy/deadline.ts mirrors it). */
 static __always_inline u64 slo_deadline(u64 now, u64 budget, u32 importance)
@@ -390,6 +386,8 @@ s32 BPF_STRUCT_OPS(slo_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake
 	if (!tctx->no_preempt && !tctx->urgent && agent_alive(ctl, now))
 		return cpu;	/* delegated: ops.enqueue() hands it to userspace */
 	st = get_stats();
+	if (!st)
+		return cpu;
 	STAT_INC(st, enqueued);
 	if (agent_alive(ctl, now) || tctx->no_preempt)
 		STAT_INC(st, direct);
@@ -406,11 +404,11 @@ void BPF_STRUCT_OPS(slo_enqueue, struct task_struct *p, u64 enq_flags)
 	struct slo_cpu_stats *st = get_stats();
 	u64 now = bpf_ktime_get_ns();
 
-	STAT_INC(st, enqueued);
-	if (!ctl || !tctx) {
+	if (!ctl || !tctx || !st) {
 		slo_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, enq_flags);
 		return;
 	}
+	STAT_INC(st, enqueued);
 	begin_enqueue(p, tctx, ctl, now);
 
 	if (is_agent(p, ctl)) {
@@ -437,10 +435,12 @@ void BPF_STRUCT_OPS(slo_enqueue, struct task_struct *p, u64 enq_flags)
 	STAT_INC(st, to_user);
 }
 
-/* Context of one decisions_urb drain. */
+/*
+ * Context of one decisions_urb drain. A drain takes what is in the ring (bounded by its
+ * size); no counter here, or the verifier would explore every iteration separately.
+ */
 struct drain_ctx {
 	struct slo_cpu_stats *st;
-	u32 n;
 };
 
 /* Record one decision in its task's context if it is for the task's current enqueue. */
@@ -451,15 +451,14 @@ static long apply_decision(struct bpf_dynptr *dynptr, void *data)
 	struct task_struct *p;
 	struct task_ctx *tctx;
 
-	dc->n++;
 	if (bpf_dynptr_size(dynptr) != sizeof(d) || bpf_dynptr_read(&d, sizeof(d), dynptr, 0, 0)) {
 		STAT_INC(dc->st, bad_decisions);
-		return dc->n < MAX_DRAIN ? 0 : 1;
+		return 0;
 	}
 	p = bpf_task_from_pid(d.pid);
 	if (!p) {
 		STAT_INC(dc->st, stale_decisions);
-		return dc->n < MAX_DRAIN ? 0 : 1;
+		return 0;
 	}
 	tctx = get_task_ctx(p);
 	if (tctx && tctx->state == TS_PENDING && tctx->seq == d.seq) {
@@ -471,7 +470,7 @@ static long apply_decision(struct bpf_dynptr *dynptr, void *data)
 		STAT_INC(dc->st, stale_decisions);
 	}
 	bpf_task_release(p);
-	return dc->n < MAX_DRAIN ? 0 : 1;
+	return 0;
 }
 
 static __always_inline void record_lag(struct slo_cpu_stats *st, u64 lag_ns)
@@ -483,7 +482,7 @@ static __always_inline void record_lag(struct slo_cpu_stats *st, u64 lag_ns)
 		us >>= 1;
 		b++;
 	}
-	if (st && b < SLO_LAG_BUCKETS)
+	if (b < SLO_LAG_BUCKETS)
 		st->lag_hist[b]++;
 }
 
@@ -551,7 +550,7 @@ void BPF_STRUCT_OPS(slo_dispatch, s32 cpu, struct task_struct *prev)
 	struct drain_ctx dc = { .st = st };
 	u64 now = bpf_ktime_get_ns();
 
-	if (!ctl)
+	if (!ctl || !st)
 		return;
 	bpf_user_ringbuf_drain(&decisions_urb, apply_decision, &dc, 0);
 	if (scx_bpf_dsq_nr_queued(SLO_DSQ_PENDING) > 0)
@@ -574,7 +573,7 @@ void BPF_STRUCT_OPS(slo_tick, struct task_struct *p)
 	/* Nobody scanned the pending queue for half a lag bound: end this slice to do it. */
 	now = bpf_ktime_get_ns();
 	if (now - last_scan_ns > ctl->lag_ns / 2)
-		p->scx.slice = 0;
+		slo_set_slice(p, 0);
 }
 
 /* Account the first run of @tctx's current enqueue: slack, misses, miss events. */
@@ -588,6 +587,8 @@ static void account_run(struct task_struct *p, struct task_ctx *tctx, struct slo
 	bool late = now > tctx->deadline;
 
 	tctx->counted_seq = tctx->seq;
+	if (!st)
+		return;
 	cs = bpf_map_lookup_elem(&slo_cg_stats, &key);
 	if (!cs) {
 		bpf_map_update_elem(&slo_cg_stats, &key, &fresh, BPF_NOEXIST);

@@ -121,4 +121,18 @@ struct slo_exit_info {
 	char msg[512];
 };
 
+/*
+ * Monitoring-only mode (rqlat.bpf.c, for kernels without sched_ext): run-queue latency,
+ * the wait from becoming runnable (woken, or put back by a preemption) to running, per
+ * cgroup v2 id (LRU hash rqlat_hist, written by the kernel with atomic adds).
+ */
+#define SLO_RQLAT_BUCKETS 24	/* buckets[i]: waits in [2^(i-1), 2^i) us; [0] < 1 us; the last also counts longer */
+struct slo_rqlat_hist {
+	__u64 count;			/* waits measured */
+	__u64 sum_ns;			/* their total */
+	__u64 requeue_count;		/* of those, waits after a preemption (the task stayed runnable) */
+	__u64 requeue_sum_ns;		/* their total */
+	__u64 buckets[SLO_RQLAT_BUCKETS];
+};
+
 #endif /* __SCX_SLO_H */

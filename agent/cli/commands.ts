@@ -1,5 +1,7 @@
 // The list of `scx-slo` subcommands, in the order `scx-slo --help` shows them.
 import type { Command } from './command.js';
 import { policyListCommand } from './policy-list.js';
+import { runCommand } from './run.js';
+import { simCommand } from '../../sim/cli.js';
 
-export const COMMANDS: readonly Command[] = [policyListCommand];
+export const COMMANDS: readonly Command[] = [runCommand, policyListCommand, simCommand];

@@ -88,17 +88,28 @@ quoted=
 for a in "$@"; do quoted+=" '${a//\'/\'\\\'\'}'"; done
 cwd=$PWD
 case $cwd/ in /tmp/*|/run/*) cwd=$(dirname "$real") ;; esac
-APPEND="console=ttyS0 quiet loglevel=3 panic=-1 guestcmd=$real"
+# tsc=unstable: under TCG the clocksource watchdog otherwise marks the TSC unstable at
+# run time, and the live code patching that follows has panicked the guest (int3 in
+# sched_clock_cpu). Deciding it at boot avoids the patching.
+APPEND="console=ttyS0 quiet loglevel=3 panic=-1 tsc=unstable guestcmd=$real"
 [ -z "$quoted" ] || APPEND+=" guestargs=$(printf '%s' "$quoted" | base64 -w0)"
 APPEND+=" guestcwd=$(printf '%s' "$cwd" | base64 -w0) guestloglevel=$LOGLEVEL"
+APPEND+=${SCX_VM_APPEND:+ $SCX_VM_APPEND}   # extra kernel parameters, if any
 [ ${#APPEND} -le 2000 ] ||
   die "arguments too long for the kernel command line (${#APPEND} bytes); pass a file instead"
 
 run=$(mktemp -d "${TMPDIR:-/tmp}/scx-vm-run.XXXXXX")
 cleanup() { # stop QEMU if it is still running (we were interrupted), drop the run dir
-  local pid
-  pid=$(cat "$run/qemu.pid" 2>/dev/null || true)
-  [ -e "$run/qemu.rc" ] || [ -z "$pid" ] || kill "$pid" 2>/dev/null || true
+  local pid= i
+  if [ ! -e "$run/qemu.rc" ] && [ -n "${started:-}" ]; then
+    for i in 1 2 3 4 5; do   # QEMU writes its pid file early; wait for it briefly
+      pid=$(cat "$run/qemu.pid" 2>/dev/null || true)
+      [ -z "$pid" ] || break
+      sleep 1
+    done
+    [ -z "$pid" ] || kill "$pid" 2>/dev/null || true
+    wait 2>/dev/null || true
+  fi
   rm -rf "$run"
 }
 trap cleanup EXIT
@@ -116,7 +127,7 @@ qemu=(qemu-system-x86_64 -accel "$ACCEL" -cpu max -smp "$SMP" -m "$MEM"
   qemu+=(-virtfs "local,path=${OUT//,/,,},mount_tag=out,security_model=none,multidevs=remap")
 
 say "booting $release (smp $SMP, ${MEM} MB, timeout ${TIMEOUT}s): $real${quoted}"
-start=${EPOCHREALTIME/./}
+start=${EPOCHREALTIME/./} started=1
 # In the background so that a signal to this script is handled at once (cleanup).
 { q=0; timeout -k 10 "$TIMEOUT" "${qemu[@]}" </dev/null 2>&1 || q=$?; echo $q >"$run/qemu.rc"; } |
   sed -u -e 's/\r$//' -e 's/\x1b\(\[[0-9;?]*[A-Za-z]\|c\)//g' | tee "$run/console.log" &

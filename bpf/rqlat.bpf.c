@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rqlat - run-queue latency per cgroup, for the agent's monitoring-only mode on kernels
+ * without sched_ext. Nothing here changes scheduling: three BTF tracepoint programs
+ * watch the kernel's own scheduler.
+ *
+ * A task's run-queue latency is the time from becoming runnable to running:
+ *
+ *	sched_wakeup, sched_wakeup_new	the task becomes runnable: wake_ts[pid] = now
+ *	sched_switch, prev still runnable
+ *	  (preempted, or yielded)	prev goes back to the run queue: wake_ts[pid] = now,
+ *					marked as a re-queue (an involuntary wait)
+ *	sched_switch, next		next starts running: wait = now - wake_ts[pid],
+ *					added to rqlat_hist[next's cgroup v2 id]; the
+ *					record is deleted
+ *
+ * Only waits that began while the programs were attached are counted: a task runnable
+ * at attach time has no record and is skipped once. A record is overwritten by the
+ * task's next wake-up or re-queue, so one left behind (a task woken while still
+ * running, which then blocks or exits) never yields a wrong wait; wake_ts is an LRU
+ * map so such leftovers are evicted rather than filling it.
+ *
+ * The histogram (struct slo_rqlat_hist, bpf/scx_slo.h) is log2 in microseconds: bucket
+ * i counts waits in [2^(i-1), 2^i) us, bucket 0 those under 1 us, the last bucket
+ * everything longer. It is shared by every CPU and updated with atomic adds, so its
+ * memory does not grow with the CPU count; rqlat_hist is an LRU map so cgroups that
+ * are gone make room for new ones (an evicted cgroup starts again from zero).
+ *
+ * Both maps are preallocated (hash and LRU maps are by default): these programs run
+ * with run-queue locks held, where allocating memory could wake kswapd and deadlock on
+ * older kernels. For the same reason the wake-up time is kept in a map keyed by pid
+ * rather than task local storage, which allocates on first use.
+ *
+ * Needs: BTF (tp_btf, CO-RE), kernel >= 5.8 (tp_btf 5.5, CAP_BPF/CAP_PERFMON 5.8).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "scx_slo.h"
+
+char _license[] SEC("license") = "GPL";
+
+#define TASK_RUNNING	0	/* include/linux/sched.h */
+#define NSEC_PER_USEC	1000ULL
+
+/* When a task last became runnable (value of wake_ts). */
+struct wake_rec {
+	u64 ts;			/* bpf_ktime_get_ns() */
+	u32 requeue;		/* 1: put back on the run queue while running; 0: woken */
+	u32 __pad;
+};
+
+/*
+ * pid (thread id) -> when it became runnable, for tasks runnable now (plus leftovers,
+ * see above). The agent sizes it before load to at least 256 entries per CPU, so the
+ * LRU's per-CPU free lists never starve it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, u32);
+	__type(value, struct wake_rec);
+} wake_ts SEC(".maps");
+
+/* cgroup v2 id -> run-queue latency histogram (read by the agent, never written). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, u64);
+	__type(value, struct slo_rqlat_hist);
+} rqlat_hist SEC(".maps");
+
+/* task_struct before 5.14 called __state "state" (a long). */
+struct task_struct___pre_5_14 {
+	long state;
+} __attribute__((preserve_access_index));
+
+/* The task's scheduling state (TASK_RUNNING, TASK_INTERRUPTIBLE, ...). */
+static __always_inline u32 task_state(struct task_struct *p)
+{
+	if (bpf_core_field_exists(p->__state))
+		return BPF_CORE_READ(p, __state);
+	return BPF_CORE_READ((struct task_struct___pre_5_14 *)p, state);
+}
+
+/* The id of the task's cgroup on the v2 (default) hierarchy: its kernfs node id. */
+static __always_inline u64 task_cgroup_id(struct task_struct *p)
+{
+	return BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id);
+}
+
+/* floor(log2(v)) for v > 0, without loops. */
+static __always_inline u32 log2_u64(u64 v)
+{
+	u32 r = 0;
+
+	if (v >> 32) { v >>= 32; r += 32; }
+	if (v >> 16) { v >>= 16; r += 16; }
+	if (v >> 8)  { v >>= 8;  r += 8; }
+	if (v >> 4)  { v >>= 4;  r += 4; }
+	if (v >> 2)  { v >>= 2;  r += 2; }
+	if (v >> 1)  { r += 1; }
+	return r;
+}
+
+/* The histogram bucket of a wait of `ns` nanoseconds. */
+static __always_inline u32 bucket_of(u64 ns)
+{
+	u64 us = ns / NSEC_PER_USEC;
+	u32 b;
+
+	if (!us)
+		return 0;
+	b = log2_u64(us) + 1;
+	return b < SLO_RQLAT_BUCKETS ? b : SLO_RQLAT_BUCKETS - 1;
+}
+
+/* The histogram of cgroup `cgid`, created empty on first use; NULL if it cannot be. */
+static struct slo_rqlat_hist *hist_of(u64 cgid)
+{
+	struct slo_rqlat_hist *hist, zero;
+
+	hist = bpf_map_lookup_elem(&rqlat_hist, &cgid);
+	if (hist)
+		return hist;
+	__builtin_memset(&zero, 0, sizeof(zero));
+	bpf_map_update_elem(&rqlat_hist, &cgid, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&rqlat_hist, &cgid);
+}
+
+/* Task `p` became runnable at `now` (woken, or re-queued when `requeue`). */
+static __always_inline void mark_runnable(struct task_struct *p, u64 now, u32 requeue)
+{
+	struct wake_rec rec = { .ts = now, .requeue = requeue };
+	u32 pid = p->pid;
+
+	if (!pid)	/* the idle tasks: all pid 0, never queued */
+		return;
+	bpf_map_update_elem(&wake_ts, &pid, &rec, BPF_ANY);
+}
+
+/* Task `p` starts running at `now`: account its wait, if it began while we watched. */
+static __always_inline void account_run(struct task_struct *p, u64 now)
+{
+	struct slo_rqlat_hist *hist;
+	struct wake_rec *rec;
+	u32 pid = p->pid;
+	u32 requeue;
+	u64 wait;
+
+	if (!pid)
+		return;
+	rec = bpf_map_lookup_elem(&wake_ts, &pid);
+	if (!rec)
+		return;
+	wait = now > rec->ts ? now - rec->ts : 0;
+	requeue = rec->requeue;
+	bpf_map_delete_elem(&wake_ts, &pid);
+
+	hist = hist_of(task_cgroup_id(p));
+	if (!hist)
+		return;
+	__sync_fetch_and_add(&hist->count, 1);
+	__sync_fetch_and_add(&hist->sum_ns, wait);
+	__sync_fetch_and_add(&hist->buckets[bucket_of(wait)], 1);
+	if (requeue) {
+		__sync_fetch_and_add(&hist->requeue_count, 1);
+		__sync_fetch_and_add(&hist->requeue_sum_ns, wait);
+	}
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(rqlat_wakeup, struct task_struct *p)
+{
+	mark_runnable(p, bpf_ktime_get_ns(), 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(rqlat_wakeup_new, struct task_struct *p)
+{
+	mark_runnable(p, bpf_ktime_get_ns(), 0);
+	return 0;
+}
+
+/*
+ * prev stays on the run queue when it was preempted or is still TASK_RUNNING (it
+ * yielded, or a signal cancelled its sleep); otherwise it blocked and its next wake-up
+ * marks it. The tracepoint's prev_state argument (5.18+) is not used so older kernels
+ * load this too.
+ */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(rqlat_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	u64 now = bpf_ktime_get_ns();
+
+	if (preempt || task_state(prev) == TASK_RUNNING)
+		mark_runnable(prev, now, 1);
+	account_run(next, now);
+	return 0;
+}
