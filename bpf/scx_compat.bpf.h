@@ -55,7 +55,7 @@ extern bool scx_bpf_dsq_move(struct bpf_iter_scx_dsq *it, struct task_struct *p,
 extern bool scx_bpf_dsq_move_vtime(struct bpf_iter_scx_dsq *it, struct task_struct *p, u64 dsq_id, u64 enq_flags) __ksym __weak;
 
 /* Newer kernels: setting a task's slice through a kfunc instead of writing p->scx.slice. */
-extern void scx_bpf_task_set_slice(struct task_struct *p, u64 slice) __ksym __weak;
+extern bool scx_bpf_task_set_slice(struct task_struct *p, u64 slice) __ksym __weak;
 
 /* 6.12 names. */
 extern void scx_bpf_dispatch(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags) __ksym __weak;
