@@ -45,7 +45,7 @@ async function runAttached(opts: RunOptions): Promise<number> {
   };
   try {
     sources = await startSloSources(opts, sched, log);
-    serving = await startServing(opts, { stats: sched, sources, attached: () => sched.snapshot().mode === 'sched_ext' }, log);
+    serving = await startServing(opts, { stats: sched, sources }, log);
     control = await serveControlSocket(opts.controlSocket, async (req) => {
       if (req.cmd === 'policy-set') {
         await sched.setPolicy(req.spec);
@@ -65,9 +65,6 @@ async function runAttached(opts: RunOptions): Promise<number> {
   const outcome = await new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.on('SIGHUP', () => {
-      void sources?.reload().catch((err: unknown) => log(`reload failed: ${(err as Error).message}`));
-    });
     void sched.ejected.then((why) => resolve(`ejected: ${why}`));
   });
   log(`stopping (${outcome})`);

@@ -1,0 +1,136 @@
+// The agent's HTTP server (plain node:http, port 8080 by default):
+//
+//   GET /metrics                  Prometheus text format (agent-metrics.ts)
+//   GET /healthz                  200 {"status":"ok"} while the event loop is responsive, else 503
+//   GET /readyz                   200 {"ready":true} when attached (or monitoring) and the SLO
+//                                 sources have synced, else 503 {"ready":false,"reasons":[...]}
+//   GET /overload[/<ns>/<pod>]    overload state for load shedding (overload/README.md)
+//
+// Integration: startAgentHttpServer({ stats, workloads, sources, configErrors }).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { OverloadEndpoint } from '../overload/overload-endpoint.js';
+import type { OverloadRule } from '../overload/overload-state.js';
+import type { SchedulerMode, SchedulerStatsSource } from '../scheduler-stats.js';
+import type { WorkloadLookup } from '../workload-registry.js';
+import { createAgentMetrics, type AgentMetrics } from './agent-metrics.js';
+import type { ConfigErrorCounter } from './config-errors.js';
+import { EventLoopWatchdog, readiness, type EventLoopWatchdogOptions } from './health.js';
+import type { SloSource } from './slo-source-status.js';
+
+export const DEFAULT_AGENT_HTTP_PORT = 8080;
+
+export interface AgentHttpServerOptions {
+  /** TCP port (default 8080; 0 = any free port). */
+  port?: number;
+  /** Address to listen on (default: all interfaces). */
+  host?: string;
+  stats: SchedulerStatsSource;
+  /** cgroup id -> pod / path, for metric labels and the overload endpoint. */
+  workloads: WorkloadLookup;
+  /** SLO sources: readiness waits for all to sync; their status is exported. */
+  sources?: readonly SloSource[];
+  configErrors?: ConfigErrorCounter;
+  /** The scheduler mode for readiness (default: stats.snapshot().mode). */
+  schedulerMode?: () => SchedulerMode;
+  /** Overload definition and snapshot reuse (default: 50 ms window, slack < 0, 5 ms). */
+  overload?: Partial<OverloadRule> & { maxSnapshotAgeMs?: number };
+  /** Event loop watchdog settings for /healthz. */
+  liveness?: EventLoopWatchdogOptions;
+  /** Include process_* and nodejs_* metrics (default true). */
+  processMetrics?: boolean;
+  log?: Pick<Console, 'warn'>;
+}
+
+export interface AgentHttpServer {
+  readonly server: Server;
+  readonly port: number;
+  /** Base URL, e.g. http://127.0.0.1:8080. */
+  readonly url: string;
+  readonly metrics: AgentMetrics;
+  readonly overload: OverloadEndpoint;
+  readonly watchdog: EventLoopWatchdog;
+  close(): Promise<void>;
+}
+
+export async function startAgentHttpServer(options: AgentHttpServerOptions): Promise<AgentHttpServer> {
+  const log = options.log ?? console;
+  const sources = options.sources ?? [];
+  const metrics = createAgentMetrics({
+    stats: options.stats,
+    workloads: options.workloads,
+    sources,
+    configErrors: options.configErrors,
+    processMetrics: options.processMetrics,
+  });
+  const overload = new OverloadEndpoint({
+    stats: options.stats,
+    workloads: options.workloads,
+    rule: options.overload,
+    maxSnapshotAgeMs: options.overload?.maxSnapshotAgeMs,
+  });
+  const watchdog = new EventLoopWatchdog(options.liveness).start();
+  const schedulerMode = options.schedulerMode ?? (() => options.stats.snapshot().mode);
+
+  const json = (req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+    res.end(req.method === 'HEAD' ? undefined : text);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: `method ${req.method} not allowed` }));
+      return;
+    }
+    const path = new URL(req.url ?? '/', 'http://agent').pathname;
+    if (path === '/metrics') {
+      const text = await metrics.render();
+      res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });
+      res.end(req.method === 'HEAD' ? undefined : text);
+    } else if (path === '/healthz') {
+      const live = watchdog.liveness();
+      if (live.ok) json(req, res, 200, { status: 'ok', eventLoopLagMs: live.lagMs });
+      else json(req, res, 503, { status: 'unhealthy', reasons: live.reasons, eventLoopLagMs: live.lagMs });
+    } else if (path === '/readyz') {
+      const ready = readiness({ schedulerMode, sources: () => sources.map((s) => s.status()) });
+      if (ready.ok) json(req, res, 200, { ready: true });
+      else json(req, res, 503, { ready: false, reasons: ready.reasons });
+    } else if (!overload.handle(req, res)) {
+      json(req, res, 404, { error: `no such endpoint ${path}`, endpoints: ['/metrics', '/healthz', '/readyz', '/overload'] });
+    }
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      log.warn(`scx-slo: http ${req.method} ${req.url}: ${(err as Error).message}`);
+      if (!res.headersSent) json(req, res, 500, { error: (err as Error).message });
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? DEFAULT_AGENT_HTTP_PORT, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    server,
+    port: address.port,
+    url: `http://${hostForUrl}:${address.port}`,
+    metrics,
+    overload,
+    watchdog,
+    async close(): Promise<void> {
+      watchdog.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
