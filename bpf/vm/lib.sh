@@ -16,7 +16,7 @@ die() { printf '%s: error: %s\n' "${VM_NAME:-vm}" "$*" >&2; exit 1; }
 
 need_cmd() { # need_cmd CMD PACKAGE
   command -v "$1" >/dev/null 2>&1 ||
-    die "'$1' not found: install the Debian package '$2' (scripts/setup-host.sh does)"
+    die "'$1' not found: install the Debian package '$2' (.ci/setup-host.sh does)"
 }
 
 # Release string embedded in a bzImage (setup header: kernel_version pointer at 0x20e,

@@ -2,13 +2,14 @@
 # Installs the host packages scx-slo needs to build, test and benchmark on a fresh
 # Debian bookworm machine: the BPF toolchain (clang-19, libbpf >= 1.4 and bpftool from
 # bookworm-backports), QEMU and busybox for the sched_ext guest, and the workload tools
-# (stress-ng, rt-tests) the guest tests run. Idempotent: does nothing when all is there.
+# (stress-ng, rt-tests) the guest tests run, and trace-cmd (sim/test/fixtures/record-real-trace.sh).
+# Idempotent: does nothing when all is there.
 set -euo pipefail
 
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 for p in clang-19 llvm-19 qemu-system-x86 busybox-static cpio stress-ng rt-tests \
-         libelf-dev zlib1g-dev pkg-config xz-utils zstd; do
+         libelf-dev zlib1g-dev pkg-config xz-utils zstd trace-cmd; do
   have "$p" || need+=("$p")
 done
 libbpf_ok() {
