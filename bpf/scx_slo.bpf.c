@@ -19,8 +19,10 @@
  *
  * The kernel never waits on userspace for what it can decide alone. These tasks go
  * straight to SLO_DSQ_EDF, ordered by their kernel-computed deadline ("direct"):
- *   - the agent's own threads (they are dispatched at once, preempting, so they are
- *     never queued behind the work they schedule) and kernel threads;
+ *   - the agent's own threads, at the head of their CPU's queue, preempting what runs
+ *     there unless it is urgent, so they are never queued behind the work they
+ *     schedule (only tasks more urgent than the lag bound may preempt them), and
+ *     kernel threads;
  *   - tasks whose deadline is closer than the agent can react (ctl.direct_max_ns, zero
  *     when the policy does not want it), which also preempt the CPU running the task
  *     with the laxest SLO (SCX_KICK_PREEMPT): wake-up preemption for tight budgets.
@@ -88,6 +90,7 @@ struct task_ctx {
 /* Per-CPU scheduler state. */
 struct cpu_ctx {
 	u64 cur_delay;		/* SLO laxity of the task running here; 0 = idle or not preemptible */
+	bool cur_urgent;	/* the task running here has a deadline within ctl.direct_max_ns */
 	u64 miss_window_ns;	/* start of the current 1 s miss-event window */
 	u32 miss_events;	/* events sent in that window */
 };
@@ -412,9 +415,15 @@ void BPF_STRUCT_OPS(slo_enqueue, struct task_struct *p, u64 enq_flags)
 	begin_enqueue(p, tctx, ctl, now);
 
 	if (is_agent(p, ctl)) {
-		/* The agent runs now, ahead of the work it schedules. */
+		/*
+		 * The agent runs now, ahead of the work it schedules: at the head of its
+		 * CPU's queue, preempting what runs there unless that is urgent work.
+		 */
+		struct cpu_ctx *cc = bpf_map_lookup_percpu_elem(&cpu_ctxs, &zero, scx_bpf_task_cpu(p));
+		u64 preempt = cc && cc->cur_urgent ? 0 : SCX_ENQ_PREEMPT;
+
 		STAT_INC(st, direct);
-		slo_insert(p, SCX_DSQ_LOCAL, ctl->slice_ns, enq_flags | SCX_ENQ_HEAD | SCX_ENQ_PREEMPT);
+		slo_insert(p, SCX_DSQ_LOCAL, ctl->slice_ns, enq_flags | SCX_ENQ_HEAD | preempt);
 		return;
 	}
 	if (tctx->no_preempt || tctx->urgent) {
@@ -641,8 +650,17 @@ void BPF_STRUCT_OPS(slo_running, struct task_struct *p)
 
 	if (!ctl || !tctx)
 		return;
-	if (cc)
-		cc->cur_delay = tctx->no_preempt ? 0 : tctx->delay;
+	if (cc) {
+		/*
+		 * Victim choice: kernel threads are never preempted; the agent only by tasks
+		 * more urgent than its own reaction time (the lag bound); the rest by laxity.
+		 */
+		if (is_agent(p, ctl))
+			cc->cur_delay = ctl->lag_ns;
+		else
+			cc->cur_delay = tctx->no_preempt ? 0 : tctx->delay;
+		cc->cur_urgent = tctx->urgent;
+	}
 	if (tctx->counted_seq != tctx->seq && !tctx->no_preempt)
 		account_run(p, tctx, ctl, bpf_ktime_get_ns());
 }
@@ -651,8 +669,10 @@ void BPF_STRUCT_OPS(slo_stopping, struct task_struct *p, bool runnable)
 {
 	struct cpu_ctx *cc = bpf_map_lookup_elem(&cpu_ctxs, &zero);
 
-	if (cc)
+	if (cc) {
 		cc->cur_delay = 0;
+		cc->cur_urgent = false;
+	}
 }
 
 s32 BPF_STRUCT_OPS(slo_init_task, struct task_struct *p, struct scx_init_task_args *args)
