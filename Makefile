@@ -4,7 +4,7 @@
 CLANG      ?= clang-19
 BPF_CFLAGS := -target bpf -mcpu=v3 -g -O2 -Wall -Werror -Wno-missing-declarations \
               -DBPF_NO_KFUNC_PROTOTYPES -D__TARGET_ARCH_x86 -Ibpf/vmlinux -Ibpf
-BPF_OBJS   := bpf/build/scx_slo.bpf.o bpf/build/transport_test.bpf.o
+BPF_OBJS   := bpf/build/scx_slo.bpf.o bpf/build/transport_test.bpf.o bpf/build/verifier_reject.bpf.o bpf/build/rqlat.bpf.o
 BPF_HDRS   := bpf/scx_slo.h bpf/scx_compat.bpf.h bpf/vmlinux/vmlinux.h
 NODE_STAMP := node_modules/.package-lock.json
 
