@@ -11,6 +11,9 @@ export const SloDsq = { EDF: 0, USER: 1, PENDING: 2 } as const;
 
 export const SLO_LAG_BUCKETS = 24;
 
+/** Buckets of struct slo_rqlat_hist: [i] counts waits in [2^(i-1), 2^i) us, [0] < 1 us, the last also longer. */
+export const SLO_RQLAT_BUCKETS = 24;
+
 /** A field of a C struct: byte offset and C type. */
 export interface FieldLayout {
   offset: number;
@@ -135,6 +138,18 @@ export const EXIT_INFO: StructLayout = {
   },
 };
 
+/** Run-queue latency per cgroup (monitoring-only mode, rqlat.bpf.c's rqlat_hist). */
+export const RQLAT_HIST: StructLayout = {
+  size: 32 + 8 * SLO_RQLAT_BUCKETS,
+  fields: {
+    count: { offset: 0, type: 'u64' },
+    sum_ns: { offset: 8, type: 'u64' },
+    requeue_count: { offset: 16, type: 'u64' },
+    requeue_sum_ns: { offset: 24, type: 'u64' },
+    buckets: { offset: 32, type: 'u64[]', length: SLO_RQLAT_BUCKETS },
+  },
+};
+
 /** Every shared struct by its C name, for the layout test. */
 export const SHARED_STRUCTS: Readonly<Record<string, StructLayout>> = {
   slo_task_msg: TASK_MSG,
@@ -145,6 +160,7 @@ export const SHARED_STRUCTS: Readonly<Record<string, StructLayout>> = {
   slo_miss_event: MISS_EVENT,
   slo_cg_stats: CG_STATS,
   slo_exit_info: EXIT_INFO,
+  slo_rqlat_hist: RQLAT_HIST,
 };
 
 /** Shared enum constants by C name, for the layout test. */
@@ -157,6 +173,7 @@ export const SHARED_CONSTANTS: Readonly<Record<string, number>> = {
   SLO_TASK_SLICE_EXPIRED: 1 << 1,
   SLO_TASK_PINNED: 1 << 2,
   SLO_LAG_BUCKETS,
+  SLO_RQLAT_BUCKETS,
 };
 
 const TWO32 = 4294967296;

@@ -30,6 +30,12 @@ export class BpfObject {
     return new BpfObject(path, result);
   }
 
+  /** The libbpf `struct bpf_object *`, for helpers beside this class (program-attach.ts); valid until close(). */
+  get handle(): BpfObjectPtr {
+    if (this.closed) throw new BpfLoadError(`BPF object ${this.path} is closed`, '');
+    return this.obj;
+  }
+
   /** Sets a map's size before load (ring buffers: a power of two times the page size). */
   setMaxEntries(mapName: string, entries: number): void {
     const rc = getLibbpf().mapSetMaxEntries(this.mapPtr(mapName), entries) as number;

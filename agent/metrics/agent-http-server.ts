@@ -13,7 +13,7 @@ import { OverloadEndpoint } from '../overload/overload-endpoint.js';
 import type { OverloadRule } from '../overload/overload-state.js';
 import type { SchedulerMode, SchedulerStatsSource } from '../scheduler-stats.js';
 import type { WorkloadLookup } from '../workload-registry.js';
-import { createAgentMetrics, type AgentMetrics } from './agent-metrics.js';
+import { createAgentMetrics, type AgentMetrics, type AgentMetricsInputs } from './agent-metrics.js';
 import type { ConfigErrorCounter } from './config-errors.js';
 import { EventLoopWatchdog, readiness, type EventLoopWatchdogOptions } from './health.js';
 import type { SloSource } from './slo-source-status.js';
@@ -39,6 +39,8 @@ export interface AgentHttpServerOptions {
   liveness?: EventLoopWatchdogOptions;
   /** Include process_* and nodejs_* metrics (default true). */
   processMetrics?: boolean;
+  /** Monitoring-only mode's run-queue latency (see AgentMetricsInputs). */
+  runqueueLatency?: AgentMetricsInputs['runqueueLatency'];
   log?: Pick<Console, 'warn'>;
 }
 
@@ -62,6 +64,7 @@ export async function startAgentHttpServer(options: AgentHttpServerOptions): Pro
     sources,
     configErrors: options.configErrors,
     processMetrics: options.processMetrics,
+    runqueueLatency: options.runqueueLatency,
   });
   const overload = new OverloadEndpoint({
     stats: options.stats,

@@ -24,6 +24,11 @@
 //   scx_slo_source_workloads_unresolved{source}           gauges
 //   scx_slo_source_store_errors_total{source}, scx_slo_source_watch_restarts_total{source,resource}
 //   scx_slo_stats_read_errors_total                       counter  snapshots that could not be read
+//   scx_slo_pod_overloaded{namespace,pod,cgroup}          gauge    1 while the workload is overloaded
+//                                                                  (the /overload rule, default window)
+//   scx_slo_runqueue_latency_seconds{namespace,pod,cgroup} histogram  monitoring-only mode: wake-up
+//                                                                  to running, per workload (its cgroup
+//                                                                  and descendants), other cgroups summed
 // plus prom-client's process_* and nodejs_* metrics.
 //
 // Per-workload labels: a pod's namespace and name and its cgroup path; a config-file
@@ -36,6 +41,10 @@ import { ComputedMetric, type Sample } from './computed-metric.js';
 import type { ConfigErrorCounter } from './config-errors.js';
 import { lagHistogramSamples } from './lag-histogram.js';
 import type { SloSource } from './slo-source-status.js';
+import type { RunqueueLatencySnapshot } from '../monitor/rqlat-monitor.js';
+import type { CgroupOwnerIndex } from './cgroup-owner-index.js';
+import { runqueueLatencySamples } from './runqueue-latency-metric.js';
+import { overloadState } from '../overload/overload-state.js';
 
 export const METRIC_PREFIX = 'scx_slo_';
 const MODES: readonly SchedulerMode[] = ['sched_ext', 'monitor', 'detached'];
@@ -48,6 +57,8 @@ export interface AgentMetricsInputs {
   configErrors?: ConfigErrorCounter;
   /** Include prom-client's process_* and nodejs_* metrics (default true). */
   processMetrics?: boolean;
+  /** Monitoring-only mode: per-cgroup run-queue latency, and who owns each cgroup. */
+  runqueueLatency?: { read: () => RunqueueLatencySnapshot; owners: CgroupOwnerIndex };
 }
 
 export interface AgentMetrics {
@@ -113,12 +124,27 @@ export function createAgentMetrics(inputs: AgentMetricsInputs): AgentMetrics {
   counter('workload_runs_total', 'Runs of a workload\'s tasks after an enqueue, per SLO cgroup.', perWorkload((c) => c.runs));
   counter('workload_wait_seconds_total', 'Total enqueue-to-run wait of a workload\'s tasks, per SLO cgroup.', perWorkload((c) => c.waitNsSum / 1e9));
 
+  gauge('pod_overloaded', 'Whether a workload is overloaded right now (a deadline miss or negative slack in the last 50 ms): the load-shedding signal of /overload.',
+    fromSnapshot((s) => [...s.cgroups].filter(([id]) => id !== 0).map(([id, c]) => ({
+      labels: workloadLabels(inputs.workloads, id), value: overloadState(c, s.takenAtNs).overloaded ? 1 : 0,
+    }))));
+
   new ComputedMetric(
     n('userspace_lag_seconds'),
     'How long tasks waited for the agent\'s decision (kernel log2 buckets; no _sum: the kernel keeps none).',
     'histogram',
     fromSnapshot((s) => lagHistogramSamples(n('userspace_lag_seconds'), s.lagHistogram)),
   ).registerIn(registry);
+
+  const rqlat = inputs.runqueueLatency;
+  if (rqlat) {
+    new ComputedMetric(
+      n('runqueue_latency_seconds'),
+      'Run-queue latency (wake-up or preemption to running) of a workload\'s tasks, measured in monitoring-only mode; other cgroups summed as cgroup="other".',
+      'histogram',
+      () => runqueueLatencySamples(n('runqueue_latency_seconds'), rqlat.read(), rqlat.owners),
+    ).registerIn(registry);
+  }
 
   gauge('attached', '1 when the scx-slo sched_ext scheduler is attached, else 0.', fromSnapshot((s) => [{ value: s.mode === 'sched_ext' ? 1 : 0 }]));
   gauge('mode', 'How the agent runs: 1 for the current mode (sched_ext, monitor or detached).', fromSnapshot((s) => MODES.map((m) => ({ labels: { mode: m }, value: s.mode === m ? 1 : 0 }))));
