@@ -2,6 +2,8 @@
 import type { Command } from './command.js';
 import { policyListCommand } from './policy-list.js';
 import { runCommand } from './run.js';
+import { statusCommand } from './status.js';
+import { policySetCommand } from './policy-set.js';
 import { simCommand } from '../../sim/cli.js';
 
-export const COMMANDS: readonly Command[] = [runCommand, policyListCommand, simCommand];
+export const COMMANDS: readonly Command[] = [runCommand, statusCommand, policySetCommand, policyListCommand, simCommand];

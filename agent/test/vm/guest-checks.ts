@@ -219,6 +219,6 @@ main()
   })
   .finally(() => {
     for (const n of notes) console.log(`note: ${n}`);
-    console.log(`guest: ${passed} passed, ${failed} failed`);
+    console.log(`scheduler: ${passed} passed, ${failed} failed`);
     process.exit(failed > 0 ? 1 : 0);
   });

@@ -1,0 +1,921 @@
+// The discrete-event simulator: replays a Workload on `cpus` simulated CPUs through a
+// policy module (the same module object the live agent runs), modelling the live
+// scx-slo kernel side (bpf/scx_slo.bpf.c):
+//   - a task that becomes runnable (wake-up, slice expiry while others wait, preemption)
+//     gets a new sequence number and SLO deadline; urgent tasks (laxity <= directMaxNs,
+//     fast-path policies only) go to the kernel's EDF queue, may wake an idle CPU or
+//     preempt the CPU running the laxest task; all others go to policy.enqueue() as a
+//     TaskRecord (optionally after agentLagNs);
+//   - a CPU that needs work takes, in order, its local queue (decisions naming it), the
+//     kernel EDF queue, SLO_DSQ_USER (decided tasks, by the policy's key), then asks
+//     policy.dispatch(now, dispatchBatch); decisions for another CPU go to that CPU's
+//     local queue, stale or malformed decisions are dropped and counted;
+//   - a slice that expires with nothing else waiting is refilled (the task keeps running,
+//     as in sched_ext); a CPU switching to another task pays contextSwitchNs.
+// Hot-path state lives in typed arrays indexed by task or CPU. Wake-ups and agent
+// deliveries are pooled event objects in a heap-js queue; each CPU's single timer (end of
+// burst or slice) lives in a tournament tree over the CPUs, re-armed in place, so
+// preemptions leave no stale events behind; the preemption victim comes from an index of
+// CPUs by the laxity of their task. The loop allocates only what the policy API requires
+// (one TaskRecord per enqueue, the policy's Decision arrays).
+import { Heap } from 'heap-js';
+import { TaskFlags, type Decision, type Policy, type PolicyModule, type SloEntry, type TaskRecord } from '../policy/api.js';
+import { edfDelayNs, sloOrDefault } from '../policy/deadline.js';
+import { LatencyHistogram } from './latency-histogram.js';
+import { MIN_KERNEL_SLICE_NS, validateModel, type SimModel } from './sim-model.js';
+import { CpusByLaxity } from './cpus-by-laxity.js';
+import { TaskHeap } from './task-heap.js';
+import { Op, type Workload, type WorkloadGroup } from './workload.js';
+
+// Task states.
+const S_BLOCKED = 0; // sleeping, waiting for a request, or not started
+const S_POLICY = 1; // handed to the policy, no decision yet
+const S_EDF = 2; // in the kernel EDF queue
+const S_LOCAL = 3; // decided for a CPU, in its local queue
+const S_USERDSQ = 4; // decided, waiting in SLO_DSQ_USER
+const S_RUNNING = 5;
+const S_EXITED = 6;
+const S_RING = 7; // on its way to the policy (agentLagNs)
+
+// Event kinds (heap-js queue; CPU timers are kept apart, see CpuTimers).
+const EV_WAKE = 0;
+const EV_AGENT = 2;
+
+// advance() results.
+const A_RUN = 0;
+const A_BLOCKED = 1;
+const A_EXITED = 2;
+
+/** A pooled event; `gen` carries the enqueue sequence an agent delivery is for. */
+class SimEvent {
+  time = 0;
+  order = 0;
+  kind = 0;
+  target = 0;
+  gen = 0;
+}
+
+function byTimeThenOrder(a: SimEvent, b: SimEvent): number {
+  return a.time - b.time || a.order - b.order;
+}
+
+/**
+ * One number per CPU in a tournament tree: node i holds the CPU with the smallest value
+ * below it (the lower CPU on ties), so the minimum is at the root and changing one CPU's
+ * value costs log2(cpus) steps. Used for the CPU timers (one per CPU, Infinity = none:
+ * re-armed in place, so preemptions leave no stale events).
+ */
+class CpuMinTree {
+  /** Each CPU's value (index `cpus` is a sentinel that never wins). */
+  readonly value: Float64Array;
+  /** Node i's winning value and CPU; leaves at [leaves, 2 * leaves), siblings adjacent. */
+  private readonly nodeValue: Float64Array;
+  private readonly nodeCpu: Int32Array;
+  private readonly leaves: number;
+
+  constructor(cpus: number, initial: number) {
+    let leaves = 1;
+    while (leaves < cpus) leaves <<= 1;
+    this.leaves = leaves;
+    this.value = new Float64Array(cpus + 1).fill(initial);
+    this.value[cpus] = Infinity;
+    this.nodeValue = new Float64Array(2 * leaves).fill(Infinity);
+    this.nodeCpu = new Int32Array(2 * leaves).fill(cpus);
+    for (let c = 0; c < cpus; c++) {
+      this.nodeValue[leaves + c] = initial;
+      this.nodeCpu[leaves + c] = c;
+    }
+    for (let i = leaves - 1; i >= 1; i--) {
+      const l = 2 * i;
+      const left = this.nodeValue[l]! <= this.nodeValue[l + 1]!;
+      this.nodeValue[i] = left ? this.nodeValue[l]! : this.nodeValue[l + 1]!;
+      this.nodeCpu[i] = left ? this.nodeCpu[l]! : this.nodeCpu[l + 1]!;
+    }
+  }
+
+  /** The CPU with the smallest value (value[min()] is Infinity when no CPU has one). */
+  min(): number {
+    return this.nodeCpu[1]!;
+  }
+
+  set(c: number, v: number): void {
+    this.value[c] = v;
+    const nodeValue = this.nodeValue;
+    const nodeCpu = this.nodeCpu;
+    let i = this.leaves + c;
+    nodeValue[i] = v;
+    while (i > 1) {
+      const l = i & ~1;
+      const parent = i >> 1;
+      const vl = nodeValue[l]!;
+      const vr = nodeValue[l + 1]!;
+      const wv = vl <= vr ? vl : vr;
+      const wc = vl <= vr ? nodeCpu[l]! : nodeCpu[l + 1]!;
+      // Nothing above changes once a node keeps its winner and value.
+      if (nodeValue[parent] === wv && nodeCpu[parent] === wc) return;
+      nodeValue[parent] = wv;
+      nodeCpu[parent] = wc;
+      i = parent;
+    }
+  }
+}
+
+/** Per-group results of one replay. */
+export interface GroupResult {
+  group: WorkloadGroup;
+  /** SLO laxity (deadline - enqueue), ns, with the scheduler defaults for groups without SLO. */
+  delayNs: number;
+  tasks: number;
+  /** Wake-up (and start) to first run, ns; waits still in progress at the end count with their length so far. */
+  wakeLatency: LatencyHistogram;
+  /** Request arrival to `done`, ns, or null when the group has no requests; unfinished requests count with their age at the end. */
+  requestLatency: LatencyHistogram | null;
+  /** Enqueues whose first run happened (every enqueue, not only wake-ups, as the kernel counts). */
+  runs: number;
+  /** Of those, first run after the SLO deadline. */
+  lateRuns: number;
+  /** Enqueues still waiting at the end whose deadline had passed (certain misses). */
+  lateWaiting: number;
+  /** Enqueues still waiting at the end. */
+  waitingAtEnd: number;
+  cpuNs: number;
+  /** Completed `run` operations (work units for batch groups). */
+  burstsCompleted: number;
+  requestsCompleted: number;
+  requestsUnfinished: number;
+}
+
+export interface SimTotals {
+  /** Events taken off the event queue (wake-ups, CPU timers, agent deliveries), superseded timers excluded. */
+  events: number;
+  enqueues: number;
+  /** Tasks queued by the kernel fast path (urgent). */
+  direct: number;
+  /** Records handed to the policy. */
+  toPolicy: number;
+  contextSwitches: number;
+  switchNs: number;
+  idleNs: number;
+  preemptKicks: number;
+  /** Slices refilled because nothing else waited. */
+  sliceRefills: number;
+  staleDecisions: number;
+  badDecisions: number;
+  /** Tasks the policy dropped (queued reached 0 with tasks undecided), run by the kernel EDF fallback. */
+  lostTasks: number;
+}
+
+export interface SimResult {
+  policy: string;
+  kernelFastPath: boolean;
+  model: SimModel;
+  workload: string;
+  groups: GroupResult[];
+  totals: SimTotals;
+}
+
+export interface SimOptions {
+  /** Options given to the policy (`--policy-opt`). */
+  policyOptions?: Readonly<Record<string, string>>;
+  /** Called now and then with the fraction of simulated time done (0..1). */
+  onProgress?: (fraction: number) => void;
+  /** Check scheduler invariants after every event (slow; for tests). Throws on a violation. */
+  checkInvariants?: boolean;
+}
+
+/** The SLO table the policy reads: cgroup id -> SLO of the workload's groups. */
+class GroupSloTable {
+  private readonly table = new Map<number, SloEntry>();
+  constructor(groups: readonly WorkloadGroup[]) {
+    for (const g of groups) if (g.slo !== null) this.table.set(g.cgroupId, { budgetNs: g.slo.budgetNs, importance: g.slo.importance });
+  }
+  get(cgroupId: number): SloEntry | undefined {
+    return this.table.get(cgroupId);
+  }
+}
+
+export class Simulation {
+  private readonly policy: Policy;
+  private readonly n: number;
+  private readonly end: number;
+  private readonly csw: number;
+  private readonly slice: number;
+  private readonly directMax: number;
+  private readonly batch: number;
+  private readonly lag: number;
+
+  // Workload.
+  private readonly opKind: Uint8Array;
+  private readonly opArg: Float64Array;
+  private readonly opEnd: Int32Array;
+  private readonly tPid: Float64Array;
+  private readonly tTgid: Float64Array;
+  private readonly tCgroup: Float64Array;
+  private readonly tSloCgroup: Float64Array;
+  private readonly tWeight: Float64Array;
+  private readonly tGroup: Int32Array;
+  private readonly gDelay: Float64Array;
+  private readonly gKernelSlice: Float64Array;
+  /** pid -> task index: a dense table when pids are small (the usual case), else a Map. */
+  private readonly pidTable: Int32Array | null;
+  private readonly pidMap = new Map<number, number>();
+
+  // Task state.
+  private readonly tState: Uint8Array;
+  private readonly tCursor: Int32Array;
+  private readonly tRemain: Float64Array;
+  private readonly tRuntime: Float64Array;
+  private readonly tSeq: Float64Array;
+  private readonly tEnq: Float64Array;
+  private readonly tKdl: Float64Array;
+  private readonly tWakeEnq: Uint8Array;
+  private readonly tFirstPending: Uint8Array;
+  private readonly tPrevCpu: Int32Array;
+  private readonly tReq: Float64Array;
+  private readonly tSlice: Float64Array;
+  private readonly tQueueKey: Float64Array;
+  private readonly tQueueOrder: Float64Array;
+  private queueOrder = 0;
+
+  // CPU state.
+  private readonly cpuTask: Int32Array;
+  private readonly cpuLast: Int32Array;
+  private readonly cpuRunStart: Float64Array;
+  private readonly cpuSlice: Float64Array;
+  private readonly cpuSliceEnd: Float64Array;
+  private readonly timers: CpuMinTree;
+  private readonly cpuTimerAt: Float64Array;
+  /** CPUs by the SLO laxity of their running task: the preemption victim. */
+  private readonly laxity: CpusByLaxity;
+  /** Only policies with the kernel fast path preempt, so only they need it. */
+  private readonly useLaxity: boolean;
+  private readonly idleStack: Int32Array;
+  private readonly idlePos: Int32Array;
+  private readonly idleSince: Float64Array;
+  private idleCount = 0;
+  private readonly localQueues: number[][];
+  private readonly kickQueue: number[] = [];
+
+  // Queues.
+  private readonly events = new Heap<SimEvent>(byTimeThenOrder);
+  private readonly pool: SimEvent[] = [];
+  private eventOrder = 0;
+  private readonly edfDsq: TaskHeap;
+  private readonly userDsq: TaskHeap;
+  private policyPending = 0;
+
+  // Accounting.
+  private readonly gWake: LatencyHistogram[];
+  private readonly gReq: LatencyHistogram[];
+  private readonly gHasRequests: Uint8Array;
+  private readonly gRuns: Float64Array;
+  private readonly gLate: Float64Array;
+  private readonly gCpu: Float64Array;
+  private readonly gBursts: Float64Array;
+  private readonly gReqDone: Float64Array;
+  private readonly totals: SimTotals = {
+    events: 0, enqueues: 0, direct: 0, toPolicy: 0, contextSwitches: 0, switchNs: 0, idleNs: 0,
+    preemptKicks: 0, sliceRefills: 0, staleDecisions: 0, badDecisions: 0, lostTasks: 0,
+  };
+  private pickSlice = 0;
+  private ran = false;
+
+  constructor(
+    private readonly workload: Workload,
+    private readonly module: PolicyModule,
+    private readonly model: SimModel,
+    private readonly options: SimOptions = {},
+  ) {
+    validateModel(model);
+    const w = workload;
+    const nt = w.tasks.length;
+    const ng = w.groups.length;
+    this.n = model.cpus;
+    this.end = model.durationNs;
+    this.csw = model.contextSwitchNs;
+    this.slice = model.sliceNs;
+    this.directMax = module.kernelFastPath === true && model.directMaxNs > 0 ? model.directMaxNs : -1;
+    this.batch = model.dispatchBatch;
+    this.lag = model.agentLagNs;
+    this.policy = module.createPolicy({ nrCpus: this.n, slos: new GroupSloTable(w.groups), options: options.policyOptions ?? {} });
+
+    this.opKind = w.opKind;
+    this.opArg = w.opArg;
+    this.opEnd = new Int32Array(nt);
+    this.tPid = new Float64Array(nt);
+    this.tTgid = new Float64Array(nt);
+    this.tCgroup = new Float64Array(nt);
+    this.tSloCgroup = new Float64Array(nt);
+    this.tWeight = new Float64Array(nt);
+    this.tGroup = new Int32Array(nt);
+    this.gDelay = new Float64Array(ng);
+    this.gKernelSlice = new Float64Array(ng);
+    this.gHasRequests = new Uint8Array(ng);
+    w.groups.forEach((g, i) => {
+      const slo = sloOrDefault(g.slo ?? undefined);
+      this.gDelay[i] = edfDelayNs(slo.budgetNs, slo.importance);
+      this.gKernelSlice[i] = Math.max(MIN_KERNEL_SLICE_NS, Math.min(this.slice, this.gDelay[i]!));
+    });
+
+    this.tState = new Uint8Array(nt);
+    this.tCursor = new Int32Array(nt);
+    this.tRemain = new Float64Array(nt);
+    this.tRuntime = new Float64Array(nt);
+    this.tSeq = new Float64Array(nt);
+    this.tEnq = new Float64Array(nt);
+    this.tKdl = new Float64Array(nt);
+    this.tWakeEnq = new Uint8Array(nt);
+    this.tFirstPending = new Uint8Array(nt);
+    this.tPrevCpu = new Int32Array(nt).fill(-1);
+    this.tReq = new Float64Array(nt).fill(-1);
+    this.tSlice = new Float64Array(nt);
+    this.tQueueKey = new Float64Array(nt);
+    this.tQueueOrder = new Float64Array(nt);
+    w.tasks.forEach((t, i) => {
+      this.opEnd[i] = t.opEnd;
+      this.tCursor[i] = t.opStart;
+      this.tPid[i] = t.pid;
+      this.pidMap.set(t.pid, i);
+      this.tTgid[i] = t.tgid;
+      const g = w.groups[t.group]!;
+      this.tGroup[i] = t.group;
+      this.tCgroup[i] = g.cgroupId;
+      this.tSloCgroup[i] = g.slo === null ? 0 : g.cgroupId;
+      this.tWeight[i] = t.weight;
+      for (let j = t.opStart; j < t.opEnd; j++) {
+        if (w.opKind[j] === Op.REQUEST) {
+          this.gHasRequests[t.group] = 1;
+          break;
+        }
+      }
+    });
+
+    const maxPid = w.tasks.reduce((m, t) => Math.max(m, t.pid), 0);
+    this.pidTable = maxPid < 1 << 22 ? new Int32Array(maxPid + 1).fill(-1) : null;
+    if (this.pidTable !== null) for (const [pid, k] of this.pidMap) this.pidTable[pid] = k;
+    this.cpuTask = new Int32Array(this.n).fill(-1);
+    this.cpuLast = new Int32Array(this.n).fill(-1);
+    this.cpuRunStart = new Float64Array(this.n);
+    this.cpuSlice = new Float64Array(this.n);
+    this.cpuSliceEnd = new Float64Array(this.n);
+    this.timers = new CpuMinTree(this.n, Infinity);
+    this.cpuTimerAt = this.timers.value;
+    this.laxity = new CpusByLaxity(this.n, this.gDelay);
+    this.useLaxity = this.directMax >= 0;
+    this.idleStack = new Int32Array(this.n);
+    this.idlePos = new Int32Array(this.n).fill(-1);
+    this.idleSince = new Float64Array(this.n);
+    this.localQueues = Array.from({ length: this.n }, () => []);
+    // Every CPU starts idle; CPU 0 is taken first.
+    for (let c = this.n - 1; c >= 0; c--) this.markIdle(c, 0);
+
+    this.edfDsq = new TaskHeap(this.tKdl, this.tQueueOrder);
+    this.userDsq = new TaskHeap(this.tQueueKey, this.tQueueOrder);
+
+    this.gWake = w.groups.map(() => new LatencyHistogram());
+    this.gReq = w.groups.map(() => new LatencyHistogram());
+    this.gRuns = new Float64Array(ng);
+    this.gLate = new Float64Array(ng);
+    this.gCpu = new Float64Array(ng);
+    this.gBursts = new Float64Array(ng);
+    this.gReqDone = new Float64Array(ng);
+  }
+
+  /** Runs the replay to the end of the model's duration and returns the results. */
+  run(): SimResult {
+    if (this.ran) throw new Error('a Simulation runs once; create a new one');
+    this.ran = true;
+    const w = this.workload;
+    for (let i = 0; i < w.tasks.length; i++) {
+      const start = w.tasks[i]!.startNs;
+      if (start < this.end) this.push(start, EV_WAKE, i, 0);
+    }
+    const events = this.events;
+    const timers = this.timers;
+    const timerAt = this.cpuTimerAt;
+    const end = this.end;
+    const check = this.options.checkInvariants === true;
+    const progress = this.options.onProgress;
+    let count = 0;
+    for (;;) {
+      const ev = events.peek();
+      const evTime = ev === undefined ? Infinity : ev.time;
+      const c = timers.min();
+      const t = timerAt[c]!;
+      if (t <= evTime) {
+        if (t >= end) break;
+        // The handler re-arms or clears this CPU's timer on every path.
+        this.onCpuTimer(c, t);
+      } else {
+        if (evTime >= end) break;
+        events.pop();
+        const kind = ev!.kind;
+        const target = ev!.target;
+        const gen = ev!.gen;
+        this.pool.push(ev!);
+        if (kind === EV_WAKE) this.onWake(target, evTime);
+        else this.onAgent(target, gen, evTime);
+      }
+      const now = t <= evTime ? t : evTime;
+      if (this.kickQueue.length > 0) this.drainKicks(now);
+      if (this.idleCount > 0 && (this.userDsq.length > 0 || this.edfDsq.length > 0)) this.fillIdleCpus(now);
+      count++;
+      if (check) this.checkInvariants(now);
+      if (progress !== undefined && (count & 0xffff) === 0) progress(now / end);
+    }
+    this.totals.events = count;
+    this.finish();
+    progress?.(1);
+    return this.result();
+  }
+
+  // ---- events -------------------------------------------------------------------
+
+  private push(time: number, kind: number, target: number, gen: number): void {
+    const ev = this.pool.pop() ?? new SimEvent();
+    ev.time = time;
+    ev.kind = kind;
+    ev.target = target;
+    ev.gen = gen;
+    ev.order = this.eventOrder++;
+    this.events.add(ev);
+  }
+
+  private setTimer(c: number, at: number): void {
+    this.timers.set(c, at);
+  }
+
+  private wakeAt(k: number, at: number): void {
+    this.tState[k] = S_BLOCKED;
+    if (at < this.end) this.push(at, EV_WAKE, k, 0);
+  }
+
+  private onWake(k: number, t: number): void {
+    if (this.advance(k, t) === A_RUN) this.enqueueTask(k, t, TaskFlags.WAKEUP);
+  }
+
+  private onAgent(k: number, seq: number, t: number): void {
+    if (this.tState[k] === S_RING && this.tSeq[k] === seq) this.deliver(k, t);
+  }
+
+  private onCpuTimer(c: number, t: number): void {
+    const k = this.cpuTask[c]!;
+    this.charge(k, t - this.cpuRunStart[c]!);
+    this.cpuRunStart[c] = t;
+    if (this.tRemain[k]! <= 0) {
+      this.gBursts[this.tGroup[k]!]!++;
+      if (this.advance(k, t) === A_RUN) {
+        if (t >= this.cpuSliceEnd[c]!) this.sliceExpired(c, k, t);
+        else this.setTimer(c, Math.min(this.cpuSliceEnd[c]!, t + this.tRemain[k]!));
+      } else {
+        this.leaveCpu(c);
+        this.schedule(c, t);
+      }
+    } else {
+      this.sliceExpired(c, k, t);
+    }
+  }
+
+  // ---- task scripts -----------------------------------------------------------------
+
+  /** Walks task k's ops from its cursor at time t until it must run, block or exit. */
+  private advance(k: number, t: number): number {
+    const kinds = this.opKind;
+    const args = this.opArg;
+    const end = this.opEnd[k]!;
+    let i = this.tCursor[k]!;
+    while (i < end) {
+      const kind = kinds[i]!;
+      const arg = args[i]!;
+      i++;
+      if (kind === Op.RUN) {
+        if (arg > 0) {
+          this.tRemain[k] = arg;
+          this.tCursor[k] = i;
+          return A_RUN;
+        }
+      } else if (kind === Op.SLEEP) {
+        this.tCursor[k] = i;
+        this.wakeAt(k, t + arg);
+        return A_BLOCKED;
+      } else if (kind === Op.REQUEST) {
+        this.tReq[k] = arg;
+        if (arg > t) {
+          this.tCursor[k] = i;
+          this.wakeAt(k, arg);
+          return A_BLOCKED;
+        }
+      } else if (kind === Op.DONE) {
+        const arrival = this.tReq[k]!;
+        if (arrival >= 0) {
+          const g = this.tGroup[k]!;
+          this.gReq[g]!.record(t - arrival);
+          this.gReqDone[g]!++;
+          this.tReq[k] = -1;
+        }
+      } else {
+        break; // EXIT
+      }
+    }
+    this.tCursor[k] = end;
+    this.tState[k] = S_EXITED;
+    this.policy.taskExited?.(this.tPid[k]!);
+    return A_EXITED;
+  }
+
+  /** Task k used `ns` of CPU. */
+  private charge(k: number, ns: number): void {
+    if (ns <= 0) return;
+    this.tRemain[k]! -= ns;
+    this.tRuntime[k]! += ns;
+    this.gCpu[this.tGroup[k]!]! += ns;
+  }
+
+  // ---- enqueue path (ops.enqueue) --------------------------------------------------------
+
+  /** `keepDeadline`: a preempted task keeps its enqueue time and deadline (model what-if). */
+  private enqueueTask(k: number, t: number, flags: number, keepDeadline = false): void {
+    const g = this.tGroup[k]!;
+    const delay = this.gDelay[g]!;
+    this.totals.enqueues++;
+    this.tSeq[k]!++;
+    if (!keepDeadline) {
+      this.tEnq[k] = t;
+      this.tKdl[k] = t + delay;
+    }
+    this.tWakeEnq[k] = (flags & TaskFlags.WAKEUP) !== 0 ? 1 : 0;
+    this.tFirstPending[k] = 1;
+    if (delay <= this.directMax) {
+      // Urgent: the kernel queues it by deadline and finds it a CPU (kick_for()).
+      this.totals.direct++;
+      this.tState[k] = S_EDF;
+      this.tQueueOrder[k] = this.queueOrder++;
+      this.edfDsq.add(k);
+      const c = this.pickIdleCpu(this.tPrevCpu[k]!);
+      if (c >= 0) this.schedule(c, t);
+      else this.tryPreempt(delay, t);
+      return;
+    }
+    if (this.lag > 0) {
+      this.tState[k] = S_RING;
+      this.push(t + this.lag, EV_AGENT, k, this.tSeq[k]!);
+      return;
+    }
+    this.deliver(k, t);
+  }
+
+  /** Hands task k's record to the policy and wakes an idle CPU to ask for a decision. */
+  private deliver(k: number, t: number): void {
+    const flags = this.tWakeEnq[k] === 1 ? TaskFlags.WAKEUP : TaskFlags.SLICE_EXPIRED;
+    const record: TaskRecord = {
+      pid: this.tPid[k]!,
+      tgid: this.tTgid[k]!,
+      cgroupId: this.tCgroup[k]!,
+      sloCgroupId: this.tSloCgroup[k]!,
+      prevCpu: this.tPrevCpu[k]!,
+      enqNs: this.tEnq[k]!,
+      runtimeNs: this.tRuntime[k]!,
+      weight: this.tWeight[k]!,
+      flags,
+      seq: this.tSeq[k]!,
+    };
+    this.tState[k] = S_POLICY;
+    this.policyPending++;
+    this.totals.toPolicy++;
+    this.policy.enqueue(record);
+    const c = this.pickIdleCpu(this.tPrevCpu[k]!);
+    if (c >= 0) this.schedule(c, t);
+  }
+
+  /** Preempts the CPU running the task with the laxest SLO, if laxer than `delay`. */
+  private tryPreempt(delay: number, t: number): void {
+    const victim = this.laxity.victim(delay);
+    // A victim with no task is between two tasks and about to take the urgent one anyway.
+    if (victim < 0 || this.cpuTask[victim]! < 0) return;
+    this.totals.preemptKicks++;
+    const k = this.cpuTask[victim]!;
+    let ran = t - this.cpuRunStart[victim]!;
+    if (ran < 0) {
+      // Preempted while still switching in: only part of the switch happened.
+      this.totals.switchNs += ran;
+      ran = 0;
+    }
+    this.charge(k, ran);
+    this.leaveCpu(victim);
+    this.enqueueTask(k, t, TaskFlags.SLICE_EXPIRED, this.model.preemptKeepsDeadline);
+    this.schedule(victim, t);
+  }
+
+  private sliceExpired(c: number, k: number, t: number): void {
+    if (this.localQueues[c]!.length > 0 || this.edfDsq.length > 0 || this.userDsq.length > 0 || this.policyPending > 0) {
+      this.leaveCpu(c);
+      this.enqueueTask(k, t, TaskFlags.SLICE_EXPIRED);
+      this.schedule(c, t);
+    } else {
+      // Nothing else wants the CPU: sched_ext keeps the task running with a fresh slice.
+      this.totals.sliceRefills++;
+      const sliceEnd = t + this.cpuSlice[c]!;
+      this.cpuSliceEnd[c] = sliceEnd;
+      this.setTimer(c, Math.min(sliceEnd, t + this.tRemain[k]!));
+    }
+  }
+
+  // ---- dispatch path (ops.dispatch) --------------------------------------------------------
+
+  /** CPU c has nothing running: give it work, or mark it idle. */
+  private schedule(c: number, t: number): void {
+    const k = this.pickNext(c, t);
+    if (k < 0) {
+      if (this.idlePos[c]! < 0) this.markIdle(c, t);
+      return;
+    }
+    if (this.idlePos[c]! >= 0) this.unmarkIdle(c, t);
+    this.startTask(c, k, t, this.pickSlice);
+  }
+
+  private pickNext(c: number, t: number): number {
+    const local = this.localQueues[c]!;
+    while (local.length > 0) {
+      const k = local.shift()!;
+      if (this.tState[k] === S_LOCAL) {
+        this.pickSlice = this.tSlice[k]!;
+        return k;
+      }
+    }
+    if (this.edfDsq.length > 0) {
+      const k = this.edfDsq.pop();
+      this.pickSlice = this.gKernelSlice[this.tGroup[k]!]!;
+      return k;
+    }
+    if (this.userDsq.length > 0) {
+      const k = this.userDsq.pop();
+      this.pickSlice = this.tSlice[k]!;
+      return k;
+    }
+    if (this.policyPending > 0) {
+      for (let round = 0; round < 64 && this.policy.queued > 0; round++) {
+        const decisions = this.policy.dispatch(t, this.batch);
+        if (!Array.isArray(decisions) || decisions.length === 0) break;
+        const k = this.applyDecisions(decisions, c, t);
+        if (k >= 0) return k;
+      }
+      if (this.policyPending > 0 && this.policy.queued === 0) {
+        this.recoverLostTasks();
+        if (this.edfDsq.length > 0) {
+          const k = this.edfDsq.pop();
+          this.pickSlice = this.gKernelSlice[this.tGroup[k]!]!;
+          return k;
+        }
+      }
+    }
+    return -1;
+  }
+
+  /** Applies decisions for CPU c; returns the task c runs now (slice in pickSlice), or -1. */
+  private applyDecisions(decisions: readonly Decision[], c: number, t: number): number {
+    let picked = -1;
+    for (let i = 0; i < decisions.length; i++) {
+      const d = decisions[i];
+      if (typeof d !== 'object' || d === null) {
+        this.totals.badDecisions++;
+        continue;
+      }
+      const k = this.taskOfPid(d.pid);
+      if (k < 0 || this.tState[k] !== S_POLICY || this.tSeq[k] !== d.seq) {
+        this.totals.staleDecisions++;
+        continue;
+      }
+      this.policyPending--;
+      let slice = d.sliceNs;
+      if (typeof slice !== 'number' || !(slice >= 0) || slice === Infinity) {
+        this.totals.badDecisions++;
+        slice = 0;
+      }
+      this.tSlice[k] = slice > 0 ? slice : this.slice;
+      let cpu = d.cpu;
+      if (cpu !== -1 && !(Number.isInteger(cpu) && cpu >= 0 && cpu < this.n)) {
+        this.totals.badDecisions++;
+        cpu = -1;
+      }
+      if (cpu >= 0 && (cpu !== c || picked >= 0)) {
+        this.tState[k] = S_LOCAL;
+        this.localQueues[cpu]!.push(k);
+        if (cpu !== c && this.idlePos[cpu]! >= 0) this.kickQueue.push(cpu);
+      } else if (picked < 0) {
+        picked = k;
+        this.pickSlice = this.tSlice[k]!;
+      } else {
+        this.tState[k] = S_USERDSQ;
+        const key = d.deadlineNs;
+        this.tQueueKey[k] = typeof key === 'number' && Number.isFinite(key) ? key : t;
+        this.tQueueOrder[k] = this.queueOrder++;
+        this.userDsq.add(k);
+      }
+    }
+    if (picked >= 0) this.pickSlice = this.tSlice[picked]!;
+    return picked;
+  }
+
+  /** The task with this pid, or -1 (unknown or malformed pid). */
+  private taskOfPid(pid: unknown): number {
+    if (typeof pid !== 'number') return -1;
+    const table = this.pidTable;
+    if (table !== null) return pid >= 0 && pid < table.length && Number.isInteger(pid) ? table[pid]! : -1;
+    return this.pidMap.get(pid) ?? -1;
+  }
+
+  /** The policy holds no tasks but some were never decided: the kernel's lag fallback runs them. */
+  private recoverLostTasks(): void {
+    for (let k = 0; k < this.tState.length; k++) {
+      if (this.tState[k] !== S_POLICY) continue;
+      this.totals.lostTasks++;
+      this.policyPending--;
+      this.tState[k] = S_EDF;
+      this.tQueueOrder[k] = this.queueOrder++;
+      this.edfDsq.add(k);
+    }
+    this.policyPending = 0;
+  }
+
+  /** Idle CPUs that got work in their local queue look for it. */
+  private drainKicks(t: number): void {
+    while (this.kickQueue.length > 0) {
+      const c = this.kickQueue.shift()!;
+      if (this.cpuTask[c]! < 0) this.schedule(c, t);
+    }
+  }
+
+  /** Decided tasks left in the shared queues (a dispatch batch) go to idle CPUs. */
+  private fillIdleCpus(t: number): void {
+    for (let guard = this.n; guard > 0 && this.idleCount > 0 && (this.userDsq.length > 0 || this.edfDsq.length > 0); guard--) {
+      this.schedule(this.idleStack[this.idleCount - 1]!, t);
+    }
+  }
+
+  private startTask(c: number, k: number, t: number, slice: number): void {
+    this.tState[k] = S_RUNNING;
+    this.cpuTask[c] = k;
+    let start = t;
+    if (this.cpuLast[c] !== k) {
+      start += this.csw;
+      this.totals.contextSwitches++;
+      this.totals.switchNs += this.csw;
+      this.cpuLast[c] = k;
+    }
+    const g = this.tGroup[k]!;
+    if (this.tFirstPending[k] === 1) {
+      this.tFirstPending[k] = 0;
+      this.gRuns[g]!++;
+      if (this.tWakeEnq[k] === 1) this.gWake[g]!.record(start - this.tEnq[k]!);
+      if (start > this.tKdl[k]!) this.gLate[g]!++;
+    }
+    this.tPrevCpu[k] = c;
+    this.cpuRunStart[c] = start;
+    this.cpuSlice[c] = slice;
+    const sliceEnd = start + slice;
+    this.cpuSliceEnd[c] = sliceEnd;
+    if (this.useLaxity) this.laxity.set(c, g);
+    this.setTimer(c, Math.min(sliceEnd, start + this.tRemain[k]!));
+  }
+
+  /**
+   * The running task leaves CPU c. Its timer (in the timer tree) and laxity (in the
+   * laxity index) stay until the CPU starts another task or goes idle (schedule() always
+   * follows), which saves two updates per switch; tryPreempt() ignores a CPU caught in
+   * between, which is about to take the urgent task anyway.
+   */
+  private leaveCpu(c: number): void {
+    this.cpuTask[c] = -1;
+  }
+
+  // ---- idle CPUs ------------------------------------------------------------------------
+
+  private pickIdleCpu(prefer: number): number {
+    if (this.idleCount === 0) return -1;
+    if (prefer >= 0 && this.idlePos[prefer]! >= 0) return prefer;
+    return this.idleStack[this.idleCount - 1]!;
+  }
+
+  private markIdle(c: number, t: number): void {
+    if (this.cpuTimerAt[c] !== Infinity) this.timers.set(c, Infinity);
+    if (this.useLaxity) this.laxity.clear(c);
+    this.idlePos[c] = this.idleCount;
+    this.idleStack[this.idleCount++] = c;
+    this.idleSince[c] = t;
+  }
+
+  private unmarkIdle(c: number, t: number): void {
+    const pos = this.idlePos[c]!;
+    const last = this.idleStack[--this.idleCount]!;
+    this.idleStack[pos] = last;
+    this.idlePos[last] = pos;
+    this.idlePos[c] = -1;
+    this.totals.idleNs += t - this.idleSince[c]!;
+  }
+
+  // ---- end of the replay --------------------------------------------------------------------
+
+  private finish(): void {
+    const end = this.end;
+    for (let c = 0; c < this.n; c++) {
+      const k = this.cpuTask[c]!;
+      if (k >= 0) {
+        let ran = end - this.cpuRunStart[c]!;
+        if (ran < 0) {
+          this.totals.switchNs += ran;
+          ran = 0;
+        }
+        this.charge(k, ran);
+      } else if (this.idlePos[c]! >= 0) {
+        this.totals.idleNs += end - this.idleSince[c]!;
+      }
+    }
+  }
+
+  private result(): SimResult {
+    const w = this.workload;
+    const end = this.end;
+    const groups: GroupResult[] = w.groups.map((group, g) => ({
+      group,
+      delayNs: this.gDelay[g]!,
+      tasks: 0,
+      wakeLatency: this.gWake[g]!,
+      requestLatency: this.gHasRequests[g] === 1 ? this.gReq[g]! : null,
+      runs: this.gRuns[g]!,
+      lateRuns: this.gLate[g]!,
+      lateWaiting: 0,
+      waitingAtEnd: 0,
+      cpuNs: this.gCpu[g]!,
+      burstsCompleted: this.gBursts[g]!,
+      requestsCompleted: this.gReqDone[g]!,
+      requestsUnfinished: 0,
+    }));
+    for (let k = 0; k < w.tasks.length; k++) {
+      const gr = groups[this.tGroup[k]!]!;
+      gr.tasks++;
+      const state = this.tState[k];
+      const waiting = state === S_POLICY || state === S_EDF || state === S_LOCAL || state === S_USERDSQ || state === S_RING;
+      if (waiting && this.tFirstPending[k] === 1) {
+        gr.waitingAtEnd++;
+        if (this.tWakeEnq[k] === 1) gr.wakeLatency.record(end - this.tEnq[k]!);
+        if (end > this.tKdl[k]!) gr.lateWaiting++;
+      }
+      if (gr.requestLatency !== null) {
+        const arrival = this.tReq[k]!;
+        if (arrival >= 0 && arrival < end) {
+          gr.requestLatency.record(end - arrival);
+          gr.requestsUnfinished++;
+        }
+        // Requests that arrived but that the task has not reached yet.
+        const stop = this.opEnd[k]!;
+        for (let i = this.tCursor[k]!; i < stop; i++) {
+          if (this.opKind[i] !== Op.REQUEST) continue;
+          const at = this.opArg[i]!;
+          if (at >= end) break;
+          gr.requestLatency.record(end - at);
+          gr.requestsUnfinished++;
+        }
+      }
+    }
+    return {
+      policy: this.module.name,
+      kernelFastPath: this.module.kernelFastPath === true,
+      model: { ...this.model },
+      workload: w.name,
+      groups,
+      totals: { ...this.totals },
+    };
+  }
+
+  // ---- invariants (tests) ----------------------------------------------------------------
+
+  private checkInvariants(t: number): void {
+    const fail = (what: string): never => {
+      throw new Error(`sim invariant violated at t=${t} ns (${this.module.name}): ${what}`);
+    };
+    for (let c = 0; c < this.n; c++) {
+      const k = this.cpuTask[c]!;
+      if (k >= 0) {
+        if (this.tState[k] !== S_RUNNING) fail(`CPU ${c} runs task ${k} in state ${this.tState[k]}`);
+        if (this.idlePos[c]! >= 0) fail(`CPU ${c} is running and marked idle`);
+      } else {
+        if (this.idlePos[c]! < 0) fail(`CPU ${c} has no task and is not marked idle`);
+        if (this.localQueues[c]!.some((j) => this.tState[j] === S_LOCAL)) fail(`CPU ${c} idles with work in its local queue`);
+        if (this.cpuTimerAt[c] !== Infinity) fail(`idle CPU ${c} has a timer armed at ${this.cpuTimerAt[c]}`);
+      }
+    }
+    if (this.idleCount > 0) {
+      if (this.edfDsq.length > 0) fail(`${this.idleCount} CPUs idle while ${this.edfDsq.length} urgent tasks wait`);
+      if (this.userDsq.length > 0) fail(`${this.idleCount} CPUs idle while ${this.userDsq.length} decided tasks wait`);
+      if (this.policy.queued > 0) fail(`${this.idleCount} CPUs idle while the policy holds ${this.policy.queued} tasks`);
+    }
+    let running = 0;
+    for (let k = 0; k < this.tState.length; k++) if (this.tState[k] === S_RUNNING) running++;
+    if (running !== this.n - this.idleCount) fail(`${running} tasks running on ${this.n - this.idleCount} busy CPUs`);
+  }
+}
+
+/** Replays `workload` through `module` with `model`; see Simulation. */
+export function simulate(workload: Workload, module: PolicyModule, model: SimModel, options: SimOptions = {}): SimResult {
+  return new Simulation(workload, module, model, options).run();
+}

@@ -1,0 +1,237 @@
+// The `scx-slo sim --json` document (format "scx-slo-sim-result", version 1, described
+// in JSON_OUTPUT.md): per policy and per group, wake-to-run and request latency
+// percentiles, deadline misses, CPU share and batch throughput. Every number is finite;
+// what cannot be computed (a percentile of no samples, a rate over zero runs) is null,
+// with a note saying why.
+import type { LatencyHistogram } from './latency-histogram.js';
+import type { GroupResult, SimResult } from './engine.js';
+import type { Workload } from './workload.js';
+
+export const RESULT_FORMAT = 'scx-slo-sim-result' as const;
+export const RESULT_VERSION = 1 as const;
+
+export interface LatencySummaryJson {
+  /** Samples (including waits or requests still open at the end, counted with their age). */
+  count: number;
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  p999: number | null;
+  max: number | null;
+  mean: number | null;
+}
+
+export interface GroupJson {
+  kind: 'service' | 'batch';
+  cgroup_id: number;
+  tasks: number;
+  slo: { budget_ns: number; importance: number } | null;
+  /** deadline - enqueue for this group's tasks (budget * (101 - importance) / 100, defaults when no SLO). */
+  deadline_delay_ns: number;
+  wake_latency_ns: LatencySummaryJson;
+  /** Present when the group's tasks serve requests. */
+  request_latency_ns?: LatencySummaryJson;
+  requests?: { completed: number; unfinished: number };
+  /** Enqueues whose first run happened. */
+  runs: number;
+  /** First runs after the deadline, plus enqueues still waiting past their deadline at the end. */
+  deadline_misses: number;
+  /** deadline_misses / (runs + enqueues still waiting past their deadline); null when both are 0. */
+  miss_rate: number | null;
+  waiting_at_end: number;
+  cpu_ns: number;
+  /** cpu_ns / (cpus * duration). */
+  cpu_share: number;
+  /** Present for batch groups. */
+  batch?: {
+    cpu_ns: number;
+    /** Completed `run` operations (work units). */
+    work_units: number;
+    /** cpu_ns / (capacity - CPU used by service groups - context-switch overhead); null if nothing was left. */
+    share_of_remaining: number | null;
+  };
+  notes: string[];
+}
+
+export interface PolicyJson {
+  kernel_fast_path: boolean;
+  totals: {
+    events: number;
+    enqueues: number;
+    direct: number;
+    to_policy: number;
+    context_switches: number;
+    preempt_kicks: number;
+    slice_refills: number;
+    stale_decisions: number;
+    bad_decisions: number;
+    lost_tasks: number;
+    idle_share: number;
+    switch_share: number;
+    /** All batch groups' CPU over the capacity left by service groups and switching; null without batch groups or capacity. */
+    batch_share_of_remaining: number | null;
+  };
+  groups: Record<string, GroupJson>;
+}
+
+export interface SimResultJson {
+  format: typeof RESULT_FORMAT;
+  version: typeof RESULT_VERSION;
+  scenario: {
+    name: string;
+    source: string;
+    trace_file: string | null;
+    seed: number | null;
+    cpus: number;
+    duration_ns: number;
+    groups: Array<{ name: string; kind: 'service' | 'batch'; cgroup_id: number; slo: { budget_ns: number; importance: number } | null }>;
+    /** Kernel traces only: the wake-to-run latency the recorded kernel gave each group (wake-up to switch-in). */
+    recorded_wake_latency_ns?: Record<string, LatencySummaryJson>;
+  };
+  model: {
+    context_switch_ns: number;
+    slice_ns: number;
+    direct_max_ns: number;
+    dispatch_batch: number;
+    agent_lag_ns: number;
+    preempt_keeps_deadline: boolean;
+  };
+  policies: Record<string, PolicyJson>;
+  warnings: string[];
+}
+
+export function latencySummary(h: LatencyHistogram): LatencySummaryJson {
+  const mean = h.mean();
+  return {
+    count: h.count,
+    p50: h.quantile(0.5),
+    p90: h.quantile(0.9),
+    p99: h.quantile(0.99),
+    p999: h.quantile(0.999),
+    max: h.count === 0 ? null : Math.round(h.max),
+    mean: mean === null ? null : Math.round(mean),
+  };
+}
+
+function ratio(num: number, den: number): number | null {
+  return den > 0 && Number.isFinite(num / den) ? num / den : null;
+}
+
+function groupJson(g: GroupResult, capacity: number, remaining: number): GroupJson {
+  const notes: string[] = [];
+  const wake = latencySummary(g.wakeLatency);
+  if (wake.count === 0) notes.push('no wake-ups recorded: wake latency percentiles are null');
+  const misses = g.lateRuns + g.lateWaiting;
+  const missRate = ratio(misses, g.runs + g.lateWaiting);
+  if (missRate === null) notes.push('no runs: miss_rate is null');
+  if (g.waitingAtEnd > 0) notes.push(`${g.waitingAtEnd} enqueues still waiting at the end (counted in wake latency with their wait so far)`);
+  const out: GroupJson = {
+    kind: g.group.kind,
+    cgroup_id: g.group.cgroupId,
+    tasks: g.tasks,
+    slo: g.group.slo === null ? null : { budget_ns: g.group.slo.budgetNs, importance: g.group.slo.importance },
+    deadline_delay_ns: g.delayNs,
+    wake_latency_ns: wake,
+    runs: g.runs,
+    deadline_misses: misses,
+    miss_rate: missRate,
+    waiting_at_end: g.waitingAtEnd,
+    cpu_ns: g.cpuNs,
+    cpu_share: capacity > 0 ? g.cpuNs / capacity : 0,
+    notes,
+  };
+  if (g.requestLatency !== null) {
+    out.request_latency_ns = latencySummary(g.requestLatency);
+    out.requests = { completed: g.requestsCompleted, unfinished: g.requestsUnfinished };
+    if (g.requestLatency.count === 0) notes.push('no requests arrived: request latency percentiles are null');
+    if (g.requestsUnfinished > 0) notes.push(`${g.requestsUnfinished} requests unfinished at the end (counted in request latency with their age)`);
+  }
+  if (g.group.kind === 'batch') {
+    const share = ratio(g.cpuNs, remaining);
+    if (share === null) notes.push('no capacity left by services: share_of_remaining is null');
+    out.batch = { cpu_ns: g.cpuNs, work_units: g.burstsCompleted, share_of_remaining: share };
+  }
+  return out;
+}
+
+/** CPU left for batch groups: capacity minus service groups' CPU and switching overhead. */
+export function remainingCapacity(r: SimResult): number {
+  const capacity = r.model.cpus * r.model.durationNs;
+  const service = r.groups.filter((g) => g.group.kind === 'service').reduce((sum, g) => sum + g.cpuNs, 0);
+  return capacity - service - r.totals.switchNs;
+}
+
+export function policyJson(r: SimResult): PolicyJson {
+  const capacity = r.model.cpus * r.model.durationNs;
+  const remaining = remainingCapacity(r);
+  const groups: Record<string, GroupJson> = {};
+  for (const g of r.groups) groups[g.group.name] = groupJson(g, capacity, remaining);
+  const batchGroups = r.groups.filter((g) => g.group.kind === 'batch');
+  const batchCpu = batchGroups.reduce((sum, g) => sum + g.cpuNs, 0);
+  const t = r.totals;
+  return {
+    kernel_fast_path: r.kernelFastPath,
+    totals: {
+      events: t.events,
+      enqueues: t.enqueues,
+      direct: t.direct,
+      to_policy: t.toPolicy,
+      context_switches: t.contextSwitches,
+      preempt_kicks: t.preemptKicks,
+      slice_refills: t.sliceRefills,
+      stale_decisions: t.staleDecisions,
+      bad_decisions: t.badDecisions,
+      lost_tasks: t.lostTasks,
+      idle_share: capacity > 0 ? t.idleNs / capacity : 0,
+      switch_share: capacity > 0 ? t.switchNs / capacity : 0,
+      batch_share_of_remaining: batchGroups.length === 0 ? null : ratio(batchCpu, remaining),
+    },
+    groups,
+  };
+}
+
+export function resultJson(
+  workload: Workload,
+  traceFile: string | null,
+  results: readonly SimResult[],
+  warnings: readonly string[],
+  recorded: ReadonlyMap<string, LatencyHistogram> | null = null,
+): SimResultJson {
+  const model = results[0]?.model;
+  const policies: Record<string, PolicyJson> = {};
+  for (const r of results) policies[r.policy] = policyJson(r);
+  const doc: SimResultJson = {
+    format: RESULT_FORMAT,
+    version: RESULT_VERSION,
+    scenario: {
+      name: workload.name,
+      source: workload.source,
+      trace_file: traceFile,
+      seed: workload.seed ?? null,
+      cpus: model?.cpus ?? workload.cpus,
+      duration_ns: model?.durationNs ?? workload.durationNs,
+      groups: workload.groups.map((g) => ({
+        name: g.name,
+        kind: g.kind,
+        cgroup_id: g.cgroupId,
+        slo: g.slo === null ? null : { budget_ns: g.slo.budgetNs, importance: g.slo.importance },
+      })),
+    },
+    model: {
+      context_switch_ns: model?.contextSwitchNs ?? 0,
+      slice_ns: model?.sliceNs ?? 0,
+      direct_max_ns: model?.directMaxNs ?? 0,
+      dispatch_batch: model?.dispatchBatch ?? 1,
+      agent_lag_ns: model?.agentLagNs ?? 0,
+      preempt_keeps_deadline: model?.preemptKeepsDeadline ?? false,
+    },
+    policies,
+    warnings: [...warnings],
+  };
+  if (recorded !== null) {
+    const rec: Record<string, LatencySummaryJson> = {};
+    for (const [name, h] of recorded) rec[name] = latencySummary(h);
+    doc.scenario.recorded_wake_latency_ns = rec;
+  }
+  return doc;
+}

@@ -1,0 +1,11 @@
+// The built-in workload generators, by name.
+import { mixed } from './mixed.js';
+import { noisyNeighbour } from './noisy-neighbour.js';
+import type { Scenario } from './scenario.js';
+import { steady } from './steady.js';
+
+export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map([
+  [noisyNeighbour.name, noisyNeighbour],
+  [mixed.name, mixed],
+  [steady.name, steady],
+]);

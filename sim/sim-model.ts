@@ -1,0 +1,76 @@
+// The simulated machine and scheduler parameters: what the replay assumes about the
+// hardware and about the live scx-slo kernel side (bpf/scx_slo.bpf.c) it models.
+// Every number a result depends on besides the workload and the policy is here.
+
+export interface SimModel {
+  /** Number of CPUs. */
+  cpus: number;
+  /** Simulated time, ns; the replay stops there (work still queued is reported as waiting). */
+  durationNs: number;
+  /**
+   * Cost of switching a CPU to a different task, ns. The CPU does no task work for this
+   * long and the new task "runs" (for latency and deadline accounting) when it is over.
+   * Resuming the same task after a slice refill costs nothing.
+   */
+  contextSwitchNs: number;
+  /**
+   * ctl.slice_ns: the host's default slice, used when a decision says sliceNs = 0, and
+   * the upper bound of the kernel's own slices (kernel_slice(): the task's SLO laxity
+   * clamped to [250 us, sliceNs]).
+   */
+  sliceNs: number;
+  /**
+   * ctl.direct_max_ns, in force only when the policy module sets kernelFastPath (the
+   * agent writes 0 otherwise): a task whose SLO laxity, budget * (101 - importance) / 100,
+   * is at most this is "urgent". The kernel queues it in its own deadline-ordered queue
+   * (SLO_DSQ_EDF, consumed before the policy's tasks) without asking the policy, wakes an
+   * idle CPU for it, or, when none is idle, preempts the CPU running the task with the
+   * laxest SLO if that laxity is larger than the urgent task's (SCX_KICK_PREEMPT):
+   * wake-up preemption. 0 disables the fast path (and so all preemption).
+   */
+  directMaxNs: number;
+  /** Decisions asked of the policy per dispatch(); the extra ones wait in SLO_DSQ_USER. */
+  dispatchBatch: number;
+  /**
+   * Delay between a task becoming runnable and its record reaching the policy (ring
+   * buffer + agent wake-up), ns. 0 = the agent answers at once. Urgent tasks skip it.
+   */
+  agentLagNs: number;
+  /**
+   * What a preempted task's new enqueue carries. false (the live kernel side today): a
+   * preempted task is enqueued like any other, with enq = now and so a fresh deadline.
+   * true (a what-if): it keeps the enqueue time and deadline it had, as a preempted job
+   * does in textbook EDF. See sim/README.md "Findings".
+   */
+  preemptKeepsDeadline: boolean;
+}
+
+/** Defaults: see sim/README.md for why these numbers. */
+export const DEFAULT_MODEL: Omit<SimModel, 'cpus' | 'durationNs'> = {
+  contextSwitchNs: 2_000,
+  sliceNs: 5_000_000,
+  directMaxNs: 1_000_000,
+  dispatchBatch: 1,
+  agentLagNs: 0,
+  preemptKeepsDeadline: false,
+};
+
+/** Smallest slice the kernel gives (MIN_SLICE_NS in scx_slo.bpf.c). */
+export const MIN_KERNEL_SLICE_NS = 250_000;
+
+/** Checks a model, naming the first bad parameter. */
+export function validateModel(m: SimModel): void {
+  const check = (name: string, v: number, lo: number, hi: number, integer = true): void => {
+    if (!Number.isFinite(v) || v < lo || v > hi || (integer && !Number.isInteger(v))) {
+      throw new RangeError(`sim model: ${name} must be ${integer ? 'an integer ' : ''}in ${lo}..${hi}, got ${v}`);
+    }
+  };
+  check('cpus', m.cpus, 1, 4096);
+  check('durationNs', m.durationNs, 1, Number.MAX_SAFE_INTEGER);
+  check('contextSwitchNs', m.contextSwitchNs, 0, 1_000_000_000);
+  check('sliceNs', m.sliceNs, 1_000, 10_000_000_000);
+  check('directMaxNs', m.directMaxNs, 0, Number.MAX_SAFE_INTEGER);
+  check('dispatchBatch', m.dispatchBatch, 1, 4096);
+  check('agentLagNs', m.agentLagNs, 0, 10_000_000_000);
+  if (typeof m.preemptKeepsDeadline !== 'boolean') throw new RangeError(`sim model: preemptKeepsDeadline must be a boolean, got ${String(m.preemptKeepsDeadline)}`);
+}

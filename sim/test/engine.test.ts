@@ -1,0 +1,242 @@
+// Engine invariants: work conservation (checked after every event), CPU time adding up,
+// determinism, slice refills, preemption only through the kernel fast path, and the
+// handling of odd policies (pinned, stale and lost decisions).
+import test from 'ava';
+import { POLICY_API_VERSION, type Decision, type Policy, type PolicyModule, type TaskRecord } from '../../policy/api.js';
+import { BUILTIN_POLICIES } from '../../policy/registry.js';
+import { simulate, type SimResult } from '../engine.js';
+import { SCENARIOS } from '../scenarios/index.js';
+import { SeededRandom } from '../prng.js';
+import { handWorkload, model, type Step } from './helpers.js';
+
+const policies = [...BUILTIN_POLICIES.values()];
+
+function cpuAddsUp(r: SimResult): number {
+  const used = r.groups.reduce((s, g) => s + g.cpuNs, 0) + r.totals.switchNs + r.totals.idleNs;
+  return used / (r.model.cpus * r.model.durationNs);
+}
+
+for (const scenario of SCENARIOS.values()) {
+  for (const mod of policies) {
+    test(`${scenario.name} / ${mod.name}: work-conserving after every event, CPU time adds up`, (t) => {
+      const w = scenario.generate({ cpus: 4, durationNs: 300_000_000, seed: 7 });
+      const r = simulate(w, mod, model(4, 300_000_000), { checkInvariants: true });
+      t.true(r.totals.events > 100);
+      t.true(Math.abs(cpuAddsUp(r) - 1) < 1e-9, `CPU time adds up to ${cpuAddsUp(r)} of capacity`);
+      for (const g of r.groups) {
+        t.true(Number.isFinite(g.cpuNs) && g.cpuNs >= 0);
+        for (const q of [0.5, 0.9, 0.99, 0.999]) {
+          const v = g.wakeLatency.quantile(q);
+          t.true(v === null || Number.isFinite(v));
+        }
+      }
+    });
+  }
+}
+
+test('the same seed gives the same replay; another seed another one', (t) => {
+  const gen = (seed: number) => SCENARIOS.get('noisy-neighbour')!.generate({ cpus: 8, durationNs: 200_000_000, seed });
+  const edf = BUILTIN_POLICIES.get('edf')!;
+  const a = simulate(gen(3), edf, model(8, 200_000_000));
+  const b = simulate(gen(3), edf, model(8, 200_000_000));
+  const c = simulate(gen(4), edf, model(8, 200_000_000));
+  const sig = (r: SimResult) => JSON.stringify({ totals: r.totals, groups: r.groups.map((g) => [g.cpuNs, g.runs, g.lateRuns, g.wakeLatency.quantile(0.99), g.requestLatency?.quantile(0.99)]) });
+  t.is(sig(a), sig(b));
+  t.not(sig(a), sig(c));
+});
+
+test('a lone task keeps its CPU when its slice expires with nothing waiting', (t) => {
+  const w = handWorkload(1, 100_000_000, [{ name: 'b', kind: 'batch', slo: null }], [{ group: 0, steps: [['run', 50_000_000]] }]);
+  for (const mod of policies) {
+    const r = simulate(w, mod, model(1, 100_000_000, { contextSwitchNs: 1_000 }));
+    t.is(r.totals.contextSwitches, 1, mod.name);
+    t.true(r.totals.sliceRefills >= 2, mod.name);
+    t.is(r.groups[0]!.cpuNs, 50_000_000, mod.name);
+    t.is(r.groups[0]!.burstsCompleted, 1);
+  }
+});
+
+test('run, sleep and wake-up timing is exact on an idle machine', (t) => {
+  const w = handWorkload(2, 10_000_000, [{ name: 's', kind: 'service', slo: { budgetNs: 1_000_000, importance: 50 } }], [
+    { group: 0, start: 1_000, steps: [['run', 100_000], ['sleep', 400_000], ['run', 200_000]] },
+  ]);
+  const r = simulate(w, BUILTIN_POLICIES.get('fair')!, model(2, 10_000_000, { contextSwitchNs: 3_000 }));
+  const g = r.groups[0]!;
+  t.is(g.cpuNs, 300_000);
+  t.is(g.wakeLatency.count, 2);
+  t.is(g.wakeLatency.max, 3_000); // the context switch, nothing else
+  t.is(g.lateRuns, 0);
+  t.is(r.totals.switchNs, 3_000); // the second run is on the same CPU, same task: no switch
+});
+
+test('request latency runs from arrival to done, including waiting for a busy worker', (t) => {
+  const w = handWorkload(1, 10_000_000, [{ name: 'web', kind: 'service', slo: null }], [
+    { group: 0, steps: [['request', 1_000_000], ['run', 500_000], ['done'], ['request', 1_200_000], ['run', 500_000], ['done']] },
+  ]);
+  const r = simulate(w, BUILTIN_POLICIES.get('fifo')!, model(1, 10_000_000, { contextSwitchNs: 0 }));
+  const h = r.groups[0]!.requestLatency!;
+  t.is(h.count, 2);
+  t.is(h.min, 500_000); // first: arrives, runs at once
+  t.is(h.max, 800_000); // second arrives at 1.2 ms, worker busy until 1.5 ms, done at 2.0 ms
+  t.is(r.groups[0]!.requestsCompleted, 2);
+});
+
+test('wake-up preemption happens only through the kernel fast path', (t) => {
+  // One CPU busy with batch; a tight-budget service task wakes up.
+  const w = handWorkload(1, 50_000_000, [
+    { name: 'svc', kind: 'service', slo: { budgetNs: 1_000_000, importance: 90 } },
+    { name: 'batch', kind: 'batch', slo: null },
+  ], [
+    { group: 0, start: 12_000_000, steps: [['run', 100_000]] },
+    { group: 1, steps: [['run', 40_000_000]] },
+  ]);
+  const fast = simulate(w, BUILTIN_POLICIES.get('edf')!, model(1, 50_000_000, { contextSwitchNs: 1_000 }));
+  t.is(fast.totals.preemptKicks, 1);
+  t.is(fast.groups[0]!.wakeLatency.max, 1_000);
+  const off = simulate(w, BUILTIN_POLICIES.get('edf')!, model(1, 50_000_000, { contextSwitchNs: 1_000, directMaxNs: 0 }));
+  t.is(off.totals.preemptKicks, 0);
+  t.true(off.groups[0]!.wakeLatency.max > 100_000, 'without the fast path the service waits for the slice to end');
+  const fair = simulate(w, BUILTIN_POLICIES.get('fair')!, model(1, 50_000_000, { contextSwitchNs: 1_000 }));
+  t.is(fair.totals.preemptKicks, 0);
+});
+
+/** A test policy built from a dispatch function over a FIFO of records. */
+function testPolicy(name: string, decide: (rec: TaskRecord) => Decision | null, opts: { loseAll?: boolean } = {}): PolicyModule {
+  return {
+    apiVersion: POLICY_API_VERSION,
+    name,
+    description: 'test policy',
+    createPolicy(): Policy {
+      const queue: TaskRecord[] = [];
+      return {
+        enqueue(rec) {
+          if (!opts.loseAll) queue.push(rec);
+        },
+        dispatch(_now, max) {
+          const out: Decision[] = [];
+          while (out.length < max && queue.length > 0) {
+            const d = decide(queue.shift()!);
+            if (d) out.push(d);
+          }
+          return out;
+        },
+        get queued() {
+          return queue.length;
+        },
+      };
+    },
+  };
+}
+
+test('decisions naming a CPU run there; stale and malformed decisions are dropped and counted', (t) => {
+  const steps: Step[] = [['run', 2_000_000], ['sleep', 1_000_000], ['run', 2_000_000]];
+  const w = handWorkload(4, 20_000_000, [{ name: 'b', kind: 'batch', slo: null }], Array.from({ length: 6 }, () => ({ group: 0, steps })));
+  const pinned = testPolicy('pin2', (rec) => ({ pid: rec.pid, seq: rec.seq, cpu: 2, deadlineNs: rec.enqNs, sliceNs: 0 }));
+  const r = simulate(w, pinned, model(4, 20_000_000), { checkInvariants: true });
+  // Everything ran on CPU 2 only: 6 tasks x 4 ms of CPU in series = 24 ms > 20 ms.
+  t.true(r.groups[0]!.cpuNs <= 20_000_000);
+  t.true(r.groups[0]!.cpuNs > 15_000_000);
+  t.true(r.totals.idleNs > 3 * 15_000_000, 'the other three CPUs stayed idle');
+
+  let flip = 0;
+  const stale = testPolicy('stale', (rec) => ({ pid: rec.pid, seq: flip++ % 2 === 0 ? rec.seq + 100 : rec.seq, cpu: 99, deadlineNs: Number.NaN, sliceNs: -5 }));
+  const s = simulate(w, stale, model(4, 20_000_000));
+  t.true(s.totals.staleDecisions > 0);
+  t.true(s.totals.badDecisions > 0);
+  t.true(s.totals.lostTasks > 0, 'tasks whose decision was stale are run by the kernel fallback');
+  t.true(s.groups[0]!.cpuNs > 0);
+});
+
+test('a policy that loses every task does not stall the machine', (t) => {
+  const w = handWorkload(2, 20_000_000, [{ name: 'b', kind: 'batch', slo: null }], [{ group: 0, steps: [['run', 5_000_000]] }, { group: 0, steps: [['run', 5_000_000]] }]);
+  const r = simulate(w, testPolicy('lose', () => null, { loseAll: true }), model(2, 20_000_000));
+  t.is(r.totals.lostTasks >= 2, true);
+  t.is(r.groups[0]!.cpuNs, 10_000_000);
+});
+
+test('waits still open at the end count, so a starved group cannot look good', (t) => {
+  const w = handWorkload(1, 10_000_000, [{ name: 'hog', kind: 'batch', slo: null }, { name: 'late', kind: 'service', slo: { budgetNs: 1_000_000, importance: 50 } }], [
+    { group: 0, steps: [['run', 50_000_000]] },
+    { group: 1, start: 1_000_000, steps: [['run', 1_000]] },
+  ]);
+  const r = simulate(w, BUILTIN_POLICIES.get('fifo')!, model(1, 10_000_000));
+  const late = r.groups[1]!;
+  t.is(late.runs, 0);
+  t.is(late.waitingAtEnd, 1);
+  t.is(late.lateWaiting, 1);
+  t.is(late.wakeLatency.count, 1);
+  t.is(late.wakeLatency.max, 9_000_000);
+});
+
+test('dispatch batches and agent lag keep the machine work-conserving', (t) => {
+  const w = SCENARIOS.get('mixed')!.generate({ cpus: 8, durationNs: 200_000_000, seed: 2 });
+  for (const mod of policies) {
+    const batched = simulate(w, mod, model(8, 200_000_000, { dispatchBatch: 16 }), { checkInvariants: true });
+    t.true(Math.abs(cpuAddsUp(batched) - 1) < 1e-9);
+    const lagged = simulate(w, mod, model(8, 200_000_000, { agentLagNs: 50_000 }), { checkInvariants: true });
+    t.true(Math.abs(cpuAddsUp(lagged) - 1) < 1e-9);
+    t.is(lagged.totals.staleDecisions, 0);
+  }
+});
+
+test('keeping the deadline across preemption is a what-if that helps the lax groups edf starves', (t) => {
+  const w = SCENARIOS.get('mixed')!.generate({ cpus: 8, durationNs: 3_000_000_000, seed: 2 });
+  const edf = BUILTIN_POLICIES.get('edf')!;
+  const live = simulate(w, edf, model(8, 3_000_000_000));
+  const keep = simulate(w, edf, model(8, 3_000_000_000, { preemptKeepsDeadline: true }));
+  const cpu = (r: SimResult, name: string) => r.groups.find((g) => g.group.name === name)!.cpuNs;
+  t.true(live.totals.preemptKicks > 0);
+  t.true(cpu(keep, 'reports') > 5 * cpu(live, 'reports'), `reports: ${cpu(keep, 'reports')} vs ${cpu(live, 'reports')}`);
+  t.true(cpu(keep, 'backup') > 5 * cpu(live, 'backup'), `backup: ${cpu(keep, 'backup')} vs ${cpu(live, 'backup')}`);
+});
+
+test('random workloads and model parameters never break the invariants', (t) => {
+  const rng = new SeededRandom(2024);
+  for (let round = 0; round < 24; round++) {
+    const cpus = rng.int(1, 6);
+    const duration = rng.int(5, 40) * 1_000_000;
+    const groups = Array.from({ length: rng.int(1, 3) }, (_, i) => ({
+      name: `g${i}`,
+      kind: (rng.next() < 0.5 ? 'service' : 'batch') as 'service' | 'batch',
+      slo: rng.next() < 0.7 ? { budgetNs: rng.int(100_000, 200_000_000), importance: rng.int(1, 100) } : null,
+    }));
+    const tasks = Array.from({ length: rng.int(1, 12) }, () => {
+      const steps: Step[] = [];
+      let at = 0;
+      for (let i = rng.int(1, 30); i > 0; i--) {
+        const r = rng.next();
+        if (r < 0.4) steps.push(['run', rng.int(0, 3_000_000)]);
+        else if (r < 0.7) steps.push(['sleep', rng.int(0, 2_000_000)]);
+        else if (r < 0.85) {
+          at += rng.int(0, 3_000_000);
+          steps.push(['request', at]);
+        } else steps.push(['done']);
+      }
+      return { group: rng.int(0, groups.length - 1), start: rng.int(0, 5_000_000), steps };
+    });
+    const w = handWorkload(cpus, duration, groups, tasks);
+    const m = model(cpus, duration, {
+      contextSwitchNs: rng.int(0, 5_000),
+      sliceNs: rng.int(100, 10_000) * 1_000,
+      directMaxNs: rng.next() < 0.3 ? 0 : rng.int(0, 5_000) * 1_000,
+      dispatchBatch: rng.int(1, 8),
+      agentLagNs: rng.next() < 0.5 ? 0 : rng.int(0, 100_000),
+      preemptKeepsDeadline: rng.next() < 0.5,
+    });
+    for (const mod of policies) {
+      const r = simulate(w, mod, m, { checkInvariants: true });
+      t.true(Math.abs(cpuAddsUp(r) - 1) < 1e-9, `round ${round} ${mod.name}: CPU adds up to ${cpuAddsUp(r)}`);
+      t.is(r.totals.staleDecisions + r.totals.badDecisions + r.totals.lostTasks, 0, `round ${round} ${mod.name}`);
+      for (const g of r.groups) {
+        t.true(g.lateRuns <= g.runs);
+        for (const h of [g.wakeLatency, g.requestLatency]) {
+          if (h === null) continue;
+          for (const q of [0.5, 0.9, 0.99, 0.999]) {
+            const v = h.quantile(q);
+            t.true(v === null || (Number.isFinite(v) && v >= 0));
+          }
+        }
+      }
+    }
+  }
+});
