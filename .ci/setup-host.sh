@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs the host packages scx-slo needs to build, test and benchmark on a fresh
 # Debian bookworm machine: the BPF toolchain (clang-19, libbpf >= 1.4 and bpftool from
-# bookworm-backports), QEMU and busybox for the sched_ext guest, and the workload tools
-# (stress-ng, rt-tests) the guest tests run, and trace-cmd (sim/test/fixtures/record-real-trace.sh).
+# bookworm-backports), QEMU (>= 8.1, also from bookworm-backports) and busybox for the
+# sched_ext guest, and the workload tools (stress-ng, rt-tests) the guest tests run, and
+# trace-cmd (sim/test/fixtures/record-real-trace.sh).
 # Idempotent: does nothing when all is there.
 set -euo pipefail
 
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-for p in clang-19 llvm-19 qemu-system-x86 busybox-static cpio stress-ng rt-tests \
+for p in clang-19 llvm-19 busybox-static cpio stress-ng rt-tests \
          libelf-dev zlib1g-dev pkg-config xz-utils zstd trace-cmd; do
   have "$p" || need+=("$p")
 done
@@ -17,8 +18,17 @@ libbpf_ok() {
   v=$(dpkg-query -W -f='${Version}' libbpf-dev 2>/dev/null || true)
   [ -n "$v" ] && dpkg --compare-versions "$v" ge "1:1.4"
 }
+# QEMU before 8.1 (bookworm has 7.2) crashes SMP guests under multi-threaded TCG when
+# the guest kernel patches its own code (an int3 oops on static-key flips, e.g. when a
+# sched_ext scheduler attaches); bookworm-backports has a fixed one.
+qemu_ok() {
+  local v
+  v=$(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null || true)
+  [ -n "$v" ] && dpkg --compare-versions "$v" ge "1:8.1"
+}
 bp=()
 libbpf_ok || bp+=(libbpf-dev libbpf1)
+qemu_ok || bp+=(qemu-system-x86)
 command -v bpftool >/dev/null 2>&1 || bp+=(bpftool)
 
 if [ ${#need[@]} -eq 0 ] && [ ${#bp[@]} -eq 0 ]; then

@@ -25,7 +25,13 @@
  *     kernel threads;
  *   - tasks whose deadline is closer than the agent can react (ctl.direct_max_ns, zero
  *     when the policy does not want it), which also preempt the CPU running the task
- *     with the laxest SLO (SCX_KICK_PREEMPT): wake-up preemption for tight budgets.
+ *     with the latest deadline, if later than theirs (SCX_KICK_PREEMPT): wake-up
+ *     preemption for tight budgets.
+ *
+ * Deadlines follow EDF jobs: a job starts when a task wakes up or its slice ends; a
+ * preempted task keeps its job's deadline, so lax work cannot be starved by being
+ * preempted and re-queued behind every newcomer; a task that keeps its CPU past its
+ * deadline (nothing else wanted it) starts a new job at the next tick.
  *
  * In-kernel EDF fallback, so the machine keeps running whatever userspace does:
  *   1. a pending task that got no decision within ctl.lag_ns is moved to SLO_DSQ_EDF
@@ -70,9 +76,10 @@ enum task_state {
 /* Per-task scheduler state (task local storage). */
 struct task_ctx {
 	u64 seq;		/* enqueue sequence; decisions must match it */
-	u64 enq_ns;		/* when the current enqueue happened */
-	u64 deadline;		/* SLO deadline of the current enqueue */
-	u64 delay;		/* deadline - enq_ns: the SLO's laxity, for victim choice */
+	u64 enq_ns;		/* runnable since (kept across preemptions): the deadline's base */
+	u64 queued_ns;		/* when the current enqueue happened: lag and wait are from here */
+	u64 deadline;		/* SLO deadline of the current job (kept across preemptions) */
+	u64 delay;		/* the SLO's laxity, budget * (101 - importance) / 100 */
 	u64 counted_seq;	/* the enqueue whose first run was already accounted */
 	u64 own_cgid;		/* cache: the task's cgroup id ... */
 	u64 slo_cgid;		/* ... resolved to this SLO cgroup (0 = default) ... */
@@ -85,12 +92,14 @@ struct task_ctx {
 	u32 state;		/* enum task_state */
 	bool no_preempt;	/* agent or kernel thread: never chosen as a preemption victim */
 	bool urgent;		/* deadline within ctl.direct_max_ns */
+	bool preempted;		/* last stopped by a preemption kick while runnable */
 };
 
 /* Per-CPU scheduler state. */
 struct cpu_ctx {
-	u64 cur_delay;		/* SLO laxity of the task running here; 0 = idle or not preemptible */
+	u64 cur_deadline;	/* deadline of the task running here; 0 = idle or not preemptible */
 	bool cur_urgent;	/* the task running here has a deadline within ctl.direct_max_ns */
+	bool kicked;		/* a preemption kick was sent to this CPU and not yet seen */
 	u64 miss_window_ns;	/* start of the current 1 s miss-event window */
 	u32 miss_events;	/* events sent in that window */
 };
@@ -286,27 +295,41 @@ static __always_inline u64 kernel_slice(struct task_ctx *tctx, struct slo_ctl *c
 	return slice < MIN_SLICE_NS ? MIN_SLICE_NS : slice;
 }
 
-/* Start of an enqueue: new sequence number, SLO and deadline. */
-static void begin_enqueue(struct task_struct *p, struct task_ctx *tctx, struct slo_ctl *ctl, u64 now)
+/*
+ * Start of an enqueue: new sequence number, SLO and deadline. A task put back after a
+ * preemption keeps the deadline of the job it was running (textbook EDF); otherwise, as
+ * a wake-up or at the end of its slice, its job starts now.
+ */
+static void begin_enqueue(struct task_struct *p, struct task_ctx *tctx, struct slo_ctl *ctl, u64 now,
+			  u64 enq_flags)
 {
+	bool resumed = tctx->preempted && !(enq_flags & SCX_ENQ_WAKEUP) && tctx->deadline;
+
+	tctx->preempted = false;
 	tctx->seq++;
-	tctx->enq_ns = now;
+	tctx->queued_ns = now;
 	tctx->state = TS_NONE;
 	resolve_slo(p, tctx, ctl);
-	tctx->deadline = slo_deadline(now, tctx->budget_ns, tctx->importance);
-	tctx->delay = tctx->deadline - now;
+	if (resumed) {
+		/* Same job: its first run was accounted already. */
+		tctx->counted_seq = tctx->seq;
+	} else {
+		tctx->enq_ns = now;
+		tctx->deadline = slo_deadline(now, tctx->budget_ns, tctx->importance);
+		tctx->delay = tctx->deadline - now;
+	}
 	tctx->no_preempt = is_agent(p, ctl) || (p->flags & PF_KTHREAD_FLAG);
 	tctx->urgent = ctl->direct_max_ns && tctx->delay <= ctl->direct_max_ns;
 }
 
 /*
  * An urgent task was queued: wake an idle CPU it may use, or else preempt the allowed
- * CPU running the task with the laxest SLO, if that SLO is laxer than this one.
+ * CPU running the task with the latest deadline, if that is later than this one's.
  */
 static void kick_for(struct task_struct *p, struct task_ctx *tctx, struct slo_cpu_stats *st)
 {
 	struct cpu_ctx *cc;
-	u64 worst = tctx->delay;
+	u64 worst = tctx->deadline;
 	s32 cpu, victim = -1;
 	u32 nr = scx_bpf_nr_cpu_ids();
 
@@ -321,12 +344,15 @@ static void kick_for(struct task_struct *p, struct task_ctx *tctx, struct slo_cp
 		if (!bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
 			continue;
 		cc = bpf_map_lookup_percpu_elem(&cpu_ctxs, &zero, cpu);
-		if (cc && cc->cur_delay > worst) {
-			worst = cc->cur_delay;
+		if (cc && cc->cur_deadline > worst) {
+			worst = cc->cur_deadline;
 			victim = cpu;
 		}
 	}
 	if (victim >= 0) {
+		cc = bpf_map_lookup_percpu_elem(&cpu_ctxs, &zero, victim);
+		if (cc)
+			cc->kicked = true;
 		scx_bpf_kick_cpu(victim, SCX_KICK_PREEMPT);
 		STAT_INC(st, preempt_kicks);
 	}
@@ -385,7 +411,7 @@ s32 BPF_STRUCT_OPS(slo_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake
 
 	/* An idle CPU is ready: run at once what the kernel may decide alone. */
 	now = bpf_ktime_get_ns();
-	begin_enqueue(p, tctx, ctl, now);
+	begin_enqueue(p, tctx, ctl, now, SCX_ENQ_WAKEUP);
 	if (!tctx->no_preempt && !tctx->urgent && agent_alive(ctl, now))
 		return cpu;	/* delegated: ops.enqueue() hands it to userspace */
 	st = get_stats();
@@ -412,7 +438,7 @@ void BPF_STRUCT_OPS(slo_enqueue, struct task_struct *p, u64 enq_flags)
 		return;
 	}
 	STAT_INC(st, enqueued);
-	begin_enqueue(p, tctx, ctl, now);
+	begin_enqueue(p, tctx, ctl, now, enq_flags);
 
 	if (is_agent(p, ctl)) {
 		/*
@@ -422,6 +448,8 @@ void BPF_STRUCT_OPS(slo_enqueue, struct task_struct *p, u64 enq_flags)
 		struct cpu_ctx *cc = bpf_map_lookup_percpu_elem(&cpu_ctxs, &zero, scx_bpf_task_cpu(p));
 		u64 preempt = cc && cc->cur_urgent ? 0 : SCX_ENQ_PREEMPT;
 
+		if (preempt && cc)
+			cc->kicked = true;	/* what runs there is preempted, not finished */
 		STAT_INC(st, direct);
 		slo_insert(p, SCX_DSQ_LOCAL, ctl->slice_ns, enq_flags | SCX_ENQ_HEAD | preempt);
 		return;
@@ -523,8 +551,8 @@ static void scan_pending(struct slo_ctl *ctl, struct slo_cpu_stats *st, u64 now)
 			}
 			tctx->state = TS_NONE;
 			STAT_INC(st, user_dispatched);
-			record_lag(st, now - tctx->enq_ns);
-		} else if (now - tctx->enq_ns >= ctl->lag_ns) {
+			record_lag(st, now - tctx->queued_ns);
+		} else if (now - tctx->queued_ns >= ctl->lag_ns) {
 			if (!slo_move(&it, p, SLO_DSQ_EDF, kernel_slice(tctx, ctl), tctx->deadline, true))
 				continue;
 			tctx->state = TS_NONE;
@@ -546,7 +574,7 @@ static bool user_head_starving(u64 now, u64 bound_ns)
 	p = bpf_iter_scx_dsq_next(&it);
 	if (p) {
 		tctx = get_task_ctx(p);
-		starving = tctx && now - tctx->enq_ns > bound_ns;
+		starving = tctx && now - tctx->queued_ns > bound_ns;
 	}
 	bpf_iter_scx_dsq_destroy(&it);
 	return starving;
@@ -575,13 +603,23 @@ void BPF_STRUCT_OPS(slo_dispatch, s32 cpu, struct task_struct *prev)
 void BPF_STRUCT_OPS(slo_tick, struct task_struct *p)
 {
 	struct slo_ctl *ctl = get_ctl();
-	u64 now;
+	struct task_ctx *tctx = get_task_ctx(p);
+	struct cpu_ctx *cc = bpf_map_lookup_elem(&cpu_ctxs, &zero);
+	u64 now = bpf_ktime_get_ns();
 
-	if (!ctl || !scx_bpf_dsq_nr_queued(SLO_DSQ_PENDING))
+	if (!ctl)
 		return;
+	/*
+	 * A task that kept its CPU past its deadline (nothing else wanted it, so its slice
+	 * was refilled without an enqueue) starts a new job, so it stays preemptible.
+	 */
+	if (tctx && cc && cc->cur_deadline && now > tctx->deadline) {
+		tctx->enq_ns = now;
+		tctx->deadline = slo_deadline(now, tctx->budget_ns, tctx->importance);
+		cc->cur_deadline = is_agent(p, ctl) ? now + ctl->lag_ns : tctx->deadline;
+	}
 	/* Nobody scanned the pending queue for half a lag bound: end this slice to do it. */
-	now = bpf_ktime_get_ns();
-	if (now - last_scan_ns > ctl->lag_ns / 2)
+	if (scx_bpf_dsq_nr_queued(SLO_DSQ_PENDING) && now - last_scan_ns > ctl->lag_ns / 2)
 		slo_set_slice(p, 0);
 }
 
@@ -605,7 +643,7 @@ static void account_run(struct task_struct *p, struct task_ctx *tctx, struct slo
 	}
 	if (cs) {
 		__sync_fetch_and_add(&cs->runs, 1);
-		__sync_fetch_and_add(&cs->wait_ns_sum, now - tctx->enq_ns);
+		__sync_fetch_and_add(&cs->wait_ns_sum, now - tctx->queued_ns);
 		cs->last_run_ns = now;
 		cs->last_slack_ns = (s64)(tctx->deadline - now);
 		if (late) {
@@ -656,10 +694,11 @@ void BPF_STRUCT_OPS(slo_running, struct task_struct *p)
 		 * more urgent than its own reaction time (the lag bound); the rest by laxity.
 		 */
 		if (is_agent(p, ctl))
-			cc->cur_delay = ctl->lag_ns;
+			cc->cur_deadline = bpf_ktime_get_ns() + ctl->lag_ns;
 		else
-			cc->cur_delay = tctx->no_preempt ? 0 : tctx->delay;
+			cc->cur_deadline = tctx->no_preempt ? 0 : tctx->deadline;
 		cc->cur_urgent = tctx->urgent;
+		cc->kicked = false;
 	}
 	if (tctx->counted_seq != tctx->seq && !tctx->no_preempt)
 		account_run(p, tctx, ctl, bpf_ktime_get_ns());
@@ -668,11 +707,16 @@ void BPF_STRUCT_OPS(slo_running, struct task_struct *p)
 void BPF_STRUCT_OPS(slo_stopping, struct task_struct *p, bool runnable)
 {
 	struct cpu_ctx *cc = bpf_map_lookup_elem(&cpu_ctxs, &zero);
+	struct task_ctx *tctx = get_task_ctx(p);
 
-	if (cc) {
-		cc->cur_delay = 0;
-		cc->cur_urgent = false;
-	}
+	if (!cc)
+		return;
+	/* Stopped by our kick while still runnable: a preemption, the job goes on. */
+	if (tctx && runnable && cc->kicked)
+		tctx->preempted = true;
+	cc->kicked = false;
+	cc->cur_deadline = 0;
+	cc->cur_urgent = false;
 }
 
 s32 BPF_STRUCT_OPS(slo_init_task, struct task_struct *p, struct scx_init_task_args *args)

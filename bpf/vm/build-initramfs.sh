@@ -24,9 +24,9 @@ exec 9>"$OUT.lock"
 flock 9
 
 # Everything the image is made from: this script, /init, busybox, the modules.
-inputs=$( (cd "$KDIR" && sha256sum "${VM_MODULES[@]/%/.ko}"
-  sha256sum "${BASH_SOURCE[0]}" "$INIT" "$BUSYBOX" | sed 's|  .*/|  |'
-  echo "order ${VM_MODULES[*]}") )
+inputs=$( { for m in "${VM_MODULES[@]}"; do sha256sum "$KDIR/$m.ko"; done
+  sha256sum "$VM_DIR/build-initramfs.sh" "$INIT" "$BUSYBOX"
+  echo "order ${VM_MODULES[*]}"; } | sed 's|  .*/|  |')
 if [ -s "$OUT" ] && [ "$(cat "$OUT.inputs" 2>/dev/null)" = "$inputs" ]; then
   say "$OUT is up to date"
   exit 0

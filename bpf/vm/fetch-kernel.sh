@@ -7,8 +7,9 @@
 # `apt-get download` with a private sources list (the system's apt setup is untouched).
 # Prints one line on stdout naming the source used.
 # Environment: SCX_VM_SHARED_KERNEL (path of (b); empty to skip it),
-#   SCX_VM_KERNEL_RELEASE (for (c): take this release, e.g. 7.2.13+deb14-amd64, not the
-#   newest), SCX_VM_DEBIAN_MIRROR (default http://deb.debian.org/debian).
+#   SCX_VM_KERNEL_RELEASE (for (b) and (c): this release only, e.g. 7.2.13+deb14-amd64),
+#   SCX_VM_KERNEL_PREFER (for (c): this release if Debian still has it, else the newest),
+#   SCX_VM_DEBIAN_MIRROR (default http://deb.debian.org/debian).
 set -euo pipefail
 VM_NAME=fetch-kernel
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -17,6 +18,8 @@ DEST=${1:-$VM_CACHE/kernel}
 SHARED=${SCX_VM_SHARED_KERNEL-$REPO/../shared/vm/kernel}
 PIN=${SCX_VM_KERNEL_RELEASE:-}
 PIN=${PIN%-amd64}
+PREFER=${SCX_VM_KERNEL_PREFER:-}
+PREFER=${PREFER%-amd64}
 MIRROR=${SCX_VM_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SUITES=(sid trixie-backports)
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
@@ -54,7 +57,7 @@ install_stage() {
 
 # (b) The shared cache, when present and intact.
 if [ -n "$SHARED" ] && [ -f "$SHARED/SHA256SUMS" ]; then
-  vmlinuz=$(ls "$SHARED"/vmlinuz-* 2>/dev/null | head -n1 || true)
+  vmlinuz=$(find "$SHARED" -maxdepth 1 -name 'vmlinuz-*' | head -n1)
   rel=${vmlinuz##*/vmlinuz-}
   if [ -z "$vmlinuz" ]; then
     say "no vmlinuz-* in $SHARED; ignoring it"
@@ -91,7 +94,8 @@ APT=(-qq
 say "reading the package lists of ${SUITES[*]} from $MIRROR"
 apt-get "${APT[@]}" update >&2 || die "apt-get update against $MIRROR failed (network?)"
 
-have_pkg() { apt-cache "${APT[@]}" show --no-all-versions "$1" 2>/dev/null | grep -q '^Package:'; }
+# (No `grep -q` after a pipe here: under pipefail its early exit fails the writer.)
+have_pkg() { apt-cache "${APT[@]}" show --no-all-versions "$1" 2>/dev/null | grep '^Package:' >/dev/null; }
 download() { # download PKG: fetch PKG's .deb into $work/debs, print its path
   (cd "$work/debs" && apt-get "${APT[@]}" download "$1" >&2) || die "apt-get download $1 failed"
   ls "$work/debs/$1"_*.deb
@@ -109,8 +113,12 @@ mapfile -t releases < <(apt-cache "${APT[@]}" pkgnames linux- |
   sed -n 's/^linux-\(image\|binary\)-\([0-9].*\)-amd64$/\2/p' |
   grep -Ev -e '-(cloud|rt)$' -e 'unsigned|dbg' | sort -uVr)
 [ ${#releases[@]} -gt 0 ] || die "no linux-image-*-amd64 package found in ${SUITES[*]}"
+if [ -n "$PREFER" ] && printf '%s\n' "${releases[@]}" | grep -xF "$PREFER" >/dev/null; then
+  # The preferred release first, the others (newest first) as the fallback.
+  mapfile -t releases < <(echo "$PREFER"; printf '%s\n' "${releases[@]}" | grep -vxF "$PREFER")
+fi
 if [ -n "$PIN" ]; then
-  printf '%s\n' "${releases[@]}" | grep -qxF "$PIN" ||
+  printf '%s\n' "${releases[@]}" | grep -xF "$PIN" >/dev/null ||
     die "release $PIN-amd64 not found; available: ${releases[*]/%/-amd64}"
   releases=("$PIN")
 fi

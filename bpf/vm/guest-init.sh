@@ -28,7 +28,7 @@ fail() { echo "guest-init: error: $*"; stop 125; }
 
 # Kernel command line, word by word (no globbing).
 set -f
-CMD= ARGS_B64= CWD_B64= LOGLEVEL=
+CMD='' ARGS_B64='' CWD_B64='' LOGLEVEL=''
 for w in $(cat /proc/cmdline); do
   case $w in
     guestcmd=*) CMD=${w#guestcmd=} ;;

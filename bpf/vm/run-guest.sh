@@ -7,7 +7,7 @@
 # output and kernel errors) streams to stdout line by line.
 # Exit status: SCRIPT's; 124 on timeout; 125 if the harness or the guest setup failed.
 set -euo pipefail
-VM_NAME=run-guest
+VM_NAME='run-guest'
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 die() { printf 'run-guest: error: %s\n' "$*" >&2; exit 125; }
 
@@ -29,7 +29,7 @@ EOF
 }
 
 TIMEOUT=${SCX_VM_TIMEOUT:-600} SMP=${SCX_VM_SMP:-2} MEM=${SCX_VM_MEM:-4096}
-OUT= KDIR= LOGLEVEL=${SCX_VM_LOGLEVEL:-7}
+OUT='' KDIR='' LOGLEVEL=${SCX_VM_LOGLEVEL:-7}
 ACCEL=${SCX_VM_ACCEL:-tcg,thread=multi}
 while [ $# -gt 0 ]; do
   case $1 in
@@ -66,6 +66,14 @@ esac
   die "SCRIPT path $real has characters that cannot go on the kernel command line"
 
 need_cmd qemu-system-x86_64 qemu-system-x86
+qv=$(qemu-system-x86_64 --version | sed -n 's/^QEMU emulator version \([0-9]*\.[0-9]*\).*/\1/p')
+case $ACCEL in tcg*thread=multi*)
+  if [ -n "$qv" ] && [ "$(printf '%s\n' "$qv" 8.1 | sort -V | head -n1)" != 8.1 ]; then
+    say "warning: QEMU $qv can crash the guest (int3 oops) when its kernel patches code," \
+      "e.g. as a sched_ext scheduler attaches; install QEMU >= 8.1 (.ci/setup-host.sh" \
+      "takes it from bookworm-backports) or set SCX_VM_ACCEL=tcg,thread=single"
+  fi ;;
+esac
 need_cmd timeout coreutils
 if [ -n "$OUT" ]; then
   mkdir -p "$OUT" || die "cannot create --out directory $OUT"
@@ -100,9 +108,9 @@ APPEND+=${SCX_VM_APPEND:+ $SCX_VM_APPEND}   # extra kernel parameters, if any
 
 run=$(mktemp -d "${TMPDIR:-/tmp}/scx-vm-run.XXXXXX")
 cleanup() { # stop QEMU if it is still running (we were interrupted), drop the run dir
-  local pid= i
+  local pid='' _
   if [ ! -e "$run/qemu.rc" ] && [ -n "${started:-}" ]; then
-    for i in 1 2 3 4 5; do   # QEMU writes its pid file early; wait for it briefly
+    for _ in 1 2 3 4 5; do   # QEMU writes its pid file early; wait for it briefly
       pid=$(cat "$run/qemu.pid" 2>/dev/null || true)
       [ -z "$pid" ] || break
       sleep 1
