@@ -11,7 +11,7 @@ export class DecisionQueue {
   private readonly heap = new Heap<Decision>(byDeadline);
 
   push(decision: Decision): void {
-    this.heap.push(decision);
+    this.heap.add(decision);
   }
 
   /** Removes and returns up to `max` decisions, earliest deadline first. */

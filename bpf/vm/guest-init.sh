@@ -2,8 +2,8 @@
 # guest-init.sh: the /init of the test guest (build-initramfs.sh copies it into the
 # initramfs; it runs under busybox, not on the host). It loads the 9p and overlay
 # modules, mounts the host's root read-only through 9p (tag hostroot) under a tmpfs
-# overlay, mounts proc, sys, dev, cgroup2, bpffs, debugfs, tracefs, tmpfs on /tmp, /run
-# and /dev/shm, and the writable share tagged `out` (if any) on /mnt/out, then runs the
+# overlay, mounts proc, sys, dev, cgroup2, bpffs, debugfs, tracefs, tmpfs on /run and
+# /dev/shm, and the writable share tagged `out` (if any) on /mnt/out, then runs the
 # guest command from the kernel command line in that root and powers off.
 # Kernel command line: guestcmd=/abs/script  guestargs=BASE64 (shell-quoted words)
 #   guestcwd=BASE64 (working directory)  guestloglevel=N (console loglevel while it runs)
@@ -66,7 +66,8 @@ mnt cgroup2 /sys/fs/cgroup
 mnt bpf /sys/fs/bpf
 mnt debugfs /sys/kernel/debug
 mnt tracefs /sys/kernel/tracing
-mnt tmpfs /tmp mode=1777
+# /tmp stays part of the root overlay: the host's /tmp shows through read-only with
+# writes kept in the guest, so a checkout under /tmp (a CI clone, say) works in here.
 mnt tmpfs /run mode=0755
 if cat /sys/bus/virtio/drivers/9pnet_virtio/*/mount_tag 2>/dev/null | tr '\0' '\n' | grep -qx out; then
   mkdir -p $R/mnt/out

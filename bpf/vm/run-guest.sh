@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # run-guest.sh [options] SCRIPT [ARGS...]: runs SCRIPT with ARGS as root inside a QEMU
 # guest booted on a kernel with sched_ext, and exits with SCRIPT's exit status.
-# The guest sees the host's whole root read-only (node, the checkout, stress-ng...)
-# with a tmpfs on top for writes, and a fresh /tmp. Fetches the kernel and builds the
-# initramfs on first use (cached under $REPO/.cache/vm). The guest console (SCRIPT's
+# The guest sees the host's whole root read-only (node, the checkout, stress-ng...),
+# /tmp included, with a tmpfs on top for writes, and a fresh /run. Fetches the kernel
+# and builds the initramfs on first use (cached under $REPO/.cache/vm). The guest console (SCRIPT's
 # output and kernel errors) streams to stdout line by line.
 # Exit status: SCRIPT's; 124 on timeout; 125 if the harness or the guest setup failed.
 set -euo pipefail
@@ -15,7 +15,7 @@ usage() {
   cat >&2 <<EOF
 usage: $0 [--timeout SEC] [--smp N] [--mem MB] [--out HOSTDIR] [--kernel-dir DIR]
           [--loglevel N] SCRIPT [ARGS...]
-  SCRIPT       absolute path on the host, not under /tmp (the guest has its own /tmp);
+  SCRIPT       absolute path on the host, not under /run (the guest has its own /run);
                run directly if executable, else with sh; cwd = the caller's cwd
   --timeout    kill the guest after SEC seconds, exit 124 (default ${SCX_VM_TIMEOUT:-600}; 0 = none)
   --smp/--mem  vCPUs (default 2) and memory in MB (default 4096)
@@ -58,7 +58,7 @@ case $SCRIPT in /*) ;; *) die "SCRIPT must be an absolute path, got '$SCRIPT'" ;
 [ -f "$SCRIPT" ] || die "SCRIPT $SCRIPT does not exist"
 real=$(realpath "$SCRIPT")
 case $real/ in
-  /tmp/*|/run/*|/dev/*|/proc/*|/sys/*)
+  /run/*|/dev/*|/proc/*|/sys/*)
     top=${real#/}; top=/${top%%/*}
     die "SCRIPT $SCRIPT is under $top: the guest mounts its own fresh $top and cannot see the host's; keep guest scripts in the checkout" ;;
 esac
@@ -95,7 +95,7 @@ INITRD=$VM_CACHE/initramfs-$release.cpio.gz
 quoted=
 for a in "$@"; do quoted+=" '${a//\'/\'\\\'\'}'"; done
 cwd=$PWD
-case $cwd/ in /tmp/*|/run/*) cwd=$(dirname "$real") ;; esac
+case $cwd/ in /run/*) cwd=$(dirname "$real") ;; esac
 # tsc=unstable: under TCG the clocksource watchdog otherwise marks the TSC unstable at
 # run time, and the live code patching that follows has panicked the guest (int3 in
 # sched_clock_cpu). Deciding it at boot avoids the patching.

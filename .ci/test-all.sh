@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every suite after `make build`: the native ava suite (TAP), then the sched_ext
+# guest suite, and closes with one line "tests: N passed, N failed" counting both.
+# Exits non-zero when anything failed or a suite did not report.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+
+echo "== native suite (ava)"
+npx ava --tap 2>&1 | tee "$log/native.tap"
+native_rc=${PIPESTATUS[0]}
+n_pass=$(grep -cE '^ok [0-9]+ ' "$log/native.tap" | tr -d ' ')
+n_skip=$(grep -cE '^ok [0-9]+ .*# SKIP' "$log/native.tap" | tr -d ' ')
+n_fail=$(grep -cE '^not ok [0-9]+ ' "$log/native.tap" | tr -d ' ')
+n_pass=$((n_pass - n_skip))
+if [ "$native_rc" -ne 0 ] && [ "$n_fail" -eq 0 ]; then n_fail=1; fi
+echo "native: $n_pass passed, $n_fail failed, $n_skip skipped"
+
+echo "== sched_ext guest suite"
+make --no-print-directory vm-test 2>&1 | tee "$log/guest.log"
+guest_rc=${PIPESTATUS[0]}
+g_line=$(grep -E '^guest: [0-9]+ passed, [0-9]+ failed' "$log/guest.log" | tail -1)
+g_pass=$(sed -E 's/^guest: ([0-9]+) passed.*/\1/' <<<"${g_line:-guest: 0 passed, 1 failed}")
+g_fail=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"${g_line:-guest: 0 passed, 1 failed}")
+if [ "$guest_rc" -ne 0 ] && [ "$g_fail" -eq 0 ]; then g_fail=1; fi
+
+echo "tests: $((n_pass + g_pass)) passed, $((n_fail + g_fail)) failed"
+[ $((n_fail + g_fail)) -eq 0 ]
