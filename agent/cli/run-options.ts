@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_CONFIG } from '../live-scheduler.js';
+import { DEFAULT_CONFIG, type LiveSchedulerConfig } from '../live-scheduler.js';
 import { DEFAULT_CONTROL_SOCKET } from '../control-socket.js';
 import { UsageError } from './command.js';
 import { DEFAULT_POLICY } from '../../policy/registry.js';
@@ -22,15 +22,8 @@ export interface RunOptions {
   cgroupRoot: string;
   metricsPort: number;
   metricsHost: string;
-  lagNs: number;
-  stallNs: number;
-  heartbeatMs: number;
-  sliceNs: number;
-  directMaxNs: number | 'auto';
-  defaultBudgetNs: number;
-  defaultImportance: number;
-  missEventsPerSec: number;
-  bpfObject: string;
+  /** The scheduler's settings (see LiveSchedulerConfig). */
+  scheduler: LiveSchedulerConfig;
   controlSocket: string;
   fallbackMonitor: boolean;
 }
@@ -143,15 +136,18 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
     cgroupRoot: v['cgroup-root'] ?? '/sys/fs/cgroup',
     metricsPort: num('metrics-port', v['metrics-port'], 8080, 0, 65535),
     metricsHost: v['metrics-host'] ?? '0.0.0.0',
-    lagNs: Math.round(lagNs),
-    stallNs: Math.round(stallNs),
-    heartbeatMs,
-    sliceNs: Math.round(num('slice-us', v['slice-us'], d.sliceNs / 1e3, 50, 1_000_000) * 1e3),
-    directMaxNs: v['direct-below-ms'] === undefined ? 'auto' : Math.round(num('direct-below-ms', v['direct-below-ms'], 0, 0, 10_000) * 1e6),
-    defaultBudgetNs: Math.round(num('default-budget-ms', v['default-budget-ms'], d.defaultBudgetNs / 1e6, 0.001, MAX_BUDGET_NS / 1e6) * 1e6),
-    defaultImportance: num('default-importance', v['default-importance'], d.defaultImportance, 1, 100),
-    missEventsPerSec: num('miss-events', v['miss-events'], d.missEventsPerSec, 0, 1_000_000),
-    bpfObject: v['bpf-object'] ?? DEFAULT_BPF_OBJECT,
+    scheduler: {
+      objectPath: v['bpf-object'] ?? DEFAULT_BPF_OBJECT,
+      lagNs: Math.round(lagNs),
+      stallNs: Math.round(stallNs),
+      heartbeatMs,
+      sliceNs: Math.round(num('slice-us', v['slice-us'], d.sliceNs / 1e3, 50, 1_000_000) * 1e3),
+      directMaxNs: v['direct-below-ms'] === undefined ? 'auto' : Math.round(num('direct-below-ms', v['direct-below-ms'], 0, 0, 10_000) * 1e6),
+      defaultBudgetNs: Math.round(num('default-budget-ms', v['default-budget-ms'], d.defaultBudgetNs / 1e6, 0.001, MAX_BUDGET_NS / 1e6) * 1e6),
+      defaultImportance: num('default-importance', v['default-importance'], d.defaultImportance, 1, 100),
+      missEventsPerSec: num('miss-events', v['miss-events'], d.missEventsPerSec, 0, 1_000_000),
+      batchMax: d.batchMax,
+    },
     controlSocket: v['control-socket'] ?? DEFAULT_CONTROL_SOCKET,
     fallbackMonitor: v['fallback-monitor'] === true,
   };

@@ -17,18 +17,7 @@ function log(line: string): void {
 async function runAttached(opts: RunOptions): Promise<number> {
   const module = await loadPolicyModule(opts.policy);
   const sched = await LiveScheduler.start(
-    {
-      objectPath: opts.bpfObject,
-      lagNs: opts.lagNs,
-      stallNs: opts.stallNs,
-      heartbeatMs: opts.heartbeatMs,
-      sliceNs: opts.sliceNs,
-      directMaxNs: opts.directMaxNs,
-      defaultBudgetNs: opts.defaultBudgetNs,
-      defaultImportance: opts.defaultImportance,
-      missEventsPerSec: opts.missEventsPerSec,
-      batchMax: 1024,
-    },
+    opts.scheduler,
     (originNs) => startRunner({ spec: opts.policy, module, nrCpus: availableParallelism(), options: opts.policyOptions, originNs }, opts.workers),
     log,
   );
