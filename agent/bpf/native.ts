@@ -1,5 +1,6 @@
-// The native functions the agent calls, bound with koffi: libbpf (open, load, attach,
-// map access) and the few libc calls the ring-buffer transport needs (mmap, epoll).
+// The native functions the agent calls, bound with koffi: libbpf (open, load, attach
+// struct_ops and ordinary programs, map access) and the few libc calls the ring-buffer
+// transport needs (mmap, epoll).
 // Opaque libbpf handles are koffi pointers; raw addresses are BigInt (koffi 3).
 import koffi, { type LibraryHandle, type TypeObject } from 'koffi';
 
@@ -32,6 +33,12 @@ export interface LibbpfApi {
   mapDelete: Fn;
   mapGetNextKey: Fn;
   progTestRun: Fn;
+  /** Program walking and auto-attach by SEC() name (program-attach.ts). */
+  nextProgram: Fn;
+  programName: Fn;
+  programSectionName: Fn;
+  programAutoattach: Fn;
+  programAttach: Fn;
   printCallbackProto: TypeObject;
   testRunOpts: TypeObject;
 }
@@ -99,6 +106,11 @@ export function getLibbpf(): LibbpfApi {
     mapDelete: lib.func('int bpf_map_delete_elem(int fd, const void *key)'),
     mapGetNextKey: lib.func('int bpf_map_get_next_key(int fd, const void *key, void *next_key)'),
     progTestRun: lib.func('int bpf_prog_test_run_opts(int prog_fd, _Inout_ bpf_test_run_opts *opts)'),
+    nextProgram: lib.func('void *bpf_object__next_program(void *obj, void *prev)'),
+    programName: lib.func('const char *bpf_program__name(void *prog)'),
+    programSectionName: lib.func('const char *bpf_program__section_name(void *prog)'),
+    programAutoattach: lib.func('bool bpf_program__autoattach(void *prog)'),
+    programAttach: lib.func('void *bpf_program__attach(void *prog)'),
     printCallbackProto,
     testRunOpts,
   };

@@ -4,8 +4,7 @@
 // struct_ops maps are attached by BpfObject.attachStructOps() instead.
 import { BpfLoadError, type BpfObject } from './bpf-object.js';
 import { withLibbpfLog } from './libbpf-log.js';
-import { addressOf, lastErrno, type BpfLinkPtr, type BpfProgramPtr } from './native.js';
-import { getLibbpfAttach } from './native-attach.js';
+import { addressOf, getLibbpf, lastErrno, type BpfLinkPtr, type BpfProgramPtr } from './native.js';
 
 /** The links of attached programs; destroy() detaches them (the object stays loaded). */
 export class ProgramLinks {
@@ -26,14 +25,14 @@ export class ProgramLinks {
 
   /** Detaches every program; idempotent. */
   destroy(): void {
-    const libbpf = getLibbpfAttach();
+    const libbpf = getLibbpf();
     while (this.links.length > 0) libbpf.linkDestroy(this.links.pop()!.link);
   }
 }
 
 /** Every program of a loaded object, with its name and section. */
 export function listPrograms(obj: BpfObject): Array<{ name: string; section: string; prog: BpfProgramPtr }> {
-  const libbpf = getLibbpfAttach();
+  const libbpf = getLibbpf();
   const out: Array<{ name: string; section: string; prog: BpfProgramPtr }> = [];
   let prog: BpfProgramPtr = libbpf.nextProgram(obj.handle, null);
   while (addressOf(prog) !== 0n) {
@@ -50,7 +49,7 @@ export function listPrograms(obj: BpfObject): Array<{ name: string; section: str
  * Call destroy() on the result before obj.close().
  */
 export function attachAllPrograms(obj: BpfObject): ProgramLinks {
-  const libbpf = getLibbpfAttach();
+  const libbpf = getLibbpf();
   const links: Array<{ name: string; link: BpfLinkPtr }> = [];
   try {
     for (const { name, section, prog } of listPrograms(obj)) {
