@@ -42,6 +42,13 @@ export interface LiveSchedulerConfig {
   missEventsPerSec: number;
   /** Most task records handed to the policy per round. */
   batchMax: number;
+  /**
+   * After a round that decided something, gather for this long before the next one
+   * ('auto': a tenth of the lag bound). Delegated tasks are lax by construction (urgent
+   * ones run directly in the kernel), so batching costs them little and saves the agent
+   * a wake-up per task.
+   */
+  batchWindowNs: number | 'auto';
 }
 
 export const DEFAULT_CONFIG: Omit<LiveSchedulerConfig, 'objectPath'> = {
@@ -54,6 +61,7 @@ export const DEFAULT_CONFIG: Omit<LiveSchedulerConfig, 'objectPath'> = {
   defaultImportance: 50,
   missEventsPerSec: 200,
   batchMax: 1024,
+  batchWindowNs: 'auto',
 };
 
 /** A deadline miss reported by the kernel (rate-limited per CPU). */
@@ -198,23 +206,30 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
   /** The delegation loop: records in, decisions out, until stop(). */
   private async loop(): Promise<void> {
     const inline = this.runner instanceof InlineRunner;
+    const windowNs = this.cfg.batchWindowNs === 'auto' ? this.cfg.lagNs / 10 : this.cfg.batchWindowNs;
     while (!this.stopped) {
       this.drainMisses();
-      const nowNs = Number(process.hrtime.bigint() - this.origin);
-      let written = 0;
+      const started = process.hrtime.bigint();
+      const nowNs = Number(started - this.origin);
+      let decided: number;
       if (inline) {
         const records = this.transport.readTasks(this.cfg.batchMax);
-        if (records.length > 0) written = this.transport.writeDecisions(await this.runner.decide(records, nowNs));
-        else await this.tasksRing.waitForData(100);
-        void written;
+        decided = records.length;
+        if (decided > 0) this.transport.writeDecisions(await this.runner.decide(records, nowNs));
       } else {
         const { bytes, count } = this.transport.readTaskBytes(this.cfg.batchMax);
+        decided = count;
         if (count > 0) {
           const out = await this.runner.decideBytes(bytes, count, nowNs);
           this.transport.writeDecisionBytes(out.bytes, out.count);
-        } else {
-          await this.tasksRing.waitForData(100);
         }
+      }
+      if (decided === 0) {
+        // Idle: the first record wakes us at once.
+        await this.tasksRing.waitForData(100);
+      } else if (decided < this.cfg.batchMax && windowNs > 0) {
+        const restMs = (windowNs - Number(process.hrtime.bigint() - started)) / 1e6;
+        if (restMs > 0) await new Promise((resolve) => setTimeout(resolve, restMs));
       }
     }
   }

@@ -42,6 +42,8 @@
  *      dispatched by the fallback, re-queued, exited) is dropped and counted;
  *   4. heartbeat older than ctl.stall_ns (agent stopped): nothing is delegated, every
  *      task goes to SLO_DSQ_EDF; delegation resumes with the next heartbeat;
+ *   and a CPU that finds nothing decided runs the earliest-deadline pending task rather
+ *   than idle while the agent thinks (work conservation);
  *   5. agent dead: its struct_ops link closes with it and the kernel returns every task
  *      to the default scheduler.
  * SLO_DSQ_EDF is consumed before SLO_DSQ_USER, except when the head of SLO_DSQ_USER has
@@ -358,6 +360,17 @@ static void kick_for(struct task_struct *p, struct task_ctx *tctx, struct slo_cp
 	}
 }
 
+/*
+ * May @p be moved to @cpu's local DSQ now? Its affinity must allow @cpu, and a task with
+ * migration disabled stays where it is (sched_ext ejects a scheduler that gets this wrong).
+ */
+static __always_inline bool can_run_on(struct task_struct *p, s32 cpu)
+{
+	if (!bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+		return false;
+	return !p->migration_disabled || scx_bpf_task_cpu(p) == cpu;
+}
+
 /* Queue @p in the in-kernel EDF by its SLO deadline. */
 static void queue_kernel(struct task_struct *p, struct task_ctx *tctx, struct slo_ctl *ctl,
 			 struct slo_cpu_stats *st, u64 enq_flags)
@@ -543,7 +556,7 @@ static void scan_pending(struct slo_ctl *ctl, struct slo_cpu_stats *st, u64 now)
 			continue;
 		if (tctx->state == TS_DECIDED) {
 			slice = tctx->user_slice ? tctx->user_slice : ctl->slice_ns;
-			if (tctx->user_cpu >= 0 && (u32)tctx->user_cpu < nr) {
+			if (tctx->user_cpu >= 0 && (u32)tctx->user_cpu < nr && can_run_on(p, tctx->user_cpu)) {
 				if (!slo_move(&it, p, SCX_DSQ_LOCAL_ON | tctx->user_cpu, slice, 0, false))
 					continue;
 			} else if (!slo_move(&it, p, SLO_DSQ_USER, slice, tctx->user_vtime, true)) {
@@ -557,6 +570,33 @@ static void scan_pending(struct slo_ctl *ctl, struct slo_cpu_stats *st, u64 now)
 				continue;
 			tctx->state = TS_NONE;
 			STAT_INC(st, fallback_lag);
+		}
+	}
+	bpf_iter_scx_dsq_destroy(&it);
+}
+
+/*
+ * Work conservation: this CPU found nothing decided and would go idle while tasks wait
+ * for the agent. Run the earliest-deadline one that may run here now; its decision, when
+ * it comes, is dropped as stale. A CPU never idles waiting on userspace.
+ */
+static void run_pending_rather_than_idle(s32 cpu, struct slo_ctl *ctl, struct slo_cpu_stats *st)
+{
+	struct bpf_iter_scx_dsq it;
+	struct task_struct *p;
+	struct task_ctx *tctx;
+
+	if (!scx_bpf_dsq_nr_queued(SLO_DSQ_PENDING))
+		return;
+	bpf_iter_scx_dsq_new(&it, SLO_DSQ_PENDING, 0);
+	while ((p = bpf_iter_scx_dsq_next(&it))) {
+		tctx = get_task_ctx(p);
+		if (!tctx || !can_run_on(p, cpu))
+			continue;
+		if (slo_move(&it, p, SCX_DSQ_LOCAL, kernel_slice(tctx, ctl), 0, false)) {
+			tctx->state = TS_NONE;
+			STAT_INC(st, fallback_idle);
+			break;
 		}
 	}
 	bpf_iter_scx_dsq_destroy(&it);
@@ -597,7 +637,9 @@ void BPF_STRUCT_OPS(slo_dispatch, s32 cpu, struct task_struct *prev)
 		return;
 	if (slo_move_to_local(SLO_DSQ_EDF))
 		return;
-	slo_move_to_local(SLO_DSQ_USER);
+	if (slo_move_to_local(SLO_DSQ_USER))
+		return;
+	run_pending_rather_than_idle(cpu, ctl, st);
 }
 
 void BPF_STRUCT_OPS(slo_tick, struct task_struct *p)

@@ -86,6 +86,7 @@ struct slo_cpu_stats {
 	__u64 fallback_lag;		/* pending tasks whose decision did not come within lag_ns */
 	__u64 fallback_ringfull;	/* tasks_rb full: straight to the in-kernel EDF */
 	__u64 fallback_stalled;		/* no live agent: straight to the in-kernel EDF */
+	__u64 fallback_idle;		/* pending tasks a CPU ran rather than idle while waiting for a decision */
 	__u64 stale_decisions;		/* decisions for tasks already dispatched, requeued or exited */
 	__u64 bad_decisions;		/* malformed decision records */
 	__u64 deadline_misses;		/* a task first ran after its deadline */

@@ -89,6 +89,7 @@ export const CPU_STATS_COUNTERS = [
   'fallback_lag',
   'fallback_ringfull',
   'fallback_stalled',
+  'fallback_idle',
   'stale_decisions',
   'bad_decisions',
   'deadline_misses',

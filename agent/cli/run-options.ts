@@ -58,6 +58,8 @@ Delegation and fallback:
   --direct-below-ms MS      tasks whose deadline is closer than this run directly in the
                             kernel (default: the lag bound for SLO-aware policies, 0 else)
   --miss-events N           per-CPU cap on deadline-miss events per second (default 200)
+  --batch-window-us US      after deciding, gather runnable tasks this long before the
+                            next round (default: a tenth of the lag bound; 0 = none)
 Serving:
   --metrics-port N          /metrics, /healthz, /readyz, /overload (default 8080; 0 = off)
   --metrics-host ADDR       address to listen on (default 0.0.0.0)
@@ -99,6 +101,7 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
         'slice-us': { type: 'string' },
         'direct-below-ms': { type: 'string' },
         'miss-events': { type: 'string' },
+        'batch-window-us': { type: 'string' },
         'metrics-port': { type: 'string' },
         'metrics-host': { type: 'string' },
         'control-socket': { type: 'string' },
@@ -147,6 +150,7 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
       defaultImportance: num('default-importance', v['default-importance'], d.defaultImportance, 1, 100),
       missEventsPerSec: num('miss-events', v['miss-events'], d.missEventsPerSec, 0, 1_000_000),
       batchMax: d.batchMax,
+      batchWindowNs: v['batch-window-us'] === undefined ? 'auto' : Math.round(num('batch-window-us', v['batch-window-us'], 0, 0, 1_000_000) * 1e3),
     },
     controlSocket: v['control-socket'] ?? DEFAULT_CONTROL_SOCKET,
     fallbackMonitor: v['fallback-monitor'] === true,

@@ -18,10 +18,10 @@ interface AgentStatus {
 
 function printStatus(s: AgentStatus): void {
   const c = s.counters;
-  const decided = (c['user_dispatched'] ?? 0) + (c['fallback_lag'] ?? 0) + (c['fallback_ringfull'] ?? 0) + (c['fallback_stalled'] ?? 0) + (c['direct'] ?? 0);
+  const decided = (c['user_dispatched'] ?? 0) + (c['fallback_lag'] ?? 0) + (c['fallback_ringfull'] ?? 0) + (c['fallback_stalled'] ?? 0) + (c['fallback_idle'] ?? 0) + (c['direct'] ?? 0);
   const pct = (n: number | undefined): string => (decided > 0 ? `${((100 * (n ?? 0)) / decided).toFixed(1)}%` : '-');
   console.log(`agent:    ${s.mode}, policy ${s.policy}`);
-  console.log(`dispatch: userspace ${c['user_dispatched']} (${pct(c['user_dispatched'])}), direct ${c['direct']} (${pct(c['direct'])}), fallback lag ${c['fallback_lag']} / ring-full ${c['fallback_ringfull']} / stalled ${c['fallback_stalled']}`);
+  console.log(`dispatch: userspace ${c['user_dispatched']} (${pct(c['user_dispatched'])}), direct ${c['direct']} (${pct(c['direct'])}), fallback lag ${c['fallback_lag']} / ring-full ${c['fallback_ringfull']} / stalled ${c['fallback_stalled']} / idle CPU ${c['fallback_idle']}`);
   console.log(`          stale decisions ${c['stale_decisions']}, bad ${c['bad_decisions']}, preempt kicks ${c['preempt_kicks']}, deadline misses ${c['deadline_misses']}`);
   console.log('SLOs:');
   const rows = Object.entries(s.slos);

@@ -7,7 +7,7 @@
 //   scx_slo_tasks_enqueued_total                          counter  ops.enqueue calls
 //   scx_slo_tasks_to_userspace_total                      counter  tasks handed to the agent
 //   scx_slo_dispatches_total{path,reason}                 counter  path=userspace|direct|fallback,
-//                                                                  reason=lag|ring_full|stalled (fallback only)
+//                                                                  reason=lag|ring_full|stalled|idle_cpu (fallback only)
 //   scx_slo_decisions_dropped_total{reason}               counter  reason=stale|invalid
 //   scx_slo_ring_full_total                               counter  tasks not handed over: ring buffer full
 //   scx_slo_deadline_misses_total                         counter  node-wide
@@ -103,6 +103,7 @@ export function createAgentMetrics(inputs: AgentMetricsInputs): AgentMetrics {
       { labels: { path: 'fallback', reason: 'lag' }, value: s.counters.fallback_lag },
       { labels: { path: 'fallback', reason: 'ring_full' }, value: s.counters.fallback_ringfull },
       { labels: { path: 'fallback', reason: 'stalled' }, value: s.counters.fallback_stalled },
+      { labels: { path: 'fallback', reason: 'idle_cpu' }, value: s.counters.fallback_idle },
     ]),
   );
   counter(

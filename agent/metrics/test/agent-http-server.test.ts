@@ -48,6 +48,7 @@ test('/metrics: names, types, labels and exact values', async (t) => {
     fallback_lag: 5,
     fallback_ringfull: 4,
     fallback_stalled: 3,
+    fallback_idle: 2,
     stale_decisions: 12,
     bad_decisions: 1,
     deadline_misses: 13,
@@ -84,7 +85,8 @@ test('/metrics: names, types, labels and exact values', async (t) => {
   t.is(value(f('dispatches_total'), { path: 'fallback', reason: 'lag' }), 5);
   t.is(value(f('dispatches_total'), { path: 'fallback', reason: 'ring_full' }), 4);
   t.is(value(f('dispatches_total'), { path: 'fallback', reason: 'stalled' }), 3);
-  t.is(f('dispatches_total')?.samples.length, 5);
+  t.is(value(f('dispatches_total'), { path: 'fallback', reason: 'idle_cpu' }), 2);
+  t.is(f('dispatches_total')?.samples.length, 6);
   t.is(value(f('decisions_dropped_total'), { reason: 'stale' }), 12);
   t.is(value(f('decisions_dropped_total'), { reason: 'invalid' }), 1);
   t.is(value(f('ring_full_total')), 4);

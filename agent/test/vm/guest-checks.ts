@@ -178,8 +178,8 @@ async function main(): Promise<void> {
   check('SIGSTOP: workloads keep running', cpuDuring > 0 && !!lsStopped && lsStopped.count > 100, `batch +${cpuDuring} cpu ticks, ls probe ${lsStopped?.count} loops (avg ${lsStopped?.avg} us)`);
   agent.kill('SIGCONT');
   const after = await status();
-  const fallbackGrew = sum(after.counters, 'fallback_lag', 'fallback_stalled') - sum(before.counters, 'fallback_lag', 'fallback_stalled');
-  check('SIGSTOP: the in-kernel fallback took over', fallbackGrew > 0, `fallback lag+stalled +${fallbackGrew}`);
+  const fallbackGrew = sum(after.counters, 'fallback_lag', 'fallback_stalled', 'fallback_idle') - sum(before.counters, 'fallback_lag', 'fallback_stalled', 'fallback_idle');
+  check('SIGSTOP: the in-kernel fallback took over', fallbackGrew > 0, `fallback lag+stalled+idle +${fallbackGrew}`);
   await sleep(3000);
   const resumed = await status();
   const userAfter = sum(resumed.counters, 'user_dispatched') - sum(after.counters, 'user_dispatched');
