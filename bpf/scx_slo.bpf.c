@@ -652,8 +652,9 @@ void BPF_STRUCT_OPS(slo_tick, struct task_struct *p)
 	if (!ctl)
 		return;
 	/*
-	 * A task that kept its CPU past its deadline (nothing else wanted it, so its slice
-	 * was refilled without an enqueue) starts a new job, so it stays preemptible.
+	 * A task running past its deadline (typically one that kept its CPU because
+	 * nothing else wanted it, its slice refilled without an enqueue; or a job that
+	 * started late) starts a new job, so it stays preemptible by tighter deadlines.
 	 */
 	if (tctx && cc && cc->cur_deadline && now > tctx->deadline) {
 		tctx->enq_ns = now;

@@ -40,6 +40,7 @@ export interface ReplayArgs extends KernelTraceArgs {
   dispatchBatch: number;
   agentLagNs: number;
   preemptKeepsDeadline: boolean;
+  tickNs: number;
 }
 
 export interface ImportArgs extends KernelTraceArgs {
@@ -72,7 +73,8 @@ const OPTIONS = {
   'direct-max-us': { type: 'string' },
   'dispatch-batch': { type: 'string' },
   'agent-lag-us': { type: 'string' },
-  'preempt-keeps-deadline': { type: 'boolean' },
+  'preempt-renews-deadline': { type: 'boolean' },
+  'tick-us': { type: 'string' },
 } as const;
 
 function number(option: string, raw: string | undefined, lo: number, hi: number, integer: boolean): number | undefined {
@@ -185,7 +187,8 @@ export function parseSimArgs(argv: string[]): ReplayArgs | ImportArgs {
     directMaxNs: usNs('direct-max-us', values['direct-max-us'], 0, 3.6e9, DEFAULT_MODEL.directMaxNs),
     dispatchBatch: number('dispatch-batch', values['dispatch-batch'], 1, 4096, true) ?? DEFAULT_MODEL.dispatchBatch,
     agentLagNs: usNs('agent-lag-us', values['agent-lag-us'], 0, 1e7, DEFAULT_MODEL.agentLagNs),
-    preemptKeepsDeadline: values['preempt-keeps-deadline'] ?? DEFAULT_MODEL.preemptKeepsDeadline,
+    preemptKeepsDeadline: values['preempt-renews-deadline'] === true ? false : DEFAULT_MODEL.preemptKeepsDeadline,
+    tickNs: usNs('tick-us', values['tick-us'], 0, 1e6, DEFAULT_MODEL.tickNs),
     ...kernelTraceArgs(values),
   };
 }

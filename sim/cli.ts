@@ -71,13 +71,19 @@ model (see sim/README.md):
   --slice-us N          default slice, ctl.slice_ns (default ${DEFAULT_MODEL.sliceNs / 1000})
   --direct-max-us N     ctl.direct_max_ns for policies with kernelFastPath (edf): tasks whose
                         deadline is within this of their enqueue skip the policy, run in
-                        deadline order and may preempt the CPU running the laxest task
-                        (wake-up preemption); 0 turns it off (default ${DEFAULT_MODEL.directMaxNs / 1000})
+                        deadline order and may preempt the CPU whose running task has the
+                        latest deadline, if later than theirs (wake-up preemption); 0 turns
+                        it off (default ${DEFAULT_MODEL.directMaxNs / 1000})
   --dispatch-batch N    decisions asked of the policy per dispatch (default ${DEFAULT_MODEL.dispatchBatch})
   --agent-lag-us N      delay before a runnable task reaches the policy (default ${DEFAULT_MODEL.agentLagNs})
-  --preempt-keeps-deadline
-                        what-if: a preempted task keeps its deadline (the live kernel side
-                        gives it a fresh one, as to any enqueue)
+  --tick-us N           scheduler tick period: a task running past its deadline gets a
+                        new one (now + laxity) at the next tick, as slo_tick() does
+                        (kernelFastPath policies, the ones that preempt); 0 = never
+                        (default ${DEFAULT_MODEL.tickNs / 1000}, HZ=1000)
+  --preempt-renews-deadline
+                        what-if: a preempted task starts a new job (enqueue = now, a fresh
+                        deadline, its next run counted again) instead of resuming its job
+                        with the deadline it had, as the live kernel side does
 
 examples:
   scx-slo sim --scenario noisy-neighbour --policy edf,fair,fifo
@@ -142,6 +148,7 @@ async function runReplay(args: ReplayArgs): Promise<number> {
     dispatchBatch: args.dispatchBatch,
     agentLagNs: args.agentLagNs,
     preemptKeepsDeadline: args.preemptKeepsDeadline,
+    tickNs: args.tickNs,
   };
   if (args.outTrace !== undefined) await writeTraceFile(workload, args.outTrace);
   const results = replayAll(workload, modules, model, { policyOptions: args.policyOptions, progress: args.progress ?? process.stderr.isTTY === true });

@@ -1,29 +1,33 @@
 // The discrete-event simulator: replays a Workload on `cpus` simulated CPUs through a
 // policy module (the same module object the live agent runs), modelling the live
 // scx-slo kernel side (bpf/scx_slo.bpf.c):
-//   - a task that becomes runnable (wake-up, slice expiry while others wait, preemption)
-//     gets a new sequence number and SLO deadline; urgent tasks (laxity <= directMaxNs,
-//     fast-path policies only) go to the kernel's EDF queue, may wake an idle CPU or
-//     preempt the CPU running the laxest task; all others go to policy.enqueue() as a
-//     TaskRecord (optionally after agentLagNs);
+//   - a task that becomes runnable gets a new sequence number; a wake-up or a slice
+//     expiry starts a new EDF job (enq = now, deadline = now + laxity), a preempted task
+//     resumes its job (same enq and deadline, not counted again); urgent tasks (laxity
+//     <= directMaxNs, fast-path policies only) go to the kernel's EDF queue, may wake an
+//     idle CPU or preempt the CPU whose running job has the latest deadline, if later
+//     than theirs; all others go to policy.enqueue() as a TaskRecord (optionally after
+//     agentLagNs);
 //   - a CPU that needs work takes, in order, its local queue (decisions naming it), the
 //     kernel EDF queue, SLO_DSQ_USER (decided tasks, by the policy's key), then asks
 //     policy.dispatch(now, dispatchBatch); decisions for another CPU go to that CPU's
 //     local queue, stale or malformed decisions are dropped and counted;
 //   - a slice that expires with nothing else waiting is refilled (the task keeps running,
-//     as in sched_ext); a CPU switching to another task pays contextSwitchNs.
+//     as in sched_ext); a CPU switching to another task pays contextSwitchNs;
+//   - a running task past its deadline starts a new job at the next tick (tickNs).
 // Hot-path state lives in typed arrays indexed by task or CPU. Wake-ups and agent
 // deliveries are pooled event objects in a heap-js queue; each CPU's single timer (end of
-// burst or slice) lives in a tournament tree over the CPUs, re-armed in place, so
-// preemptions leave no stale events behind; the preemption victim comes from an index of
-// CPUs by the laxity of their task. The loop allocates only what the policy API requires
-// (one TaskRecord per enqueue, the policy's Decision arrays).
+// burst or slice, or the tick that renews a running job's deadline) lives in a tournament
+// tree over the CPUs, re-armed in place, so preemptions leave no stale events behind; the
+// preemption victim comes from an index of CPUs by their current deadline. The loop
+// allocates only what the policy API requires (one TaskRecord per enqueue, the policy's
+// Decision arrays).
 import { Heap } from 'heap-js';
 import { TaskFlags, type Decision, type Policy, type PolicyModule, type SloEntry, type TaskRecord } from '../policy/api.js';
 import { edfDelayNs, sloOrDefault } from '../policy/deadline.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { MIN_KERNEL_SLICE_NS, validateModel, type SimModel } from './sim-model.js';
-import { CpusByLaxity } from './cpus-by-laxity.js';
+import { CpusByDeadline } from './cpus-by-deadline.js';
 import { TaskHeap } from './task-heap.js';
 import { Op, type Workload, type WorkloadGroup } from './workload.js';
 
@@ -159,6 +163,8 @@ export interface SimTotals {
   preemptKicks: number;
   /** Slices refilled because nothing else waited. */
   sliceRefills: number;
+  /** Running jobs past their deadline renewed at a tick (fast-path policies only, where they matter). */
+  deadlineRenewals: number;
   staleDecisions: number;
   badDecisions: number;
   /** Tasks the policy dropped (queued reached 0 with tasks undecided), run by the kernel EDF fallback. */
@@ -203,6 +209,8 @@ export class Simulation {
   private readonly directMax: number;
   private readonly batch: number;
   private readonly lag: number;
+  /** Tick period for deadline renewal; 0 = none (no fast path, or tickNs = 0). */
+  private readonly tick: number;
 
   // Workload.
   private readonly opKind: Uint8Array;
@@ -245,10 +253,10 @@ export class Simulation {
   private readonly cpuSliceEnd: Float64Array;
   private readonly timers: CpuMinTree;
   private readonly cpuTimerAt: Float64Array;
-  /** CPUs by the SLO laxity of their running task: the preemption victim. */
-  private readonly laxity: CpusByLaxity;
+  /** CPUs by the deadline of their running job (cur_deadline): the preemption victim. */
+  private readonly victims: CpusByDeadline;
   /** Only policies with the kernel fast path preempt, so only they need it. */
-  private readonly useLaxity: boolean;
+  private readonly useVictims: boolean;
   private readonly idleStack: Int32Array;
   private readonly idlePos: Int32Array;
   private readonly idleSince: Float64Array;
@@ -275,7 +283,7 @@ export class Simulation {
   private readonly gReqDone: Float64Array;
   private readonly totals: SimTotals = {
     events: 0, enqueues: 0, direct: 0, toPolicy: 0, contextSwitches: 0, switchNs: 0, idleNs: 0,
-    preemptKicks: 0, sliceRefills: 0, staleDecisions: 0, badDecisions: 0, lostTasks: 0,
+    preemptKicks: 0, sliceRefills: 0, deadlineRenewals: 0, staleDecisions: 0, badDecisions: 0, lostTasks: 0,
   };
   private pickSlice = 0;
   private ran = false;
@@ -360,8 +368,9 @@ export class Simulation {
     this.cpuSliceEnd = new Float64Array(this.n);
     this.timers = new CpuMinTree(this.n, Infinity);
     this.cpuTimerAt = this.timers.value;
-    this.laxity = new CpusByLaxity(this.n, this.gDelay);
-    this.useLaxity = this.directMax >= 0;
+    this.victims = new CpusByDeadline(this.n);
+    this.useVictims = this.directMax >= 0;
+    this.tick = this.useVictims ? model.tickNs : 0;
     this.idleStack = new Int32Array(this.n);
     this.idlePos = new Int32Array(this.n).fill(-1);
     this.idleSince = new Float64Array(this.n);
@@ -462,18 +471,56 @@ export class Simulation {
     const k = this.cpuTask[c]!;
     this.charge(k, t - this.cpuRunStart[c]!);
     this.cpuRunStart[c] = t;
+    // A tick with the job past its deadline: armTimer() stops at the first such tick.
+    if (this.tick > 0 && t > this.tKdl[k]! && t % this.tick === 0) this.renewDeadline(c, k, t);
     if (this.tRemain[k]! <= 0) {
       this.gBursts[this.tGroup[k]!]!++;
       if (this.advance(k, t) === A_RUN) {
         if (t >= this.cpuSliceEnd[c]!) this.sliceExpired(c, k, t);
-        else this.setTimer(c, Math.min(this.cpuSliceEnd[c]!, t + this.tRemain[k]!));
+        else this.armTimer(c, k, t);
       } else {
         this.leaveCpu(c);
         this.schedule(c, t);
       }
-    } else {
+    } else if (t >= this.cpuSliceEnd[c]!) {
       this.sliceExpired(c, k, t);
+    } else {
+      this.armTimer(c, k, t); // only a tick renewal
     }
+  }
+
+  /**
+   * CPU c's timer, task k running from `from`: the end of its burst or slice, or the
+   * first tick after its deadline if that comes first (the job is renewed there).
+   */
+  private armTimer(c: number, k: number, from: number): void {
+    let at = this.cpuSliceEnd[c]!;
+    const burstEnd = from + this.tRemain[k]!;
+    if (burstEnd < at) at = burstEnd;
+    const deadline = this.tKdl[k]!;
+    if (this.tick > 0 && at > deadline) {
+      const renew = this.nextTick(deadline > from ? deadline : from);
+      if (renew < at) at = renew;
+    }
+    this.setTimer(c, at);
+  }
+
+  /** The first tick strictly after `ns` (a multiple of the tick period). */
+  private nextTick(ns: number): number {
+    return (Math.floor(ns / this.tick) + 1) * this.tick;
+  }
+
+  /**
+   * slo_tick(): task k on CPU c is running past its deadline at tick t, so a new job
+   * starts: enq = t, deadline = t + laxity, and the CPU's current deadline follows. Its
+   * first run was counted already (the task never stopped), so runs and misses are not.
+   */
+  private renewDeadline(c: number, k: number, t: number): void {
+    const deadline = t + this.gDelay[this.tGroup[k]!]!;
+    this.tEnq[k] = t;
+    this.tKdl[k] = deadline;
+    this.victims.set(c, deadline);
+    this.totals.deadlineRenewals++;
   }
 
   // ---- task scripts -----------------------------------------------------------------
@@ -533,18 +580,25 @@ export class Simulation {
 
   // ---- enqueue path (ops.enqueue) --------------------------------------------------------
 
-  /** `keepDeadline`: a preempted task keeps its enqueue time and deadline (model what-if). */
-  private enqueueTask(k: number, t: number, flags: number, keepDeadline = false): void {
+  /**
+   * begin_enqueue() and slo_enqueue(): a new sequence number; a new job (enq = now,
+   * deadline = now + laxity, its first run to be counted) unless `resumed`: a task put
+   * back by a preemption keeps its job's enq, deadline and accounting.
+   */
+  private enqueueTask(k: number, t: number, flags: number, resumed = false): void {
     const g = this.tGroup[k]!;
     const delay = this.gDelay[g]!;
     this.totals.enqueues++;
     this.tSeq[k]!++;
-    if (!keepDeadline) {
+    if (resumed) {
+      this.tWakeEnq[k] = 0;
+      this.tFirstPending[k] = 0;
+    } else {
       this.tEnq[k] = t;
       this.tKdl[k] = t + delay;
+      this.tWakeEnq[k] = (flags & TaskFlags.WAKEUP) !== 0 ? 1 : 0;
+      this.tFirstPending[k] = 1;
     }
-    this.tWakeEnq[k] = (flags & TaskFlags.WAKEUP) !== 0 ? 1 : 0;
-    this.tFirstPending[k] = 1;
     if (delay <= this.directMax) {
       // Urgent: the kernel queues it by deadline and finds it a CPU (kick_for()).
       this.totals.direct++;
@@ -553,7 +607,7 @@ export class Simulation {
       this.edfDsq.add(k);
       const c = this.pickIdleCpu(this.tPrevCpu[k]!);
       if (c >= 0) this.schedule(c, t);
-      else this.tryPreempt(delay, t);
+      else this.tryPreempt(this.tKdl[k]!, t);
       return;
     }
     if (this.lag > 0) {
@@ -587,11 +641,21 @@ export class Simulation {
     if (c >= 0) this.schedule(c, t);
   }
 
-  /** Preempts the CPU running the task with the laxest SLO, if laxer than `delay`. */
-  private tryPreempt(delay: number, t: number): void {
-    const victim = this.laxity.victim(delay);
-    // A victim with no task is between two tasks and about to take the urgent one anyway.
-    if (victim < 0 || this.cpuTask[victim]! < 0) return;
+  /**
+   * kick_for() with no idle CPU: preempts the CPU whose running job has the latest
+   * deadline, if later than `deadline`, and puts its task back (resuming its job, unless
+   * the model renews deadlines on preemption).
+   */
+  private tryPreempt(deadline: number, t: number): void {
+    let victim: number;
+    for (;;) {
+      victim = this.victims.victim(deadline);
+      if (victim < 0) return;
+      if (this.cpuTask[victim]! >= 0) break;
+      // Between two tasks (leaveCpu() leaves the index alone): cur_deadline is 0 there
+      // since ops.stopping(), and the CPU is about to pick a task anyway.
+      this.victims.clear(victim);
+    }
     this.totals.preemptKicks++;
     const k = this.cpuTask[victim]!;
     let ran = t - this.cpuRunStart[victim]!;
@@ -616,7 +680,7 @@ export class Simulation {
       this.totals.sliceRefills++;
       const sliceEnd = t + this.cpuSlice[c]!;
       this.cpuSliceEnd[c] = sliceEnd;
-      this.setTimer(c, Math.min(sliceEnd, t + this.tRemain[k]!));
+      this.armTimer(c, k, t);
     }
   }
 
@@ -774,15 +838,15 @@ export class Simulation {
     this.cpuSlice[c] = slice;
     const sliceEnd = start + slice;
     this.cpuSliceEnd[c] = sliceEnd;
-    if (this.useLaxity) this.laxity.set(c, g);
-    this.setTimer(c, Math.min(sliceEnd, start + this.tRemain[k]!));
+    if (this.useVictims) this.victims.set(c, this.tKdl[k]!);
+    this.armTimer(c, k, start);
   }
 
   /**
-   * The running task leaves CPU c. Its timer (in the timer tree) and laxity (in the
-   * laxity index) stay until the CPU starts another task or goes idle (schedule() always
-   * follows), which saves two updates per switch; tryPreempt() ignores a CPU caught in
-   * between, which is about to take the urgent task anyway.
+   * The running task leaves CPU c. Its timer (in the timer tree) and deadline (in the
+   * victim index) stay until the CPU starts another task or goes idle (schedule() always
+   * follows), which saves two updates per switch; tryPreempt() skips and clears a CPU
+   * caught in between.
    */
   private leaveCpu(c: number): void {
     this.cpuTask[c] = -1;
@@ -798,7 +862,7 @@ export class Simulation {
 
   private markIdle(c: number, t: number): void {
     if (this.cpuTimerAt[c] !== Infinity) this.timers.set(c, Infinity);
-    if (this.useLaxity) this.laxity.clear(c);
+    if (this.useVictims) this.victims.clear(c);
     this.idlePos[c] = this.idleCount;
     this.idleStack[this.idleCount++] = c;
     this.idleSince[c] = t;
@@ -898,6 +962,10 @@ export class Simulation {
       if (k >= 0) {
         if (this.tState[k] !== S_RUNNING) fail(`CPU ${c} runs task ${k} in state ${this.tState[k]}`);
         if (this.idlePos[c]! >= 0) fail(`CPU ${c} is running and marked idle`);
+        if (this.useVictims && this.victims.deadline(c) !== this.tKdl[k]!) fail(`CPU ${c}'s current deadline ${this.victims.deadline(c)} is not its job's ${this.tKdl[k]}`);
+        if (this.tick > 0 && this.tKdl[k]! < t && this.cpuTimerAt[c]! > this.nextTick(Math.max(t, this.cpuRunStart[c]!))) {
+          fail(`CPU ${c} runs a job past its deadline ${this.tKdl[k]} with no timer at the next tick (${this.cpuTimerAt[c]})`);
+        }
       } else {
         if (this.idlePos[c]! < 0) fail(`CPU ${c} has no task and is not marked idle`);
         if (this.localQueues[c]!.some((j) => this.tState[j] === S_LOCAL)) fail(`CPU ${c} idles with work in its local queue`);

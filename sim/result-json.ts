@@ -62,6 +62,7 @@ export interface PolicyJson {
     to_policy: number;
     context_switches: number;
     preempt_kicks: number;
+    deadline_renewals: number;
     slice_refills: number;
     stale_decisions: number;
     bad_decisions: number;
@@ -95,6 +96,7 @@ export interface SimResultJson {
     dispatch_batch: number;
     agent_lag_ns: number;
     preempt_keeps_deadline: boolean;
+    tick_ns: number;
   };
   policies: Record<string, PolicyJson>;
   warnings: string[];
@@ -178,6 +180,7 @@ export function policyJson(r: SimResult): PolicyJson {
       to_policy: t.toPolicy,
       context_switches: t.contextSwitches,
       preempt_kicks: t.preemptKicks,
+      deadline_renewals: t.deadlineRenewals,
       slice_refills: t.sliceRefills,
       stale_decisions: t.staleDecisions,
       bad_decisions: t.badDecisions,
@@ -223,7 +226,8 @@ export function resultJson(
       direct_max_ns: model?.directMaxNs ?? 0,
       dispatch_batch: model?.dispatchBatch ?? 1,
       agent_lag_ns: model?.agentLagNs ?? 0,
-      preempt_keeps_deadline: model?.preemptKeepsDeadline ?? false,
+      preempt_keeps_deadline: model?.preemptKeepsDeadline ?? true,
+      tick_ns: model?.tickNs ?? 0,
     },
     policies,
     warnings: [...warnings],

@@ -24,9 +24,9 @@ export interface SimModel {
    * agent writes 0 otherwise): a task whose SLO laxity, budget * (101 - importance) / 100,
    * is at most this is "urgent". The kernel queues it in its own deadline-ordered queue
    * (SLO_DSQ_EDF, consumed before the policy's tasks) without asking the policy, wakes an
-   * idle CPU for it, or, when none is idle, preempts the CPU running the task with the
-   * laxest SLO if that laxity is larger than the urgent task's (SCX_KICK_PREEMPT):
-   * wake-up preemption. 0 disables the fast path (and so all preemption).
+   * idle CPU for it, or, when none is idle, preempts the CPU whose running job has the
+   * latest absolute deadline if that is later than the urgent task's (kick_for(),
+   * SCX_KICK_PREEMPT): wake-up preemption. 0 disables the fast path (and so all preemption).
    */
   directMaxNs: number;
   /** Decisions asked of the policy per dispatch(); the extra ones wait in SLO_DSQ_USER. */
@@ -37,12 +37,24 @@ export interface SimModel {
    */
   agentLagNs: number;
   /**
-   * What a preempted task's new enqueue carries. false (the live kernel side today): a
-   * preempted task is enqueued like any other, with enq = now and so a fresh deadline.
-   * true (a what-if): it keeps the enqueue time and deadline it had, as a preempted job
-   * does in textbook EDF. See sim/README.md "Findings".
+   * Whether a preempted task keeps its job. true (the live kernel side, begin_enqueue()):
+   * a task put back by a preemption kick keeps its runnable-since time (the records'
+   * enqNs) and deadline, and its resumed run is not counted again in runs and misses.
+   * false (a what-if, `--preempt-renews-deadline`, the kernel side before it kept jobs):
+   * the preempted task starts a new job like any other enqueue, enq = now and a fresh
+   * deadline. Wake-ups and slice expiries start a new job either way.
    */
   preemptKeepsDeadline: boolean;
+  /**
+   * The scheduler tick period, ns (HZ = 1000: 1 ms). slo_tick() gives a task that runs
+   * past its deadline (its slice outlasts its laxity, or was refilled because nothing
+   * else wanted the CPU) a new job: enq = now, deadline = now + laxity, and its CPU's
+   * current deadline becomes that. Ticks fall on multiples of this period on every CPU
+   * (no tick skew). Only deadlines of running tasks change, so this matters only for the
+   * preemption victim choice and for what a preempted task keeps: it is modelled for
+   * fast-path policies only. 0 = no renewal (a running job keeps its deadline forever).
+   */
+  tickNs: number;
 }
 
 /** Defaults: see sim/README.md for why these numbers. */
@@ -52,7 +64,8 @@ export const DEFAULT_MODEL: Omit<SimModel, 'cpus' | 'durationNs'> = {
   directMaxNs: 1_000_000,
   dispatchBatch: 1,
   agentLagNs: 0,
-  preemptKeepsDeadline: false,
+  preemptKeepsDeadline: true,
+  tickNs: 1_000_000,
 };
 
 /** Smallest slice the kernel gives (MIN_SLICE_NS in scx_slo.bpf.c). */
@@ -72,5 +85,6 @@ export function validateModel(m: SimModel): void {
   check('directMaxNs', m.directMaxNs, 0, Number.MAX_SAFE_INTEGER);
   check('dispatchBatch', m.dispatchBatch, 1, 4096);
   check('agentLagNs', m.agentLagNs, 0, 10_000_000_000);
+  check('tickNs', m.tickNs, 0, 1_000_000_000);
   if (typeof m.preemptKeepsDeadline !== 'boolean') throw new RangeError(`sim model: preemptKeepsDeadline must be a boolean, got ${String(m.preemptKeepsDeadline)}`);
 }

@@ -40,7 +40,8 @@ test('--json prints the documented document', async (t) => {
   t.is(doc.format, 'scx-slo-sim-result');
   t.is(doc.version, 1);
   t.like(doc.scenario, { name: 'steady', source: 'generated', trace_file: null, seed: 1, cpus: 4, duration_ns: 300_000_000 });
-  t.deepEqual(Object.keys(doc.model).sort(), ['agent_lag_ns', 'context_switch_ns', 'direct_max_ns', 'dispatch_batch', 'preempt_keeps_deadline', 'slice_ns']);
+  t.deepEqual(Object.keys(doc.model).sort(), ['agent_lag_ns', 'context_switch_ns', 'direct_max_ns', 'dispatch_batch', 'preempt_keeps_deadline', 'slice_ns', 'tick_ns']);
+  t.like(doc.model, { preempt_keeps_deadline: true, tick_ns: 1_000_000 });
   t.deepEqual(Object.keys(doc.policies), ['edf', 'fair', 'fifo']);
   for (const [name, p] of Object.entries(doc.policies)) {
     t.is(typeof p.kernel_fast_path, 'boolean');
@@ -91,10 +92,20 @@ test('a group that never wakes up gets null percentiles with a note, not NaN', a
   t.regex(table.stdout, /fair\s+-\s+-\s+-\s+-/);
 });
 
+test('--preempt-renews-deadline and --tick-us reach the model', async (t) => {
+  const { code, stdout, stderr } = await sim('--scenario', 'steady', '--cpus', '2', '--duration-ms', '50', '--policy', 'edf', '--json', '--preempt-renews-deadline', '--tick-us', '0');
+  t.is(code, 0, stderr);
+  t.like((JSON.parse(stdout) as SimResultJson).model, { preempt_keeps_deadline: false, tick_ns: 0 });
+  const table = await sim('--scenario', 'steady', '--cpus', '2', '--duration-ms', '50', '--policy', 'edf', '--preempt-renews-deadline', '--tick-us', '250');
+  t.regex(table.stdout, /tick 250us, preempted tasks get a fresh deadline \(what-if\)/);
+  t.is((await sim('--scenario', 'steady', '--tick-us', '-1')).code, 2);
+  t.is((await sim('--scenario', 'steady', '--preempt-keeps-deadline')).code, 2, 'the old what-if flag is the default now, and gone');
+});
+
 test('--help documents every option', async (t) => {
   const { code, stdout } = await sim('--help');
   t.is(code, 0);
-  for (const opt of ['--scenario', '--trace', '--policy', '--policy-opt', '--cpus', '--duration-ms', '--seed', '--json', '--plot', '--out-trace', '--progress', '--no-progress', '--format', '--group', '--slo', '--kind', '--context-switch-us', '--slice-us', '--direct-max-us', '--dispatch-batch', '--agent-lag-us', '--preempt-keeps-deadline', 'sim import', '--out', 'noisy-neighbour', 'mixed', 'steady']) {
+  for (const opt of ['--scenario', '--trace', '--policy', '--policy-opt', '--cpus', '--duration-ms', '--seed', '--json', '--plot', '--out-trace', '--progress', '--no-progress', '--format', '--group', '--slo', '--kind', '--context-switch-us', '--slice-us', '--direct-max-us', '--dispatch-batch', '--agent-lag-us', '--tick-us', '--preempt-renews-deadline', 'sim import', '--out', 'noisy-neighbour', 'mixed', 'steady']) {
     t.true(stdout.includes(opt), `--help mentions ${opt}`);
   }
 });

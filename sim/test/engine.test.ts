@@ -1,8 +1,9 @@
 // Engine invariants: work conservation (checked after every event), CPU time adding up,
-// determinism, slice refills, preemption only through the kernel fast path, and the
-// handling of odd policies (pinned, stale and lost decisions).
+// determinism, slice refills, preemption only through the kernel fast path, EDF jobs
+// (kept across preemption, renewed at the tick), the victim choice by absolute deadline,
+// and the handling of odd policies (pinned, stale and lost decisions).
 import test from 'ava';
-import { POLICY_API_VERSION, type Decision, type Policy, type PolicyModule, type TaskRecord } from '../../policy/api.js';
+import { POLICY_API_VERSION, TaskFlags, type Decision, type Policy, type PolicyModule, type TaskRecord } from '../../policy/api.js';
 import { BUILTIN_POLICIES } from '../../policy/registry.js';
 import { simulate, type SimResult } from '../engine.js';
 import { SCENARIOS } from '../scenarios/index.js';
@@ -179,15 +180,172 @@ test('dispatch batches and agent lag keep the machine work-conserving', (t) => {
   }
 });
 
-test('keeping the deadline across preemption is a what-if that helps the lax groups edf starves', (t) => {
-  const w = SCENARIOS.get('mixed')!.generate({ cpus: 8, durationNs: 3_000_000_000, seed: 2 });
+/** Wraps a policy module, logging a copy of every record it is given. */
+function spy(mod: PolicyModule, log: TaskRecord[]): PolicyModule {
+  return {
+    ...mod,
+    createPolicy(ctx): Policy {
+      const inner = mod.createPolicy(ctx);
+      return {
+        enqueue(rec) {
+          log.push({ ...rec });
+          inner.enqueue(rec);
+        },
+        dispatch: (now, max) => inner.dispatch(now, max),
+        get queued() {
+          return inner.queued;
+        },
+      };
+    },
+  };
+}
+
+/** Replays `w` through edf (spied on) and returns the result and the records per pid. */
+function edfRecords(w: ReturnType<typeof handWorkload>, m: ReturnType<typeof model>): { r: SimResult; recs: (pid: number) => TaskRecord[] } {
+  const log: TaskRecord[] = [];
+  const r = simulate(w, spy(BUILTIN_POLICIES.get('edf')!, log), m, { checkInvariants: true });
+  return { r, recs: (pid) => log.filter((rec) => rec.pid === pid) };
+}
+
+const SLO_20MS = { budgetNs: 20_000_000, importance: 50 }; // laxity 10.2 ms: via the policy
+const SLO_URGENT = { budgetNs: 1_000_000, importance: 90 }; // laxity 110 us: kernel fast path
+
+test('a preempted task resumes its job: same enqueue time and deadline, its run counted once', (t) => {
+  const w = handWorkload(1, 10_000_000, [
+    { name: 'lax', kind: 'service', slo: SLO_20MS },
+    { name: 'urgent', kind: 'service', slo: SLO_URGENT },
+  ], [
+    { group: 0, steps: [['run', 4_000_000]] }, // pid 1
+    { group: 1, start: 1_000_000, steps: [['run', 100_000]] }, // pid 2
+  ]);
+  const { r, recs } = edfRecords(w, model(1, 10_000_000, { contextSwitchNs: 1_000 }));
+  t.is(r.totals.preemptKicks, 1);
+  t.is(r.groups[1]!.wakeLatency.max, 1_000, 'the urgent task ran after the context switch only');
+  t.deepEqual(recs(1).map((rec) => [rec.seq, rec.enqNs, rec.flags]), [[1, 0, TaskFlags.WAKEUP], [2, 0, TaskFlags.SLICE_EXPIRED]]);
+  t.is(r.groups[0]!.runs, 1, 'the resumed run is the same job');
+  t.is(r.groups[0]!.wakeLatency.count, 1);
+  t.is(r.groups[0]!.cpuNs, 4_000_000);
+
+  // What-if: the preempted task starts a new job at the preemption.
+  const renew = edfRecords(w, model(1, 10_000_000, { contextSwitchNs: 1_000, preemptKeepsDeadline: false }));
+  t.is(renew.r.totals.preemptKicks, 1);
+  t.deepEqual(renew.recs(1).map((rec) => [rec.seq, rec.enqNs, rec.flags]), [[1, 0, TaskFlags.WAKEUP], [2, 1_000_000, TaskFlags.SLICE_EXPIRED]]);
+  t.is(renew.r.groups[0]!.runs, 2);
+});
+
+test('a late job preempted after its tick renewal stays one run and one miss', (t) => {
+  // A (laxity 1.02 ms, via the policy) wakes at 0.1 ms but waits behind a batch slice
+  // until 5 ms: its first run is late (deadline 1.12 ms). It keeps running past its
+  // deadline, so the tick at 6 ms renews its job (deadline 7.02 ms), which makes it a
+  // victim for the urgent task waking at 6.01 ms (deadline 6.12 ms).
+  const w = handWorkload(1, 7_100_000, [
+    { name: 'tight', kind: 'service', slo: { budgetNs: 2_000_000, importance: 50 } },
+    { name: 'batch', kind: 'batch', slo: null },
+    { name: 'urgent', kind: 'service', slo: SLO_URGENT },
+  ], [
+    { group: 0, start: 100_000, steps: [['run', 3_000_000]] }, // pid 1
+    { group: 1, steps: [['run', 10_000_000]] }, // pid 2
+    { group: 2, start: 6_010_000, steps: [['run', 100_000]] }, // pid 3
+  ]);
+  const m = model(1, 7_100_000, { contextSwitchNs: 1_000 });
+  const { r, recs } = edfRecords(w, m);
+  t.is(r.totals.preemptKicks, 1);
+  t.is(r.totals.deadlineRenewals, 1);
+  t.deepEqual(recs(1).map((rec) => [rec.enqNs, rec.flags]), [[100_000, TaskFlags.WAKEUP], [6_000_000, TaskFlags.SLICE_EXPIRED]], 'resumed with the renewed job');
+  t.is(r.groups[0]!.runs, 1);
+  t.is(r.groups[0]!.lateRuns, 1);
+
+  const renew = edfRecords(w, { ...m, preemptKeepsDeadline: false });
+  t.is(renew.r.totals.preemptKicks, 1);
+  t.is(renew.recs(1)[1]!.enqNs, 6_010_000);
+  t.is(renew.r.groups[0]!.runs, 2, 'the what-if counts the resumed run as a new job');
+  t.is(renew.r.groups[0]!.lateRuns, 1);
+
+  // Without renewal the overdue job keeps its (early) deadline: nothing preempts it, and
+  // the urgent task waits for the end of its slice (5.002 + 1.02 ms).
+  const noTick = edfRecords(w, { ...m, tickNs: 0 });
+  t.is(noTick.r.totals.preemptKicks, 0);
+  t.is(noTick.r.totals.deadlineRenewals, 0);
+  t.is(noTick.r.groups[2]!.wakeLatency.max, 6_022_000 + 1_000 - 6_010_000);
+});
+
+test('the victim is the CPU running the latest absolute deadline, not the laxest group', (t) => {
+  const groups = [
+    { name: 'lax', kind: 'service' as const, slo: { budgetNs: 40_000_000, importance: 50 } }, // 20.4 ms
+    { name: 'mid', kind: 'service' as const, slo: SLO_20MS }, // 10.2 ms
+    { name: 'urgent', kind: 'service' as const, slo: SLO_URGENT },
+  ];
+  // lax runs since 0 (deadline 20.4 ms), mid since 15 ms (deadline 25.2 ms): the urgent
+  // wake-up at 16 ms preempts mid, although lax has the larger laxity.
+  const w = handWorkload(2, 20_000_000, groups, [
+    { group: 0, steps: [['run', 30_000_000]] }, // pid 1
+    { group: 1, start: 15_000_000, steps: [['run', 30_000_000]] }, // pid 2
+    { group: 2, start: 16_000_000, steps: [['run', 100_000]] }, // pid 3
+  ]);
+  const { r, recs } = edfRecords(w, model(2, 20_000_000, { contextSwitchNs: 1_000 }));
+  t.is(r.totals.preemptKicks, 1);
+  t.is(recs(1).length, 1, 'lax kept its CPU');
+  t.deepEqual(recs(2).map((rec) => rec.enqNs), [15_000_000, 15_000_000], 'mid was preempted and resumed its job');
+  t.is(r.groups[2]!.wakeLatency.max, 1_000);
+
+  // Equal deadlines: the lowest-numbered CPU (CPU 0 takes the first task), as kick_for() does.
+  const tie = handWorkload(2, 5_000_000, groups, [
+    { group: 1, steps: [['run', 10_000_000]] }, // pid 1, CPU 0
+    { group: 1, steps: [['run', 10_000_000]] }, // pid 2, CPU 1
+    { group: 2, start: 1_000_000, steps: [['run', 100_000]] },
+  ]);
+  const tied = edfRecords(tie, model(2, 5_000_000, { contextSwitchNs: 0 }));
+  t.is(tied.r.totals.preemptKicks, 1);
+  t.is(tied.recs(1).length, 2);
+  t.is(tied.recs(2).length, 1);
+});
+
+test('no preemption when the waking task\'s deadline is later than every running one', (t) => {
+  // Everything is "urgent" (direct_max 50 ms), so both tasks go through the kernel's EDF
+  // queue and kick_for(). P runs from 0 with deadline 10.2 ms; W has the smaller laxity
+  // (5.1 ms): waking at 3 ms (deadline 8.1 ms) it preempts P, waking at 6 ms (deadline
+  // 11.1 ms) it does not, although P's laxity is larger than W's.
+  const run = (wake: number) => {
+    const w = handWorkload(1, 30_000_000, [
+      { name: 'p', kind: 'service', slo: SLO_20MS },
+      { name: 'w', kind: 'service', slo: { budgetNs: 10_000_000, importance: 50 } },
+    ], [
+      { group: 0, steps: [['run', 20_000_000]] },
+      { group: 1, start: wake, steps: [['run', 100_000]] },
+    ]);
+    return simulate(w, BUILTIN_POLICIES.get('edf')!, model(1, 30_000_000, { contextSwitchNs: 1_000, directMaxNs: 50_000_000 }), { checkInvariants: true });
+  };
+  const early = run(3_000_000);
+  t.is(early.totals.preemptKicks, 1);
+  t.is(early.groups[1]!.wakeLatency.max, 1_000);
+  const late = run(6_000_000);
+  t.is(late.totals.preemptKicks, 0);
+  // W waits until P's refilled slice ends at 10.001 ms; P's next job (deadline 20.2 ms) queues behind W.
+  t.is(late.groups[1]!.wakeLatency.max, 10_002_000 - 6_000_000);
+});
+
+test('mixed: keeping jobs across preemption ends the starvation of the lax groups under edf', (t) => {
+  // Before, a preempted task was queued again with a fresh deadline and the victim was the
+  // laxest task, so reports and backup got about 0.05% and 0.01% of the CPUs under edf.
+  const cpus = 8;
+  const duration = 3_000_000_000;
+  const w = SCENARIOS.get('mixed')!.generate({ cpus, durationNs: duration, seed: 2 });
   const edf = BUILTIN_POLICIES.get('edf')!;
-  const live = simulate(w, edf, model(8, 3_000_000_000));
-  const keep = simulate(w, edf, model(8, 3_000_000_000, { preemptKeepsDeadline: true }));
-  const cpu = (r: SimResult, name: string) => r.groups.find((g) => g.group.name === name)!.cpuNs;
-  t.true(live.totals.preemptKicks > 0);
-  t.true(cpu(keep, 'reports') > 5 * cpu(live, 'reports'), `reports: ${cpu(keep, 'reports')} vs ${cpu(live, 'reports')}`);
-  t.true(cpu(keep, 'backup') > 5 * cpu(live, 'backup'), `backup: ${cpu(keep, 'backup')} vs ${cpu(live, 'backup')}`);
+  const live = simulate(w, edf, model(cpus, duration));
+  const renew = simulate(w, edf, model(cpus, duration, { preemptKeepsDeadline: false }));
+  const share = (r: SimResult, name: string) => r.groups.find((g) => g.group.name === name)!.cpuNs / (cpus * duration);
+  t.true(live.totals.preemptKicks > 1000);
+  t.true(share(live, 'reports') > 0.02, `reports: ${share(live, 'reports')}`);
+  t.true(share(live, 'backup') > 0.002, `backup: ${share(live, 'backup')}`);
+  t.true(share(live, 'reports') > 2 * share(renew, 'reports'), `reports: ${share(live, 'reports')} vs ${share(renew, 'reports')} renewing deadlines`);
+  t.true(share(live, 'backup') > 2 * share(renew, 'backup'), `backup: ${share(live, 'backup')} vs ${share(renew, 'backup')} renewing deadlines`);
+  // What backup still gets is EDF's own answer under 2x overload: a backup job (laxity
+  // 960 ms) runs when its deadline becomes earlier than those of new etl jobs (51 ms),
+  // i.e. about 909 ms after it starts, for one 5 ms slice, then starts a new job.
+  const backupThreads = w.tasks.filter((task) => w.groups[task.group]!.name === 'backup').length;
+  const expected = (backupThreads * 5_000_000) / (960_000_000 - 51_000_000) / cpus;
+  t.true(share(live, 'backup') > expected / 2 && share(live, 'backup') < expected * 2, `backup ${share(live, 'backup')} vs EDF's ${expected}`);
+  for (const r of [live, renew]) for (const g of r.groups) t.is(g.lateRuns, 0, g.group.name);
 });
 
 test('random workloads and model parameters never break the invariants', (t) => {
@@ -222,6 +380,7 @@ test('random workloads and model parameters never break the invariants', (t) => 
       dispatchBatch: rng.int(1, 8),
       agentLagNs: rng.next() < 0.5 ? 0 : rng.int(0, 100_000),
       preemptKeepsDeadline: rng.next() < 0.5,
+      tickNs: rng.next() < 0.2 ? 0 : rng.int(20, 2_000) * 1_000,
     });
     for (const mod of policies) {
       const r = simulate(w, mod, m, { checkInvariants: true });
