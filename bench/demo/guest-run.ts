@@ -1,0 +1,734 @@
+// The head-to-head's measuring half. Runs where sched_ext is (the QEMU guest that
+// bench/demo.sh boots, or a host with sched_ext), as root, and writes raw.json (see
+// raw-results.ts) into --out cell by cell; bench/demo/report.ts turns it into the table,
+// the JSON summary, the chart and the simulator comparison.
+//
+// The node, as a Kubernetes node would be laid out: the cpu controller enabled at the
+// cgroup root, cgroup `ls` with a latency-sensitive probe (cyclictest as SCHED_OTHER,
+// waking every 5 ms) under a tight SLO, cgroup `batch` with CPU-bound stress-ng (more
+// hogs than CPUs) under a lax one. The same cell (probe + batch for --probe-s seconds)
+// runs under each scheduler, round-robin over the schedulers for --rounds rounds:
+//   default       no sched_ext: the kernel's own scheduler
+//   slo-edf       scx-slo with the edf policy in the agent (delegated to userspace)
+//   slo-fallback  scx-slo with the agent SIGSTOPped: the in-kernel EDF fallback alone
+//   slo-fair      scx-slo with the fair policy in the agent
+//   scx_simple, scx_flatcg  the kernel's example schedulers (--peer-dir), if given
+// One agent is attached per round (edf, then SIGSTOP, SIGCONT, `policy set fair`) and
+// detached for the default and peer cells. Also, once: the probe alone (the machine's
+// wake-up floor) and a recorded scheduler trace of a default cell (trace-cmd) for the
+// simulator comparison.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { controlRequest } from '../../agent/control-socket.js';
+import { schedExtState } from '../../agent/kernel-support.js';
+import { parseCyclictestHistogram, parseCyclictestSummary, parseStressNgMetrics } from './probe-output.js';
+import { isSchedulerName, SCHEDULERS, type RawCell, type RawProbe, type RawRun, type RawTrace, type SchedulerName } from './raw-results.js';
+import { percentile } from './stats.js';
+import { dispatchShares } from './summarize.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const DIST = resolve(HERE, '..', '..');
+const ROOT = resolve(DIST, '..');
+const CLI = join(DIST, 'agent', 'cli', 'main.js');
+const CG = '/sys/fs/cgroup';
+const WORK = '/tmp/scx-slo-demo';
+const SOCK = '/run/scx-slo-demo/agent.sock';
+const SLOS = { ls: { budgetMs: 5, importance: 90 }, batch: { budgetMs: 500, importance: 10 } };
+
+const USAGE = `usage: node dist/bench/demo/guest-run.js --out DIR [options]
+  --rounds N          repetitions, interleaved round-robin over the schedulers (default 3)
+  --probe-s S         seconds of probe per cell (default 12)
+  --schedulers LIST   default,slo-edf,slo-fallback,slo-fair (default); also scx_simple,scx_flatcg with --peer-dir
+  --peer-dir DIR      directory with the kernel's example schedulers (scx_simple, scx_flatcg)
+  --bpf-object PATH   scx_slo.bpf.o (default: bpf/build/scx_slo.bpf.o next to this dist/)
+  --lag-ms MS         the agent's lag bound (default 50: generous under emulation)
+  --idle-s S          seconds of the probe alone under the default scheduler (default 3; 0 = skip)
+  --trace-s S         seconds of trace-cmd recording of a default cell (default 4; 0 = skip)
+  --trace-schedulers LIST  the schedulers of the traced cells (default slo-edf,default; the
+                      default-scheduler trace is the simulator's input)
+  --stressors N       stress-ng --cpu N (default 2 x CPUs)`;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const stamp = (): string => new Date().toISOString();
+
+function parseOptions() {
+  const { values } = parseArgs({
+    options: {
+      out: { type: 'string' },
+      rounds: { type: 'string', default: '3' },
+      'probe-s': { type: 'string', default: '12' },
+      schedulers: { type: 'string', default: 'default,slo-edf,slo-fallback,slo-fair' },
+      'peer-dir': { type: 'string' },
+      'bpf-object': { type: 'string' },
+      'lag-ms': { type: 'string', default: '50' },
+      'idle-s': { type: 'string', default: '3' },
+      'trace-s': { type: 'string', default: '4' },
+      'trace-schedulers': { type: 'string', default: 'slo-edf,default' },
+      stressors: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help || !values.out) {
+    console.error(USAGE);
+    process.exit(values.help ? 0 : 2);
+  }
+  const int = (name: string, v: string, lo: number): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < lo) {
+      console.error(`guest-run: --${name} wants an integer >= ${lo}, got ${v}`);
+      process.exit(2);
+    }
+    return n;
+  };
+  const schedulers = values.schedulers.split(',').map((s) => s.trim()).filter(Boolean);
+  const traceSchedulers = values['trace-schedulers'].split(',').map((s) => s.trim()).filter(Boolean);
+  for (const s of [...schedulers, ...traceSchedulers]) {
+    if (!isSchedulerName(s)) {
+      console.error(`guest-run: unknown scheduler ${s} (known: ${Object.keys(SCHEDULERS).join(', ')})`);
+      process.exit(2);
+    }
+  }
+  return {
+    out: resolve(values.out),
+    rounds: int('rounds', values.rounds, 1),
+    probeS: int('probe-s', values['probe-s'], 1),
+    schedulers: schedulers as SchedulerName[],
+    traceSchedulers: traceSchedulers as SchedulerName[],
+    peerDir: values['peer-dir'],
+    bpfObject: resolve(values['bpf-object'] ?? join(ROOT, 'bpf', 'build', 'scx_slo.bpf.o')),
+    lagMs: int('lag-ms', values['lag-ms'], 1),
+    idleS: int('idle-s', values['idle-s'], 0),
+    traceS: int('trace-s', values['trace-s'], 0),
+    stressors: values.stressors ? int('stressors', values.stressors, 1) : 2 * cpus().length,
+  };
+}
+
+const opts = parseOptions();
+const STALL_MS = 1000;
+const HEARTBEAT_MS = 50;
+const WORKERS = 1;
+const HIST_US = 200_000;
+const INTERVAL_US = 5000;
+const STRESS_METHOD = 'int64';
+
+const run: RawRun = {
+  format: 'scx-slo-demo-raw',
+  version: 1,
+  startedAt: stamp(),
+  finishedAt: null,
+  kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
+  cpus: cpus().length,
+  config: {
+    rounds: opts.rounds,
+    probeSeconds: opts.probeS,
+    schedulers: opts.schedulers,
+    lagMs: opts.lagMs,
+    stallMs: STALL_MS,
+    heartbeatMs: HEARTBEAT_MS,
+    workers: WORKERS,
+    stressors: opts.stressors,
+    stressMethod: STRESS_METHOD,
+    probeIntervalUs: INTERVAL_US,
+    histogramRangeUs: HIST_US,
+    slos: SLOS,
+    bpfObject: opts.bpfObject,
+  },
+  idle: null,
+  cells: [],
+  trace: null,
+  traceSlo: null,
+  log: [],
+};
+
+function say(line: string): void {
+  console.log(`demo: ${line}`);
+  run.log.push(`${stamp()} ${line}`);
+}
+
+function save(): void {
+  const file = join(opts.out, 'raw.json');
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(run, null, 1)}\n`);
+  renameSync(`${file}.tmp`, file);
+}
+
+// ---- processes ---------------------------------------------------------------------
+
+interface Proc {
+  child: ChildProcess;
+  exit: Promise<number | null>;
+}
+
+/** Starts argv with stdout+stderr to `outFile`, inside cgroup `cg` (joined before exec). */
+function startIn(cg: string | null, argv: string[], outFile: string): Proc {
+  const fd = openSync(outFile, 'w');
+  const script = cg === null ? 'exec "$@"' : `echo $$ > ${join(CG, cg, 'cgroup.procs')} && exec "$@"`;
+  const child = spawn('sh', ['-c', script, 'sh', ...argv], { stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  const exit = new Promise<number | null>((r) => {
+    child.on('exit', (code, signal) => r(code ?? (signal ? 128 : null)));
+    child.on('error', () => r(127));
+  });
+  return { child, exit };
+}
+
+async function waitExit(p: Proc, ms: number, what: string): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)));
+  const r = await Promise.race([p.exit, timeout]);
+  clearTimeout(timer);
+  if (r !== 'timeout') return r;
+  say(`warning: ${what} still running after ${ms / 1000} s: killing it`);
+  p.child.kill('SIGKILL');
+  return p.exit;
+}
+
+function execText(cmd: string, args: string[], timeoutMs = 120_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((r) => {
+    execFile(cmd, args, { maxBuffer: 256 << 20, timeout: timeoutMs }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      r({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+async function waitFor(what: string, ms: number, pred: () => boolean, every = 200): Promise<boolean> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < ms) {
+    if (pred()) return true;
+    await sleep(every);
+  }
+  say(`warning: timed out after ${ms / 1000} s waiting for ${what}`);
+  return false;
+}
+
+const extState = (): { state: string | null; ops: string | null } => {
+  const s = schedExtState();
+  return { state: s.state ?? null, ops: s.ops ?? null };
+};
+
+function threadIds(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).map(Number).filter((n) => Number.isInteger(n)).sort((a, b) => a - b);
+  } catch {
+    return [];
+  }
+}
+
+// ---- CPU accounting ------------------------------------------------------------------
+
+interface CpuSample {
+  t: number;
+  busy: number;
+  idle: number;
+  ls: number;
+  batch: number;
+  agent: number | null;
+}
+
+const CLK_TCK = 100;
+
+function cgroupUsageS(name: string): number {
+  try {
+    const m = /usage_usec (\d+)/.exec(readFileSync(join(CG, name, 'cpu.stat'), 'utf8'));
+    return m ? Number(m[1]) / 1e6 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function processCpuS(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+function cpuSample(agentPid: number | undefined): CpuSample {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (f[3] ?? 0) + (f[4] ?? 0);
+  const busy = f.slice(0, 8).reduce((s, v) => s + v, 0) - idle;
+  return { t: Date.now(), busy: busy / CLK_TCK, idle: idle / CLK_TCK, ls: cgroupUsageS('ls'), batch: cgroupUsageS('batch'), agent: processCpuS(agentPid) };
+}
+
+function cpuDelta(a: CpuSample, b: CpuSample): NonNullable<RawCell['cpu']> {
+  const r = (v: number): number => Math.round(v * 1000) / 1000;
+  return {
+    wallS: r((b.t - a.t) / 1000), busyS: r(b.busy - a.busy), idleS: r(b.idle - a.idle), lsS: r(b.ls - a.ls), batchS: r(b.batch - a.batch),
+    agentS: a.agent !== null && b.agent !== null ? r(b.agent - a.agent) : null,
+  };
+}
+
+// ---- the scx-slo agent ---------------------------------------------------------------
+
+interface AgentStatus {
+  policy: string;
+  counters: Record<string, number>;
+  lagHistogram?: number[];
+  cgroups: Record<string, { runs: number; misses: number; waitNsSum: number }>;
+  slos: Record<string, unknown>;
+}
+
+class Agent {
+  private proc: Proc | undefined;
+  private exited = false;
+  policy: string | undefined;
+  stopped = false;
+  private starts = 0;
+
+  private log: string | undefined;
+
+  /** The agent log's last line mentioning why it stopped (ejection reason), if any. */
+  lastWords(): string | undefined {
+    if (!this.log || !existsSync(this.log)) return undefined;
+    const lines = readFileSync(this.log, 'utf8').split('\n').filter((l) => /ejected|exit kind|error/i.test(l));
+    return lines.pop()?.replace(/^\S+ scx-slo: /, '');
+  }
+
+  get pid(): number | undefined {
+    return this.running ? this.proc?.child.pid : undefined;
+  }
+
+  get running(): boolean {
+    return this.proc !== undefined && !this.exited;
+  }
+
+  async start(policy: string, config: string): Promise<boolean> {
+    this.starts++;
+    const log = join(opts.out, `agent-${this.starts}.log`);
+    this.log = log;
+    const t0 = Date.now();
+    this.exited = false;
+    this.proc = startIn(null, ['node', CLI, 'run', '--config', config, '--policy', policy, '--lag-ms', String(opts.lagMs),
+      '--stall-ms', String(STALL_MS), '--heartbeat-ms', String(HEARTBEAT_MS), '--workers', String(WORKERS),
+      '--metrics-port', '0', '--control-socket', SOCK, '--bpf-object', opts.bpfObject], log);
+    void this.proc.exit.then(() => (this.exited = true));
+    const ok = await waitFor('the scx-slo agent to attach', 240_000, () => {
+      const s = schedExtState();
+      return this.exited || (s.state === 'enabled' && s.ops === 'slo');
+    });
+    if (!ok || this.exited) {
+      say(`error: the agent did not attach (see ${log}): ${readFileSync(log, 'utf8').split('\n').slice(-8).join(' | ')}`);
+      await this.shutdown();
+      return false;
+    }
+    // The control socket and the SLO table.
+    for (let i = 0; i < 150; i++) {
+      try {
+        const s = await this.status();
+        if (Object.keys(s.slos).length >= 2) {
+          this.policy = s.policy;
+          say(`agent attached (policy ${s.policy}) after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+          return true;
+        }
+      } catch {
+        // not listening yet
+      }
+      await sleep(200);
+    }
+    say('error: the agent attached but its control socket or SLO table never came up');
+    await this.shutdown();
+    return false;
+  }
+
+  async status(): Promise<AgentStatus> {
+    const reply = await controlRequest(SOCK, { cmd: 'status' }, 60_000);
+    if (!reply.ok) throw new Error(`status: ${reply.error}`);
+    return reply.result as AgentStatus;
+  }
+
+  async setPolicy(spec: string): Promise<void> {
+    const reply = await controlRequest(SOCK, { cmd: 'policy-set', spec }, 60_000);
+    if (!reply.ok) throw new Error(`policy set ${spec}: ${reply.error}`);
+    this.policy = (reply.result as { policy: string }).policy;
+  }
+
+  sigstop(): void {
+    this.proc?.child.kill('SIGSTOP');
+    this.stopped = true;
+  }
+
+  sigcont(): void {
+    this.proc?.child.kill('SIGCONT');
+    this.stopped = false;
+  }
+
+  async shutdown(): Promise<void> {
+    if (!this.proc) return;
+    if (!this.exited) {
+      if (this.stopped) this.sigcont();
+      this.proc.child.kill('SIGINT');
+      await waitExit(this.proc, 60_000, 'the agent');
+    }
+    this.proc = undefined;
+    this.policy = undefined;
+    await waitFor('sched_ext to be disabled', 30_000, () => schedExtState().state !== 'enabled');
+  }
+}
+
+// ---- the kernel's example schedulers (optional peers) -----------------------------
+
+class Peer {
+  private proc: Proc | undefined;
+  name: string | undefined;
+
+  async start(name: string): Promise<boolean> {
+    const bin = opts.peerDir ? join(opts.peerDir, name) : '';
+    if (!bin || !existsSync(bin)) {
+      say(`error: ${name} not found${opts.peerDir ? ` in ${opts.peerDir}` : ' (no --peer-dir)'}`);
+      return false;
+    }
+    const log = join(opts.out, `${name}.log`);
+    this.proc = startIn(null, [bin], log);
+    this.name = name;
+    let exited = false;
+    void this.proc.exit.then(() => (exited = true));
+    const ok = await waitFor(`${name} to attach`, 60_000, () => exited || schedExtState().state === 'enabled');
+    if (!ok || exited) {
+      say(`error: ${name} did not attach (see ${log})`);
+      await this.shutdown();
+      return false;
+    }
+    say(`${name} attached (ops ${schedExtState().ops})`);
+    return true;
+  }
+
+  async shutdown(): Promise<void> {
+    if (!this.proc) return;
+    this.proc.child.kill('SIGINT');
+    await waitExit(this.proc, 30_000, this.name ?? 'peer');
+    this.proc = undefined;
+    this.name = undefined;
+    await waitFor('sched_ext to be disabled', 30_000, () => schedExtState().state !== 'enabled');
+  }
+}
+
+// ---- one cell ------------------------------------------------------------------------
+
+async function saveProbe(dir: string, pid: number, tids: number[]): Promise<RawProbe | null> {
+  const hist = join(dir, 'hist.txt');
+  if (!existsSync(hist)) return null;
+  // Drop the empty buckets here, in C: the file has one line per microsecond of range.
+  const filtered = await execText('grep', ['-v', '-E', '^[0-9]+[[:space:]]+0+[[:space:]]*$', hist]);
+  const out = readFileSync(join(dir, 'probe.txt'), 'utf8');
+  const lines = out.split(/[\n\r]/).filter((l) => /T:\s*\d+\s*\(/.test(l));
+  return { histogramText: filtered.stdout, summaryLine: lines.pop() ?? '', rangeUs: HIST_US, pid, tids };
+}
+
+interface Workload {
+  /** Watches sched_ext during the probe: the first time it was not what the cell measures. */
+  watch: NodeJS.Timeout;
+  deviation: string | null;
+  cpu0: CpuSample;
+  agentPid: number | undefined;
+  probe: Proc;
+  stress: Proc | null;
+  dir: string;
+  probeSeconds: number;
+  startedAt: string;
+  tids: number[];
+}
+
+async function startWorkload(name: string, probeSeconds: number, withBatch: boolean, agentPid?: number): Promise<Workload> {
+  const dir = join(WORK, name);
+  mkdirSync(dir, { recursive: true });
+  let stress: Proc | null = null;
+  if (withBatch) {
+    stress = startIn('batch', ['stress-ng', '--cpu', String(opts.stressors), '--cpu-method', STRESS_METHOD, '--metrics-brief',
+      '--timeout', `${probeSeconds + 2}s`], join(dir, 'stress.txt'));
+    await sleep(1000);
+  }
+  const startedAt = stamp();
+  const cpu0 = cpuSample(agentPid);
+  // What must stay in place while the probe runs: no sched_ext scheduler (default) or
+  // the one attached now.
+  const expect = extState();
+  const w0 = { deviation: null as string | null };
+  const t0 = Date.now();
+  const watch = setInterval(() => {
+    const now = extState();
+    const ok = expect.state === 'enabled' ? now.state === 'enabled' && now.ops === expect.ops : now.state !== 'enabled';
+    if (!ok && w0.deviation === null) {
+      w0.deviation = `${((Date.now() - t0) / 1000).toFixed(1)} s into the probe sched_ext was ${now.state}${now.ops ? ` (ops ${now.ops})` : ''}, ` +
+        `not ${expect.state === 'enabled' ? `${expect.ops}` : 'disabled'}`;
+    }
+  }, 250);
+  // --refresh_on_max: the main thread prints only on a new max instead of every 10 ms, so
+  // the service is the measurement thread (plus a rare print).
+  const probe = startIn('ls', ['cyclictest', '-p', '0', '--policy=other', '-i', String(INTERVAL_US), '-D', String(probeSeconds),
+    '--refresh_on_max', '-h', String(HIST_US), `--histfile=${join(dir, 'hist.txt')}`], join(dir, 'probe.txt'));
+  // The measurement thread appears once cyclictest has set up (slow under emulation).
+  let tids: number[] = [];
+  for (let i = 0; i < 40 && tids.length < 2; i++) {
+    await sleep(100);
+    tids = threadIds(probe.child.pid ?? -1);
+  }
+  return {
+    watch,
+    get deviation() {
+      return w0.deviation;
+    },
+    cpu0, agentPid, probe, stress, dir, probeSeconds, startedAt, tids,
+  };
+}
+
+async function finishWorkload(w: Workload, round: number, scheduler: SchedulerName): Promise<RawCell> {
+  await waitExit(w.probe, (w.probeSeconds + 60) * 1000, 'cyclictest');
+  clearInterval(w.watch);
+  const endedAt = stamp();
+  const cpu = cpuDelta(w.cpu0, cpuSample(w.agentPid));
+  const schedExt = extState();
+  if (w.stress) await waitExit(w.stress, 60_000, 'stress-ng');
+  const probe = await saveProbe(w.dir, w.probe.child.pid ?? -1, w.tids);
+  const batchText = w.stress && existsSync(join(w.dir, 'stress.txt')) ? readFileSync(join(w.dir, 'stress.txt'), 'utf8') : null;
+  const cell: RawCell = { round, scheduler, startedAt: w.startedAt, endedAt, probeSeconds: w.probeSeconds, schedExt, probe, batchText, cpu, notes: [] };
+  if (w.deviation !== null) cell.invalid = `the scheduler under test was not in place throughout: ${w.deviation}`;
+  if (!probe) cell.notes.push('the probe wrote no histogram');
+  else {
+    const summary = parseCyclictestSummary(probe.summaryLine);
+    if (!summary) cell.notes.push('no cyclictest status line');
+    else if (summary.priority !== 0) cell.notes.push(`probe ran at priority ${summary.priority}, not 0 (SCHED_OTHER)`);
+  }
+  if (w.stress && !parseStressNgMetrics(batchText ?? '')) cell.notes.push('no stress-ng metrics line');
+  return cell;
+}
+
+function cellLine(cell: RawCell): string {
+  const parts: string[] = [];
+  if (cell.probe) {
+    const h = parseCyclictestHistogram(cell.probe.histogramText, cell.probe.rangeUs);
+    const p50 = percentile(h, 0.5);
+    const p99 = percentile(h, 0.99);
+    const summary = parseCyclictestSummary(cell.probe.summaryLine);
+    parts.push(`probe P:${summary?.priority ?? '?'} p50 ${p50 ? (p50.ns / 1e3).toFixed(0) : '-'} us, p99 ${p99 ? (p99.ns / 1e3).toFixed(0) : '-'} us, max ${h.maxUs} us`);
+  }
+  const m = parseStressNgMetrics(cell.batchText ?? '');
+  if (m) parts.push(`batch ${m.bogoOps} bogo ops`);
+  if (cell.cpu) {
+    const u = cell.cpu;
+    parts.push(`cpu s: batch ${u.batchS.toFixed(1)}, ls ${u.lsS.toFixed(2)}${u.agentS !== null ? `, agent ${u.agentS.toFixed(1)}` : ''}, idle ${u.idleS.toFixed(1)} of ${u.wallS.toFixed(1)} s wall`);
+  }
+  const c = cell.counters;
+  if (c) {
+    const sh = dispatchShares(c);
+    const pct = (f: number | undefined): string => (f === undefined ? '-' : `${(100 * f).toFixed(0)}%`);
+    parts.push(`dispatch user ${pct(sh?.userspace)} direct ${pct(sh?.direct)} fallback ${pct(sh?.fallback)}`);
+  }
+  if (cell.invalid) parts.push(`INVALID (left out of the summary): ${cell.invalid}`);
+  if (cell.notes.length > 0) parts.push(`NOTE ${cell.notes.join('; ')}`);
+  return parts.join('; ');
+}
+
+function diff(after: AgentStatus, before: AgentStatus, cgNames: Map<string, string>): Pick<RawCell, 'counters' | 'lagHistogram' | 'cgroups'> {
+  const counters: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after.counters)) counters[k] = v - (before.counters[k] ?? 0);
+  const lagHistogram = after.lagHistogram?.map((v, i) => v - (before.lagHistogram?.[i] ?? 0));
+  const cgroups: NonNullable<RawCell['cgroups']> = {};
+  for (const [id, name] of cgNames) {
+    const a = after.cgroups[id];
+    const b = before.cgroups[id];
+    if (!a) continue;
+    cgroups[name] = { runs: a.runs - (b?.runs ?? 0), misses: a.misses - (b?.misses ?? 0), waitNsSum: a.waitNsSum - (b?.waitNsSum ?? 0) };
+  }
+  return { counters, ...(lagHistogram ? { lagHistogram } : {}), cgroups };
+}
+
+/**
+ * Records scheduler events with trace-cmd over one whole cell (--trace-s seconds of probe)
+ * under `scheduler` (already in place): tracing starts first, the workload once it is on.
+ */
+async function traceCell(scheduler: SchedulerName, agentPid: number | undefined): Promise<RawTrace | null> {
+  say(`trace: recording a ${opts.traceS} s ${scheduler} cell with trace-cmd`);
+  const dat = join(WORK, `trace-${scheduler}.dat`);
+  const enable = '/sys/kernel/tracing/events/sched/sched_switch/enable';
+  const rec = startIn(null, ['trace-cmd', 'record', '-q', '-o', dat, '-e', 'sched:sched_switch', '-e', 'sched:sched_wakeup',
+    '-e', 'sched:sched_wakeup_new', '-e', 'sched:sched_process_exit'], join(WORK, `trace-${scheduler}.log`));
+  const on = await waitFor('trace-cmd to start recording', 60_000, () => {
+    try {
+      return readFileSync(enable, 'utf8').trim() === '1';
+    } catch {
+      return false;
+    }
+  });
+  if (!on) {
+    rec.child.kill('SIGKILL');
+    return null;
+  }
+  await sleep(500);
+  const w = await startWorkload(`trace-${scheduler}`, opts.traceS, true, agentPid);
+  const cell = await finishWorkload(w, 0, scheduler);
+  rec.child.kill('SIGINT');
+  const code = await waitExit(rec, 120_000, 'trace-cmd record');
+  if (code !== 0 || !existsSync(dat)) {
+    say(`warning: trace-cmd record failed (${code}): ${readFileSync(join(WORK, `trace-${scheduler}.log`), 'utf8').trim().split('\n').slice(-3).join(' | ')}`);
+    return null;
+  }
+  const rep = await execText('trace-cmd', ['report', '-i', dat]);
+  const file = `trace-${scheduler}.txt`;
+  writeFileSync(join(opts.out, file), rep.stdout);
+  say(`trace: ${(rep.stdout.length / 1024).toFixed(0)} KB of trace-cmd report in ${file}; ${cellLine(cell)}`);
+  return { file, seconds: opts.traceS, scheduler, probePid: w.probe.child.pid ?? -1, probeTids: w.tids, agentPid: agentPid ?? null, probe: cell.probe };
+}
+
+// ---- main ------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  mkdirSync(opts.out, { recursive: true });
+  mkdirSync(WORK, { recursive: true });
+  if (!existsSync('/sys/kernel/sched_ext/state')) throw new Error('this kernel has no sched_ext (/sys/kernel/sched_ext/state missing)');
+  if (!existsSync(opts.bpfObject)) throw new Error(`no BPF object at ${opts.bpfObject} (make build-bpf)`);
+  if (extState().state === 'enabled') throw new Error(`a sched_ext scheduler (${extState().ops}) is already attached: detach it first`);
+  for (const tool of ['cyclictest', 'stress-ng', ...(opts.traceS > 0 ? ['trace-cmd'] : [])]) {
+    const r = await execText('sh', ['-c', `command -v ${tool}`]);
+    if (r.code !== 0) throw new Error(`${tool} not found (Debian: ${tool === 'cyclictest' ? 'rt-tests' : tool})`);
+  }
+
+  // The node's cgroups.
+  writeFileSync(join(CG, 'cgroup.subtree_control'), '+cpu');
+  for (const name of Object.keys(SLOS)) mkdirSync(join(CG, name), { recursive: true });
+  const cgNames = new Map(Object.keys(SLOS).map((name) => [String(statSync(join(CG, name)).ino), name]));
+  const config = join(WORK, 'slos.yaml');
+  writeFileSync(config, `cgroups:\n${Object.entries(SLOS).map(([n, s]) => `  ${n}:\n    budgetMs: ${s.budgetMs}\n    importance: ${s.importance}\n`).join('')}`);
+  say(`kernel ${run.kernel}, ${run.cpus} CPUs; ${opts.rounds} rounds x [${opts.schedulers.join(', ')}], ${opts.probeS} s per cell; ` +
+    `ls: cyclictest -p 0 --policy=other -i ${INTERVAL_US} (SLO ${SLOS.ls.budgetMs} ms, importance ${SLOS.ls.importance}); ` +
+    `batch: stress-ng --cpu ${opts.stressors} (SLO ${SLOS.batch.budgetMs} ms, importance ${SLOS.batch.importance})`);
+  save();
+
+  const agent = new Agent();
+  const peer = new Peer();
+  const t0 = Date.now();
+
+  if (opts.idleS > 0) {
+    say(`idle: the probe alone under the default scheduler, ${opts.idleS} s`);
+    const w = await startWorkload('idle', opts.idleS, false);
+    run.idle = await finishWorkload(w, 0, 'default');
+    say(`idle: ${cellLine(run.idle)}`);
+    save();
+  }
+
+  /**
+   * Puts `scheduler` in place: detaches or attaches the agent, swaps its policy, starts a
+   * peer, SIGSTOPs the agent for slo-fallback. Returns the agent's status before the cell
+   * (scx-slo) or null, or false when the scheduler could not be put in place.
+   */
+  async function prepare(scheduler: SchedulerName, tag: string): Promise<AgentStatus | null | false> {
+    if (!SCHEDULERS[scheduler].slo) {
+      if (agent.running) {
+        say(`${tag}: detaching the agent`);
+        await agent.shutdown();
+      }
+      if (peer.name !== undefined && peer.name !== scheduler) await peer.shutdown();
+      if (scheduler !== 'default' && peer.name !== scheduler && !(await peer.start(scheduler))) return false;
+      return null;
+    }
+    if (peer.name !== undefined) await peer.shutdown();
+    const want = scheduler === 'slo-fair' ? 'fair' : 'edf';
+    if (!agent.running) {
+      say(`${tag}: attaching the agent (policy ${want}); under emulation this takes a while`);
+      if (!(await agent.start(want, config))) return false;
+      await sleep(2000);
+    } else if (agent.policy !== want) {
+      await agent.setPolicy(want);
+      say(`${tag}: policy is now ${agent.policy}`);
+      await sleep(2000);
+    }
+    const before = await agent.status();
+    if (scheduler === 'slo-fallback') {
+      agent.sigstop();
+      say(`${tag}: agent SIGSTOPped; waiting ${(STALL_MS + 1000) / 1000} s for the stall bound`);
+      await sleep(STALL_MS + 1000);
+    }
+    return before;
+  }
+
+  /** After a cell: SIGCONT, the counters over the cell, checks. */
+  async function conclude(cell: RawCell, before: AgentStatus | null): Promise<void> {
+    if (cell.scheduler === 'slo-fallback') {
+      agent.sigcont();
+      cell.countersNote = `counters from just before SIGSTOP to just after SIGCONT (includes the ${(STALL_MS + 1000) / 1000} s before the probe)`;
+    }
+    if (SCHEDULERS[cell.scheduler].slo && before) {
+      try {
+        Object.assign(cell, diff(await agent.status(), before, cgNames));
+      } catch (err) {
+        cell.notes.push(`no status after the cell: ${(err as Error).message}`);
+      }
+      if (cell.invalid && agent.lastWords()) cell.invalid += `; the agent said: ${agent.lastWords()}`;
+    }
+    if (cell.scheduler === 'default' && cell.schedExt.state === 'enabled') cell.notes.push('a sched_ext scheduler was attached');
+  }
+
+  const total = opts.rounds * opts.schedulers.length;
+  let done = 0;
+  for (let round = 1; round <= opts.rounds; round++) {
+    for (const scheduler of opts.schedulers) {
+      done++;
+      const tag = `[${done}/${total}] round ${round} ${scheduler}`;
+      try {
+        const before = await prepare(scheduler, tag);
+        if (before === false) continue;
+        const state = extState();
+        say(`${tag}: measuring ${opts.probeS} s (sched_ext ${state.state}${state.ops ? `, ops ${state.ops}` : ''}; ${((Date.now() - t0) / 1000).toFixed(0)} s elapsed)`);
+        const w = await startWorkload(`r${round}-${scheduler}`, opts.probeS, true, agent.pid);
+        const cell = await finishWorkload(w, round, scheduler);
+        await conclude(cell, before);
+        run.cells.push(cell);
+        say(`${tag}: ${cellLine(cell)}`);
+        save();
+        await sleep(1000);
+      } catch (err) {
+        if (agent.stopped) agent.sigcont();
+        say(`error: ${tag}: ${(err as Error).message}`);
+        save();
+      }
+    }
+  }
+
+  // Traced cells (trace-cmd), by default scx-slo edf (for diagnosis: what ran while the
+  // probe waited) and then the default scheduler (the simulator's input).
+  if (opts.traceS > 0) {
+    for (const scheduler of opts.traceSchedulers) {
+      try {
+        const before = await prepare(scheduler, `trace ${scheduler}`);
+        if (before === false) continue;
+        const t = await traceCell(scheduler, agent.pid);
+        if (t) {
+          const cell: RawCell = { round: 0, scheduler, startedAt: '', probeSeconds: t.seconds, schedExt: extState(), probe: t.probe, batchText: null, notes: [] };
+          await conclude(cell, before);
+          if (cell.counters) t.counters = cell.counters;
+          if (scheduler === 'default') run.trace = t;
+          else (run.traces ??= []).push(t);
+          if (scheduler === 'slo-edf') run.traceSlo = t;
+        } else if (agent.stopped) {
+          agent.sigcont();
+        }
+        save();
+      } catch (err) {
+        if (agent.stopped) agent.sigcont();
+        say(`warning: the ${scheduler} trace failed: ${(err as Error).message}`);
+      }
+    }
+  }
+  await peer.shutdown();
+  await agent.shutdown();
+  run.finishedAt = stamp();
+  save();
+  say(`done in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${run.cells.length} cells; raw results in ${join(opts.out, 'raw.json')}`);
+}
+
+main().then(() => process.exit(0), (err: unknown) => {
+  say(`error: ${(err as Error).stack ?? String(err)}`);
+  try {
+    save();
+  } catch {
+    // out dir unusable
+  }
+  process.exit(1);
+});

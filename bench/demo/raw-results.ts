@@ -1,0 +1,119 @@
+// The head-to-head's raw results file (raw.json), written cell by cell by the runner in
+// the guest (guest-run.ts) and read by the report on the host (report.ts); and the
+// schedulers it compares.
+
+export const SCHEDULERS = {
+  default: { label: 'kernel default (EEVDF)', slo: false },
+  'slo-edf': { label: 'scx-slo edf (userspace)', slo: true },
+  'slo-fallback': { label: 'scx-slo, agent SIGSTOPped (in-kernel EDF)', slo: true },
+  'slo-fair': { label: 'scx-slo fair (userspace)', slo: true },
+  scx_simple: { label: 'scx_simple (kernel example)', slo: false },
+  scx_flatcg: { label: 'scx_flatcg (kernel example)', slo: false },
+} as const;
+
+export type SchedulerName = keyof typeof SCHEDULERS;
+
+export function isSchedulerName(s: string): s is SchedulerName {
+  return Object.hasOwn(SCHEDULERS, s);
+}
+
+/** The probe's saved output (zero histogram buckets dropped). */
+export interface RawProbe {
+  /** cyclictest's histogram file (non-zero buckets and the closing comments). */
+  histogramText: string;
+  /** cyclictest's closing `T:` line. */
+  summaryLine: string;
+  /** The -h range in us. */
+  rangeUs: number;
+  pid: number;
+  /** Thread ids of the cyclictest process (main and measurement thread). */
+  tids: number[];
+}
+
+export interface RawCell {
+  round: number;
+  scheduler: SchedulerName;
+  /** ISO time in the guest when the probe started. */
+  startedAt: string;
+  /** Probe duration, s (cyclictest -D). */
+  probeSeconds: number;
+  /** sched_ext state and ops at the end of the probe. */
+  schedExt: { state: string | null; ops: string | null };
+  probe: RawProbe | null;
+  /** stress-ng --metrics-brief output lines, or null when it failed. */
+  batchText: string | null;
+  /** scx-slo cells: status counters over the cell (after - before). */
+  counters?: Record<string, number>;
+  /** scx-slo cells: the kernel's decision-lag histogram over the cell (log2 us buckets). */
+  lagHistogram?: number[];
+  /** scx-slo cells: the kernel's per-SLO-cgroup accounting over the cell, by cgroup name. */
+  cgroups?: Record<string, { runs: number; misses: number; waitNsSum: number }>;
+  /** ISO time in the guest when the probe ended. */
+  endedAt?: string;
+  /**
+   * CPU time over the probe, s: the guest's busy and idle time (all CPUs, /proc/stat),
+   * the ls and batch cgroups (cpu.stat usage_usec) and the scx-slo agent process.
+   */
+  cpu?: { wallS: number; busyS: number; idleS: number; lsS: number; batchS: number; agentS: number | null };
+  /** Set when the scheduler under test was not in place for the whole probe (ejected, ...): the cell is left out. */
+  invalid?: string;
+  /** What the counter deltas cover beyond the probe, if anything. */
+  countersNote?: string;
+  notes: string[];
+}
+
+export interface RawTrace {
+  /** trace-cmd report text, relative to the raw results directory. */
+  file: string;
+  seconds: number;
+  scheduler?: SchedulerName;
+  /** The agent's process id when scx-slo ran (its threads show up as `node`). */
+  agentPid?: number | null;
+  /** The probe's process id (its main thread) and its measurement thread(s). */
+  probePid: number;
+  probeTids: number[];
+  probe: RawProbe | null;
+  /** scx-slo: status counters over the traced cell. */
+  counters?: Record<string, number>;
+}
+
+export interface RawRun {
+  format: 'scx-slo-demo-raw';
+  version: 1;
+  startedAt: string;
+  finishedAt: string | null;
+  kernel: string;
+  cpus: number;
+  config: {
+    rounds: number;
+    probeSeconds: number;
+    schedulers: SchedulerName[];
+    lagMs: number;
+    stallMs: number;
+    heartbeatMs: number;
+    workers: number;
+    stressors: number;
+    stressMethod: string;
+    probeIntervalUs: number;
+    histogramRangeUs: number;
+    slos: Record<string, { budgetMs: number; importance: number }>;
+    bpfObject: string;
+  };
+  /** The probe alone under the default scheduler: the machine's wake-up floor. */
+  idle: RawCell | null;
+  cells: RawCell[];
+  /** A traced default-scheduler cell: the simulator's input. */
+  trace: RawTrace | null;
+  /** A traced scx-slo edf cell, for diagnosis (also in `traces`). */
+  traceSlo?: RawTrace | null;
+  /** Every traced cell other than the default scheduler's. */
+  traces?: RawTrace[];
+  /** Progress and problems, in order. */
+  log: string[];
+}
+
+/** The ls SLO's deadline delay: budget * (101 - importance) / 100, ns. */
+export function deadlineDelayNs(slo: { budgetMs: number; importance: number }): number {
+  const imp = Math.min(100, Math.max(1, Math.round(slo.importance)));
+  return Math.round((slo.budgetMs * 1e6 * (101 - imp)) / 100);
+}

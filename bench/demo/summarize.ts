@@ -1,0 +1,259 @@
+// From raw.json (raw-results.ts) to the head-to-head's summary: per cell the probe's
+// p50/p99/p99.9 latency, deadline-miss rate and batch bogo ops; per scheduler their
+// medians over the repetitions, ratios to the default scheduler, spread, and for scx-slo
+// the share of dispatches made by userspace, by the in-kernel fallback and directly.
+import { parseCyclictestHistogram, parseCyclictestSummary, parseStressNgMetrics, type ProbeHistogram } from './probe-output.js';
+import { deadlineDelayNs, SCHEDULERS, type RawCell, type RawRun, type SchedulerName } from './raw-results.js';
+import { hostUsage, type HostCpu } from './host-cpu.js';
+import { fractionAbove, histogramTotal, median, percentile, ratio, spread } from './stats.js';
+
+export const METRICS = ['ls_p50_ns', 'ls_p99_ns', 'ls_p999_ns', 'miss_rate', 'batch_ops'] as const;
+export type Metric = (typeof METRICS)[number];
+
+/** The issue's targets for scx-slo edf against the default scheduler. */
+export const TARGETS = { p99RatioMax: 1 / 3, batchRatioMin: 0.9 };
+
+export interface DispatchShares {
+  userspace: number;
+  /** Of the tasks handed to userspace, the share that ran by its decision (not taken back by a kernel fallback); null: none handed over. */
+  decidedInTime: number | null;
+  fallback: number;
+  direct: number;
+  /** Denominator: user_dispatched + direct + every fallback_* counter. */
+  dispatches: number;
+}
+
+export interface CellResult {
+  round: number;
+  scheduler: SchedulerName;
+  samples: number;
+  /** Samples beyond the histogram range (their percentiles use the probe's max). */
+  overflows: number;
+  maxNs: number | null;
+  probePolicyOk: boolean;
+  metrics: Record<Metric, number | null>;
+  /** This cell / the same round's default cell. */
+  ratios: Record<Metric, number | null> | null;
+  shares: DispatchShares | null;
+  /** The kernel's own count for the ls cgroup: first runs after the deadline / runs. */
+  kernelLsMissRate: number | null;
+  counters: Record<string, number> | null;
+  lagHistogram: number[] | null;
+  /** Guest CPU time over the probe (s): batch and ls cgroups, the agent, idle. */
+  cpu: RawCell['cpu'] | null;
+  /** Host CPUs taken by other host processes during the probe (guest runs only). */
+  hostOtherCores: number | null;
+  hostQemuCores: number | null;
+  notes: string[];
+  histogram: ProbeHistogram | null;
+}
+
+type Range = { min: number; max: number } | null;
+
+export interface SchedulerSummary {
+  label: string;
+  repetitions: number;
+  ls_p50_ns: number | null;
+  ls_p99_ns: number | null;
+  ls_p999_ns: number | null;
+  miss_rate: number | null;
+  batch_ops: number | null;
+  /** Median of this scheduler / median of the default scheduler. */
+  ratio_to_default: Record<Metric, number | null>;
+  /** Over the repetitions: min..max of each metric and of the per-round ratio to default. */
+  spread: Record<Metric, Range> & { ratio_to_default: Record<Metric, Range> };
+  /** scx-slo only: medians over the cells of the dispatch shares, with their spread. */
+  dispatch_shares: { userspace: number | null; fallback: number | null; direct: number | null; decided_in_time: number | null; spread: Record<'userspace' | 'fallback' | 'direct', Range> } | null;
+  /** scx-slo only: the kernel's deadline-miss rate for the ls cgroup (median over cells). */
+  kernel_ls_miss_rate: number | null;
+  /** scx-slo only: median of the decision lag (enqueue to userspace decision applied), ns. */
+  decision_lag_p50_ns: number | null;
+  decision_lag_p90_ns: number | null;
+  /** Medians over the cells of the guest's CPU use during the probe, in CPUs (s per s). */
+  guest_cpu: { batch: number | null; ls: number | null; agent: number | null; idle: number | null };
+  /** Median host CPUs taken by other host processes during the cells (null: not sampled). */
+  host_other_cores: number | null;
+  notes: string[];
+}
+
+/** Every fallback_* counter (lag, ringfull, stalled, and any the BPF side adds, e.g. idle). */
+const fallbackKeys = (c: Record<string, number>): string[] => Object.keys(c).filter((k) => k.startsWith('fallback_'));
+
+export function dispatchShares(c: Record<string, number> | undefined): DispatchShares | null {
+  if (!c) return null;
+  const fallback = fallbackKeys(c).reduce((s, k) => s + (c[k] ?? 0), 0);
+  const user = c['user_dispatched'] ?? 0;
+  const direct = c['direct'] ?? 0;
+  const dispatches = user + direct + fallback;
+  if (dispatches <= 0) return null;
+  // Handed to userspace, then decided there or taken back by the kernel (stalled tasks never were handed over).
+  const handed = user + fallback - (c['fallback_stalled'] ?? 0);
+  return {
+    userspace: user / dispatches,
+    decidedInTime: handed > 0 ? user / handed : null,
+    direct: direct / dispatches,
+    fallback: fallback / dispatches,
+    dispatches,
+  };
+}
+
+/**
+ * Quantile of the kernel's decision-lag histogram (bucket b counts lags of
+ * [2^(b-1), 2^b) us; bucket 0 is < 1 us): the bucket's geometric middle, ns.
+ */
+export function lagQuantileNs(hist: readonly number[] | null | undefined, q: number): number | null {
+  if (!hist) return null;
+  const total = hist.reduce((s, v) => s + v, 0);
+  if (total <= 0) return null;
+  const rank = Math.max(1, Math.ceil(q * total));
+  let seen = 0;
+  for (let b = 0; b < hist.length; b++) {
+    seen += hist[b]!;
+    if (seen >= rank) return b === 0 ? 500 : Math.round(1000 * Math.SQRT2 * 2 ** (b - 1));
+  }
+  return null;
+}
+
+export function sumHistograms(hs: ReadonlyArray<readonly number[] | null | undefined>): number[] | null {
+  let out: number[] | null = null;
+  for (const h of hs) {
+    if (!h) continue;
+    out ??= new Array<number>(h.length).fill(0);
+    h.forEach((v, i) => (out![i] = (out![i] ?? 0) + v));
+  }
+  return out;
+}
+
+export function cellResult(run: RawRun, cell: RawCell, host?: HostCpu | null): CellResult {
+  const notes = [...cell.notes];
+  const delay = deadlineDelayNs(run.config.slos['ls']!);
+  const h = cell.probe ? parseCyclictestHistogram(cell.probe.histogramText, cell.probe.rangeUs) : null;
+  const summary = cell.probe ? parseCyclictestSummary(cell.probe.summaryLine) : undefined;
+  const samples = h ? histogramTotal(h) : 0;
+  const p = (q: number): number | null => (h && samples > 0 ? (percentile(h, q)?.ns ?? null) : null);
+  const batch = parseStressNgMetrics(cell.batchText ?? '');
+  if (h && h.overflows > 0) notes.push(`${h.overflows} probe samples beyond the ${h.rangeUs / 1000} ms histogram (percentiles there use the max, ${h.maxUs} us)`);
+  const ls = cell.cgroups?.['ls'];
+  const start = Date.parse(cell.startedAt);
+  const end = cell.endedAt ? Date.parse(cell.endedAt) : start + cell.probeSeconds * 1000;
+  const usage = host && Number.isFinite(start) ? hostUsage(host, start, end) : null;
+  return {
+    round: cell.round,
+    scheduler: cell.scheduler,
+    samples,
+    overflows: h?.overflows ?? 0,
+    maxNs: h && Number.isFinite(h.maxUs) ? h.maxUs * 1000 : null,
+    probePolicyOk: summary?.priority === 0,
+    metrics: {
+      ls_p50_ns: p(0.5),
+      ls_p99_ns: p(0.99),
+      ls_p999_ns: p(0.999),
+      miss_rate: h && samples > 0 ? (fractionAbove(h, delay) ?? null) : null,
+      batch_ops: batch ? batch.bogoOps : null,
+    },
+    ratios: null,
+    shares: dispatchShares(cell.counters),
+    kernelLsMissRate: ls && ls.runs > 0 ? ls.misses / ls.runs : null,
+    counters: cell.counters ?? null,
+    lagHistogram: cell.lagHistogram ?? null,
+    cpu: cell.cpu ?? null,
+    hostOtherCores: usage?.otherCores ?? null,
+    hostQemuCores: usage?.qemuCores ?? null,
+    notes,
+    histogram: h,
+  };
+}
+
+export interface Summary {
+  cells: CellResult[];
+  schedulers: Partial<Record<SchedulerName, SchedulerSummary>>;
+  order: SchedulerName[];
+  /** Cells left out because the scheduler under test was not in place throughout. */
+  invalid: Array<{ round: number; scheduler: SchedulerName; reason: string }>;
+  /** Schedulers with no valid cell at all. */
+  lost: SchedulerName[];
+  deadlineDelayNs: number;
+  idle: CellResult | null;
+  edfVerdict: { p99Ratio: number | null; batchRatio: number | null; p99Ok: boolean; batchOk: boolean } | null;
+}
+
+export function summarize(run: RawRun, host?: HostCpu | null): Summary {
+  const invalid = run.cells.filter((c) => c.invalid);
+  const cells = run.cells.filter((c) => !c.invalid).map((c) => cellResult(run, c, host));
+  // Pair each cell with the default cell of its round.
+  for (const c of cells) {
+    const base = cells.find((d) => d.scheduler === 'default' && d.round === c.round);
+    if (!base) continue;
+    c.ratios = Object.fromEntries(METRICS.map((m) => [m, ratio(c.metrics[m], base.metrics[m])])) as Record<Metric, number | null>;
+  }
+  const order = run.config.schedulers.filter((s) => cells.some((c) => c.scheduler === s));
+  const lost = run.config.schedulers.filter((s) => !order.includes(s) && invalid.some((c) => c.scheduler === s));
+  const schedulers: Summary['schedulers'] = {};
+  for (const s of order) {
+    const mine = cells.filter((c) => c.scheduler === s);
+    const med = (m: Metric): number | null => median(mine.map((c) => c.metrics[m] ?? Number.NaN));
+    const notes = [...new Set(mine.flatMap((c) => c.notes.map((n) => `round ${c.round}: ${n}`)))];
+    for (const c of invalid.filter((x) => x.scheduler === s)) notes.push(`round ${c.round}: cell left out: ${c.invalid}`);
+    if (mine.some((c) => !c.probePolicyOk)) notes.push('the probe did not run as SCHED_OTHER priority 0 in every cell');
+    const shares = mine.map((c) => c.shares).filter((x): x is DispatchShares => x !== null);
+    const lag = sumHistograms(mine.map((c) => c.lagHistogram));
+    schedulers[s] = {
+      label: SCHEDULERS[s].label,
+      repetitions: mine.length,
+      ls_p50_ns: med('ls_p50_ns'),
+      ls_p99_ns: med('ls_p99_ns'),
+      ls_p999_ns: med('ls_p999_ns'),
+      miss_rate: med('miss_rate'),
+      batch_ops: med('batch_ops'),
+      ratio_to_default: {} as Record<Metric, number | null>,
+      spread: {
+        ...(Object.fromEntries(METRICS.map((m) => [m, spread(mine.map((c) => c.metrics[m] ?? Number.NaN))])) as Record<Metric, Range>),
+        ratio_to_default: Object.fromEntries(METRICS.map((m) => [m, spread(mine.map((c) => c.ratios?.[m] ?? Number.NaN))])) as Record<Metric, Range>,
+      },
+      dispatch_shares: SCHEDULERS[s].slo && shares.length > 0
+        ? {
+            userspace: median(shares.map((x) => x.userspace)),
+            fallback: median(shares.map((x) => x.fallback)),
+            direct: median(shares.map((x) => x.direct)),
+            decided_in_time: median(shares.map((x) => x.decidedInTime ?? Number.NaN)),
+            spread: { userspace: spread(shares.map((x) => x.userspace)), fallback: spread(shares.map((x) => x.fallback)), direct: spread(shares.map((x) => x.direct)) },
+          }
+        : null,
+      kernel_ls_miss_rate: SCHEDULERS[s].slo ? median(mine.map((c) => c.kernelLsMissRate ?? Number.NaN)) : null,
+      decision_lag_p50_ns: SCHEDULERS[s].slo ? lagQuantileNs(lag, 0.5) : null,
+      decision_lag_p90_ns: SCHEDULERS[s].slo ? lagQuantileNs(lag, 0.9) : null,
+      guest_cpu: {
+        batch: median(mine.map((c) => (c.cpu ? c.cpu.batchS / c.cpu.wallS : Number.NaN))),
+        ls: median(mine.map((c) => (c.cpu ? c.cpu.lsS / c.cpu.wallS : Number.NaN))),
+        agent: median(mine.map((c) => (c.cpu && c.cpu.agentS !== null ? c.cpu.agentS / c.cpu.wallS : Number.NaN))),
+        idle: median(mine.map((c) => (c.cpu ? c.cpu.idleS / c.cpu.wallS : Number.NaN))),
+      },
+      host_other_cores: median(mine.map((c) => c.hostOtherCores ?? Number.NaN)),
+      notes,
+    };
+  }
+  const base = schedulers.default;
+  for (const s of order) {
+    const x = schedulers[s]!;
+    x.ratio_to_default = Object.fromEntries(METRICS.map((m) => [m, ratio(x[m], base?.[m])])) as Record<Metric, number | null>;
+  }
+  const edf = schedulers['slo-edf'];
+  const edfVerdict = edf && base
+    ? {
+        p99Ratio: edf.ratio_to_default.ls_p99_ns,
+        batchRatio: edf.ratio_to_default.batch_ops,
+        p99Ok: edf.ratio_to_default.ls_p99_ns !== null && edf.ratio_to_default.ls_p99_ns <= TARGETS.p99RatioMax,
+        batchOk: edf.ratio_to_default.batch_ops !== null && edf.ratio_to_default.batch_ops >= TARGETS.batchRatioMin,
+      }
+    : null;
+  return {
+    cells,
+    schedulers,
+    order,
+    invalid: invalid.map((c) => ({ round: c.round, scheduler: c.scheduler, reason: c.invalid! })),
+    lost,
+    deadlineDelayNs: deadlineDelayNs(run.config.slos['ls']!),
+    idle: run.idle ? cellResult(run, run.idle, host) : null,
+    edfVerdict,
+  };
+}
