@@ -19,10 +19,8 @@
  *
  * The kernel never waits on userspace for what it can decide alone. These tasks go
  * straight to SLO_DSQ_EDF, ordered by their kernel-computed deadline ("direct"):
- *   - the agent's own threads, at the head of their CPU's queue, preempting what runs
- *     there unless it is urgent, so they are never queued behind the work they
- *     schedule (only tasks more urgent than the lag bound may preempt them), and
- *     kernel threads;
+ *   - the agent's own threads, with a deadline one lag bound away, so they run ahead of
+ *     the lax work they schedule but behind tighter deadlines, and kernel threads;
  *   - tasks whose deadline is closer than the agent can react (ctl.direct_max_ns, zero
  *     when the policy does not want it), which also preempt the CPU running the task
  *     with the latest deadline, if later than theirs (SCX_KICK_PREEMPT): wake-up
@@ -46,8 +44,8 @@
  *   than idle while the agent thinks (work conservation);
  *   5. agent dead: its struct_ops link closes with it and the kernel returns every task
  *      to the default scheduler.
- * SLO_DSQ_EDF is consumed before SLO_DSQ_USER, except when the head of SLO_DSQ_USER has
- * waited more than four lag bounds, so neither queue can starve.
+ * A CPU takes work from SLO_DSQ_EDF or SLO_DSQ_USER, whichever head has the earlier SLO
+ * deadline, so a tight deadline never waits behind lax work and neither queue starves.
  *
  * Accounting: per-CPU counters (slo_stats), per-SLO-cgroup runs/misses/slack
  * (slo_cg_stats, the agent's overload signal), and a deadline-miss event per task that
@@ -100,7 +98,6 @@ struct task_ctx {
 /* Per-CPU scheduler state. */
 struct cpu_ctx {
 	u64 cur_deadline;	/* deadline of the task running here; 0 = idle or not preemptible */
-	bool cur_urgent;	/* the task running here has a deadline within ctl.direct_max_ns */
 	bool kicked;		/* a preemption kick was sent to this CPU and not yet seen */
 	u64 miss_window_ns;	/* start of the current 1 s miss-event window */
 	u32 miss_events;	/* events sent in that window */
@@ -455,16 +452,14 @@ void BPF_STRUCT_OPS(slo_enqueue, struct task_struct *p, u64 enq_flags)
 
 	if (is_agent(p, ctl)) {
 		/*
-		 * The agent runs now, ahead of the work it schedules: at the head of its
-		 * CPU's queue, preempting what runs there unless that is urgent work.
+		 * The agent goes ahead of the work it schedules, but not ahead of tighter
+		 * deadlines: it joins the in-kernel EDF with a deadline one lag bound away
+		 * (how soon its decisions are due) and preempts like any urgent task.
 		 */
-		struct cpu_ctx *cc = bpf_map_lookup_percpu_elem(&cpu_ctxs, &zero, scx_bpf_task_cpu(p));
-		u64 preempt = cc && cc->cur_urgent ? 0 : SCX_ENQ_PREEMPT;
-
-		if (preempt && cc)
-			cc->kicked = true;	/* what runs there is preempted, not finished */
+		tctx->deadline = now + ctl->lag_ns;
+		tctx->urgent = true;
 		STAT_INC(st, direct);
-		slo_insert(p, SCX_DSQ_LOCAL, ctl->slice_ns, enq_flags | SCX_ENQ_HEAD | preempt);
+		queue_kernel(p, tctx, ctl, st, enq_flags);
 		return;
 	}
 	if (tctx->no_preempt || tctx->urgent) {
@@ -602,22 +597,22 @@ static void run_pending_rather_than_idle(s32 cpu, struct slo_ctl *ctl, struct sl
 	bpf_iter_scx_dsq_destroy(&it);
 }
 
-/* True when the first task of SLO_DSQ_USER has waited longer than @bound_ns. */
-static bool user_head_starving(u64 now, u64 bound_ns)
+/* SLO deadline of the first task of @dsq_id; U64_MAX when it is empty. */
+static u64 head_deadline(u64 dsq_id)
 {
 	struct bpf_iter_scx_dsq it;
 	struct task_struct *p;
 	struct task_ctx *tctx;
-	bool starving = false;
+	u64 deadline = U64_MAX;
 
-	bpf_iter_scx_dsq_new(&it, SLO_DSQ_USER, 0);
+	bpf_iter_scx_dsq_new(&it, dsq_id, 0);
 	p = bpf_iter_scx_dsq_next(&it);
 	if (p) {
 		tctx = get_task_ctx(p);
-		starving = tctx && now - tctx->queued_ns > bound_ns;
+		deadline = tctx ? tctx->deadline : 0;
 	}
 	bpf_iter_scx_dsq_destroy(&it);
-	return starving;
+	return deadline;
 }
 
 void BPF_STRUCT_OPS(slo_dispatch, s32 cpu, struct task_struct *prev)
@@ -633,12 +628,17 @@ void BPF_STRUCT_OPS(slo_dispatch, s32 cpu, struct task_struct *prev)
 	if (scx_bpf_dsq_nr_queued(SLO_DSQ_PENDING) > 0)
 		scan_pending(ctl, st, now);
 
-	if (user_head_starving(now, 4 * ctl->lag_ns) && slo_move_to_local(SLO_DSQ_USER))
+	/*
+	 * Two ready queues, one ordered by the kernel's deadlines, one by the policy's: take
+	 * from the one whose head has the earlier SLO deadline (every task has one), so a
+	 * tight deadline never waits behind lax work and neither queue starves the other.
+	 */
+	if (head_deadline(SLO_DSQ_USER) < head_deadline(SLO_DSQ_EDF)) {
+		if (slo_move_to_local(SLO_DSQ_USER) || slo_move_to_local(SLO_DSQ_EDF))
+			return;
+	} else if (slo_move_to_local(SLO_DSQ_EDF) || slo_move_to_local(SLO_DSQ_USER)) {
 		return;
-	if (slo_move_to_local(SLO_DSQ_EDF))
-		return;
-	if (slo_move_to_local(SLO_DSQ_USER))
-		return;
+	}
 	run_pending_rather_than_idle(cpu, ctl, st);
 }
 
@@ -740,7 +740,6 @@ void BPF_STRUCT_OPS(slo_running, struct task_struct *p)
 			cc->cur_deadline = bpf_ktime_get_ns() + ctl->lag_ns;
 		else
 			cc->cur_deadline = tctx->no_preempt ? 0 : tctx->deadline;
-		cc->cur_urgent = tctx->urgent;
 		cc->kicked = false;
 	}
 	if (tctx->counted_seq != tctx->seq && !tctx->no_preempt)
@@ -759,7 +758,6 @@ void BPF_STRUCT_OPS(slo_stopping, struct task_struct *p, bool runnable)
 		tctx->preempted = true;
 	cc->kicked = false;
 	cc->cur_deadline = 0;
-	cc->cur_urgent = false;
 }
 
 s32 BPF_STRUCT_OPS(slo_init_task, struct task_struct *p, struct scx_init_task_args *args)
