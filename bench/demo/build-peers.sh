@@ -9,8 +9,8 @@
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 DEST=${1:-$REPO/.cache/scx-peers}
-say() { printf 'build-peers: %s\n' "$*" >&2; }
-die() { printf 'build-peers: error: %s\n' "$*" >&2; exit 1; }
+VM_NAME=build-peers
+source "$REPO/bpf/vm/lib.sh"   # say, die, private_apt
 
 if [ -x "$DEST/scx_simple" ] && [ -x "$DEST/scx_flatcg" ]; then
   say "scx_simple and scx_flatcg already built in $DEST"
@@ -35,17 +35,7 @@ series=$(echo "$release" | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p')
 work=$DEST/apt
 src=$DEST/src
 if [ ! -d "$src/tools/sched_ext" ]; then
-  KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
-  [ -r "$KEYRING" ] || die "$KEYRING missing: install debian-archive-keyring"
-  mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/debs" "$work/empty"
-  echo "deb [signed-by=$KEYRING] ${SCX_VM_DEBIAN_MIRROR:-http://deb.debian.org/debian} sid main" >"$work/sources.list"
-  APT=(-qq
-    -o "Dir::Etc::SourceList=$work/sources.list" -o "Dir::Etc::SourceParts=$work/empty"
-    -o "Dir::Etc::Preferences=$work/empty/preferences" -o "Dir::Etc::PreferencesParts=$work/empty"
-    -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache"
-    -o Dir::State::status=/dev/null -o Debug::NoLocking=1
-    -o APT::Architecture=amd64 -o APT::Architectures=amd64 -o Acquire::Languages=none)
-  [ "$(id -u)" -eq 0 ] && APT+=(-o APT::Sandbox::User=root)
+  private_apt "$work" sid
   if ! ls "$work/debs"/linux-source-"$series"_*.deb >/dev/null 2>&1; then
     say "downloading linux-source-$series from Debian sid"
     apt-get "${APT[@]}" update >&2 || die "apt-get update failed (network?)"

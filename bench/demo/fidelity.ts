@@ -10,16 +10,10 @@
 // the comparison.
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import type { LatencySummaryJson } from '../../sim/result-json.js';
 
-export interface LatencySummary {
-  count: number;
-  p50: number | null;
-  p90: number | null;
-  p99: number | null;
-  p999: number | null;
-  max: number | null;
-  mean: number | null;
-}
+/** One latency distribution as the simulator's --json writes it (sim/JSON_OUTPUT.md). */
+export type LatencySummary = LatencySummaryJson;
 
 export interface FidelityVariant {
   name: string;

@@ -22,7 +22,6 @@ PREFER=${SCX_VM_KERNEL_PREFER:-}
 PREFER=${PREFER%-amd64}
 MIRROR=${SCX_VM_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SUITES=(sid trixie-backports)
-KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 MAX_TRIES=6   # candidate releases whose config we look at before giving up
 
 mkdir -p "$DEST"
@@ -78,18 +77,7 @@ fi
 # (c) Debian, through a private apt configuration under $work.
 need_cmd apt-get apt
 need_cmd dpkg-deb dpkg
-[ -r "$KEYRING" ] || die "$KEYRING missing: install the Debian package 'debian-archive-keyring'"
-mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/debs" "$work/empty"
-for s in "${SUITES[@]}"; do
-  echo "deb [signed-by=$KEYRING] $MIRROR $s main"
-done >"$work/sources.list"
-APT=(-qq
-  -o "Dir::Etc::SourceList=$work/sources.list" -o "Dir::Etc::SourceParts=$work/empty"
-  -o "Dir::Etc::Preferences=$work/empty/preferences" -o "Dir::Etc::PreferencesParts=$work/empty"
-  -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache"
-  -o Dir::State::status=/dev/null -o Debug::NoLocking=1
-  -o APT::Architecture=amd64 -o APT::Architectures=amd64 -o Acquire::Languages=none)
-[ "$(id -u)" -eq 0 ] && APT+=(-o APT::Sandbox::User=root)
+private_apt "$work" "${SUITES[@]}"
 
 say "reading the package lists of ${SUITES[*]} from $MIRROR"
 apt-get "${APT[@]}" update >&2 || die "apt-get update against $MIRROR failed (network?)"

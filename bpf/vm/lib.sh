@@ -14,6 +14,27 @@ VM_MODULES=(netfs 9pnet 9pnet_virtio 9p overlay)
 say() { printf '%s: %s\n' "${VM_NAME:-vm}" "$*" >&2; }
 die() { printf '%s: error: %s\n' "${VM_NAME:-vm}" "$*" >&2; exit 1; }
 
+# private_apt WORK SUITE...: sets the array APT to apt-get options that read Debian's
+# SUITEs (from $SCX_VM_DEBIAN_MIRROR or deb.debian.org) through a sources list, package
+# lists and cache of their own under WORK, so the system's apt setup is never touched.
+# Makes WORK/debs for downloads.
+private_apt() {
+  local work=$1 keyring=/usr/share/keyrings/debian-archive-keyring.gpg s
+  shift
+  [ -r "$keyring" ] || die "$keyring missing: install the Debian package 'debian-archive-keyring'"
+  mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/debs" "$work/empty"
+  for s in "$@"; do
+    echo "deb [signed-by=$keyring] ${SCX_VM_DEBIAN_MIRROR:-http://deb.debian.org/debian} $s main"
+  done >"$work/sources.list"
+  APT=(-qq
+    -o "Dir::Etc::SourceList=$work/sources.list" -o "Dir::Etc::SourceParts=$work/empty"
+    -o "Dir::Etc::Preferences=$work/empty/preferences" -o "Dir::Etc::PreferencesParts=$work/empty"
+    -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache"
+    -o Dir::State::status=/dev/null -o Debug::NoLocking=1
+    -o APT::Architecture=amd64 -o APT::Architectures=amd64 -o Acquire::Languages=none)
+  if [ "$(id -u)" -eq 0 ]; then APT+=(-o APT::Sandbox::User=root); fi
+}
+
 need_cmd() { # need_cmd CMD PACKAGE
   command -v "$1" >/dev/null 2>&1 ||
     die "'$1' not found: install the Debian package '$2' (.ci/setup-host.sh does)"
