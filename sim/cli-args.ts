@@ -7,7 +7,7 @@ import { parseDuration } from './format-duration.js';
 import { TRACE_FILE_FORMATS, type TraceFileFormat } from './import/trace-file.js';
 import type { GroupRule } from './import/sched-to-workload.js';
 import { SCENARIOS } from './scenarios/index.js';
-import { DEFAULT_MODEL } from './sim-model.js';
+import { DEFAULT_MODEL, type SimModel } from './sim-model.js';
 import type { GroupKind } from './trace-format.js';
 
 export const DEFAULT_POLICIES = ['edf', 'fair', 'fifo'];
@@ -34,13 +34,8 @@ export interface ReplayArgs extends KernelTraceArgs {
   plot: string | undefined;
   outTrace: string | undefined;
   progress: boolean | undefined;
-  contextSwitchNs: number;
-  sliceNs: number;
-  directMaxNs: number;
-  dispatchBatch: number;
-  agentLagNs: number;
-  preemptKeepsDeadline: boolean;
-  tickNs: number;
+  /** The model's settings from the command line (cpus and duration are fixed later). */
+  model: Omit<SimModel, 'cpus' | 'durationNs'>;
 }
 
 export interface ImportArgs extends KernelTraceArgs {
@@ -182,13 +177,15 @@ export function parseSimArgs(argv: string[]): ReplayArgs | ImportArgs {
     plot: values.plot,
     outTrace: values['out-trace'],
     progress: values.progress ? true : values['no-progress'] ? false : undefined,
-    contextSwitchNs: usNs('context-switch-us', values['context-switch-us'], 0, 1e6, DEFAULT_MODEL.contextSwitchNs),
-    sliceNs: usNs('slice-us', values['slice-us'], 1, 1e7, DEFAULT_MODEL.sliceNs),
-    directMaxNs: usNs('direct-max-us', values['direct-max-us'], 0, 3.6e9, DEFAULT_MODEL.directMaxNs),
-    dispatchBatch: number('dispatch-batch', values['dispatch-batch'], 1, 4096, true) ?? DEFAULT_MODEL.dispatchBatch,
-    agentLagNs: usNs('agent-lag-us', values['agent-lag-us'], 0, 1e7, DEFAULT_MODEL.agentLagNs),
-    preemptKeepsDeadline: values['preempt-renews-deadline'] === true ? false : DEFAULT_MODEL.preemptKeepsDeadline,
-    tickNs: usNs('tick-us', values['tick-us'], 0, 1e6, DEFAULT_MODEL.tickNs),
+    model: {
+      contextSwitchNs: usNs('context-switch-us', values['context-switch-us'], 0, 1e6, DEFAULT_MODEL.contextSwitchNs),
+      sliceNs: usNs('slice-us', values['slice-us'], 1, 1e7, DEFAULT_MODEL.sliceNs),
+      directMaxNs: usNs('direct-max-us', values['direct-max-us'], 0, 3.6e9, DEFAULT_MODEL.directMaxNs),
+      dispatchBatch: number('dispatch-batch', values['dispatch-batch'], 1, 4096, true) ?? DEFAULT_MODEL.dispatchBatch,
+      agentLagNs: usNs('agent-lag-us', values['agent-lag-us'], 0, 1e7, DEFAULT_MODEL.agentLagNs),
+      preemptKeepsDeadline: values['preempt-renews-deadline'] === true ? false : DEFAULT_MODEL.preemptKeepsDeadline,
+      tickNs: usNs('tick-us', values['tick-us'], 0, 1e6, DEFAULT_MODEL.tickNs),
+    },
     ...kernelTraceArgs(values),
   };
 }

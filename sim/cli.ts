@@ -142,13 +142,7 @@ async function runReplay(args: ReplayArgs): Promise<number> {
   const model: SimModel = {
     cpus: args.cpus ?? workload.cpus,
     durationNs,
-    contextSwitchNs: args.contextSwitchNs,
-    sliceNs: args.sliceNs,
-    directMaxNs: args.directMaxNs,
-    dispatchBatch: args.dispatchBatch,
-    agentLagNs: args.agentLagNs,
-    preemptKeepsDeadline: args.preemptKeepsDeadline,
-    tickNs: args.tickNs,
+    ...args.model,
   };
   if (args.outTrace !== undefined) await writeTraceFile(workload, args.outTrace);
   const results = replayAll(workload, modules, model, { policyOptions: args.policyOptions, progress: args.progress ?? process.stderr.isTTY === true });
