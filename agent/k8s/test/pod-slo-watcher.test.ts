@@ -22,7 +22,13 @@ interface Rig {
   watcher: PodSloWatcher;
 }
 
-async function rig(t: ExecutionContext, server: FakeApiServerOptions = {}, extra: Partial<PodSloWatcherOptions> = {}, before?: (r: Omit<Rig, 'watcher'>) => void): Promise<Rig> {
+async function rig(
+  t: ExecutionContext,
+  server: FakeApiServerOptions = {},
+  extra: Partial<PodSloWatcherOptions> = {},
+  before?: (r: Omit<Rig, 'watcher'>) => void,
+  waitSynced = true,
+): Promise<Rig> {
   const state = new FakeClusterState();
   const srv = new FakeApiServer(state, server);
   await srv.start();
@@ -50,7 +56,7 @@ async function rig(t: ExecutionContext, server: FakeApiServerOptions = {}, extra
     await r.server.stop();
     tree.cleanup();
   });
-  await watcher.whenSynced(10_000);
+  if (waitSynced) await watcher.whenSynced(10_000);
   return r;
 }
 
@@ -365,31 +371,12 @@ test.serial('a store that fails is retried on the next pass', async (t) => {
 });
 
 test.serial('SLOPolicies that cannot be listed (403) do not hold pods back forever', async (t) => {
-  const state = new FakeClusterState();
-  const server = new FakeApiServer(state);
-  await server.start();
-  server.failNext(/^\/apis\/scx-slo\.io\//, 403, 1000);
-  const tree = new CgroupTree();
-  const id = tree.addPod(UID(1));
-  state.create('pods', makePod({ name: 'p1', uid: UID(1), annotations: { 'scx-slo/budget-ms': '1' } }));
-  const store = new MemorySloStore();
-  const log = new MemoryLog();
-  const watcher = startPodSloWatcher({
-    kubeConfig: kubeConfigFor(server.url),
-    nodeName: 'node-a',
-    store,
-    cgroupRoot: tree.root,
-    events: false,
-    log,
-    resyncIntervalMs: 50,
-    policyWaitMs: 300,
-    backoff: { initialMs: 50, maxMs: 100 },
-  });
-  t.teardown(async () => {
-    await watcher.stop();
-    await server.stop();
-    tree.cleanup();
-  });
+  let id = 0;
+  const { store, log, watcher } = await rig(t, {}, { events: false, policyWaitMs: 300, backoff: { initialMs: 50, maxMs: 100 } }, (r) => {
+    r.server.failNext(/^\/apis\/scx-slo\.io\//, 403, 1000);
+    id = r.tree.addPod(UID(1));
+    r.state.create('pods', makePod({ name: 'p1', uid: UID(1), annotations: { 'scx-slo/budget-ms': '1' } }));
+  }, false);
   await new Promise((r) => setTimeout(r, 150));
   t.false(watcher.synced(), 'waits for policies first');
   await watcher.whenSynced(5000);
@@ -398,32 +385,12 @@ test.serial('SLOPolicies that cannot be listed (403) do not hold pods back forev
 });
 
 test.serial('a list that never answers times out and is retried', async (t) => {
-  const state = new FakeClusterState();
-  const server = new FakeApiServer(state);
-  await server.start();
-  server.hangNext(/^\/api\/v1\/pods\?fieldSelector/);
-  const tree = new CgroupTree();
-  const id = tree.addPod(UID(1));
-  state.create('pods', makePod({ name: 'p1', uid: UID(1), annotations: { 'scx-slo/budget-ms': '1' } }));
-  const store = new MemorySloStore();
-  const log = new MemoryLog();
-  const watcher = startPodSloWatcher({
-    kubeConfig: kubeConfigFor(server.url),
-    nodeName: 'node-a',
-    store,
-    cgroupRoot: tree.root,
-    events: false,
-    watchPolicies: false,
-    log,
-    resyncIntervalMs: 50,
-    listTimeoutMs: 200,
-    backoff: { initialMs: 20, maxMs: 100 },
-  });
-  t.teardown(async () => {
-    await watcher.stop();
-    await server.stop();
-    tree.cleanup();
-  });
+  let id = 0;
+  const { store, log, watcher } = await rig(t, {}, { events: false, watchPolicies: false, listTimeoutMs: 200, backoff: { initialMs: 20, maxMs: 100 } }, (r) => {
+    r.server.hangNext(/^\/api\/v1\/pods\?fieldSelector/);
+    id = r.tree.addPod(UID(1));
+    r.state.create('pods', makePod({ name: 'p1', uid: UID(1), annotations: { 'scx-slo/budget-ms': '1' } }));
+  }, false);
   await watcher.whenSynced(5000);
   await expectStore(t, store, new Map([[id, entry(1)]]), 'after the retried list');
   t.true(log.lines.some((l) => l.includes('list of pods did not complete within 200 ms')));
