@@ -21,54 +21,89 @@ interface Panel {
   markerLabel: string;
 }
 
-function esc(text: string): string {
+export function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-function panelSvg(panel: Panel, x0: number, y0: number): string {
-  const w = PANEL_W - MARGIN.left - MARGIN.right;
-  const h = PANEL_H - MARGIN.top - MARGIN.bottom;
-  const all = panel.series.flatMap((s) => s.points.map((p) => p[0]));
-  if (panel.markerNs !== null) all.push(panel.markerNs);
-  const positive = all.filter((v) => v > 0);
+/** The plotting area of a CDF panel, in SVG coordinates. */
+export interface PlotBox {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** A CDF panel's axes: log-scaled latency (ns) across, cumulative fraction up. */
+export interface CdfAxes {
+  lx(ns: number): number;
+  ly(fraction: number): number;
+  /** The frame, decade grid lines with their labels, and fraction grid lines. */
+  svg: string[];
+}
+
+/**
+ * Axes for CDFs of `values` (ns; non-positive ones are ignored) in `box`: the time axis
+ * spans whole decades around them. Tick labels use `fontSize`, the time labels sit
+ * `labelGap` below the box.
+ */
+export function cdfAxes(box: PlotBox, values: readonly number[], fontSize: number, labelGap: number): CdfAxes {
+  const positive = values.filter((v) => v > 0);
   let lo = positive.length > 0 ? 10 ** Math.floor(Math.log10(Math.min(...positive))) : 1_000;
   let hi = positive.length > 0 ? 10 ** Math.ceil(Math.log10(Math.max(...positive))) : 1_000_000;
   if (hi <= lo) hi = lo * 10;
   lo = Math.max(1, lo);
-  const lx = (v: number): number => x0 + MARGIN.left + ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * w;
-  const ly = (f: number): number => y0 + MARGIN.top + (1 - f) * h;
-  const parts: string[] = [];
-  parts.push(`<text x="${x0 + PANEL_W / 2}" y="${y0 + 20}" text-anchor="middle" font-size="13" font-weight="bold">${esc(panel.title)}</text>`);
-  parts.push(`<rect x="${x0 + MARGIN.left}" y="${y0 + MARGIN.top}" width="${w}" height="${h}" fill="none" stroke="#999"/>`);
+  const lx = (v: number): number => box.x + ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * box.w;
+  const ly = (f: number): number => box.y + (1 - f) * box.h;
+  const svg = [`<rect x="${box.x}" y="${box.y}" width="${box.w}" height="${box.h}" fill="none" stroke="#999"/>`];
   for (let d = lo; d <= hi * 1.0001; d *= 10) {
     const x = lx(d).toFixed(1);
-    parts.push(`<line x1="${x}" y1="${y0 + MARGIN.top}" x2="${x}" y2="${y0 + MARGIN.top + h}" stroke="#e5e5e5"/>`);
-    parts.push(`<text x="${x}" y="${y0 + MARGIN.top + h + 16}" text-anchor="middle" font-size="11">${formatNs(d)}</text>`);
+    svg.push(`<line x1="${x}" y1="${box.y}" x2="${x}" y2="${box.y + box.h}" stroke="#e5e5e5"/>`);
+    svg.push(`<text x="${x}" y="${box.y + box.h + labelGap}" text-anchor="middle" font-size="${fontSize}">${formatNs(d)}</text>`);
   }
   for (const f of [0, 0.25, 0.5, 0.75, 0.9, 1]) {
     const y = ly(f).toFixed(1);
-    parts.push(`<line x1="${x0 + MARGIN.left}" y1="${y}" x2="${x0 + MARGIN.left + w}" y2="${y}" stroke="#eee"/>`);
-    parts.push(`<text x="${x0 + MARGIN.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle" font-size="11">${f}</text>`);
+    svg.push(`<line x1="${box.x}" y1="${y}" x2="${box.x + box.w}" y2="${y}" stroke="#eee"/>`);
+    svg.push(`<text x="${box.x - 6}" y="${y}" text-anchor="end" dominant-baseline="middle" font-size="${fontSize}">${f}</text>`);
   }
-  parts.push(`<text x="${x0 + MARGIN.left + w / 2}" y="${y0 + PANEL_H - 8}" text-anchor="middle" font-size="11">latency (log scale)</text>`);
-  if (panel.markerNs !== null && panel.markerNs > 0) {
-    const x = lx(panel.markerNs).toFixed(1);
-    parts.push(`<line x1="${x}" y1="${y0 + MARGIN.top}" x2="${x}" y2="${y0 + MARGIN.top + h}" stroke="#555" stroke-dasharray="4 3"/>`);
-    parts.push(`<text x="${x}" y="${y0 + MARGIN.top - 4}" text-anchor="middle" font-size="10" fill="#555">${esc(panel.markerLabel)} ${esc(formatNs(panel.markerNs))}</text>`);
+  return { lx, ly, svg };
+}
+
+/** A dashed vertical line at `ns` labelled "`label` <ns>" above the box. */
+export function cdfMarker(axes: CdfAxes, box: PlotBox, ns: number, label: string): string[] {
+  const x = axes.lx(ns).toFixed(1);
+  return [
+    `<line x1="${x}" y1="${box.y}" x2="${x}" y2="${box.y + box.h}" stroke="#555" stroke-dasharray="4 3"/>`,
+    `<text x="${x}" y="${box.y - 4}" text-anchor="middle" font-size="10" fill="#555">${esc(label)} ${esc(formatNs(ns))}</text>`,
+  ];
+}
+
+/** A CDF as a step path (it holds its value until the next sample); empty for no points. */
+export function cdfStepPath(axes: CdfAxes, points: ReadonlyArray<readonly [number, number]>, color: string): string[] {
+  if (points.length === 0) return [];
+  const { lx, ly } = axes;
+  let d = `M${lx(points[0]![0]).toFixed(1)},${ly(0).toFixed(1)}`;
+  let prevY = ly(0);
+  for (const [v, f] of points) {
+    const x = lx(v).toFixed(1);
+    d += ` L${x},${prevY.toFixed(1)} L${x},${ly(f).toFixed(1)}`;
+    prevY = ly(f);
   }
+  return [`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.6"/>`];
+}
+
+function panelSvg(panel: Panel, x0: number, y0: number): string {
+  const box: PlotBox = { x: x0 + MARGIN.left, y: y0 + MARGIN.top, w: PANEL_W - MARGIN.left - MARGIN.right, h: PANEL_H - MARGIN.top - MARGIN.bottom };
+  const values = panel.series.flatMap((s) => s.points.map((p) => p[0]));
+  if (panel.markerNs !== null) values.push(panel.markerNs);
+  const axes = cdfAxes(box, values, 11, 16);
+  const parts: string[] = [];
+  parts.push(`<text x="${x0 + PANEL_W / 2}" y="${y0 + 20}" text-anchor="middle" font-size="13" font-weight="bold">${esc(panel.title)}</text>`);
+  parts.push(...axes.svg);
+  parts.push(`<text x="${box.x + box.w / 2}" y="${y0 + PANEL_H - 8}" text-anchor="middle" font-size="11">latency (log scale)</text>`);
+  if (panel.markerNs !== null && panel.markerNs > 0) parts.push(...cdfMarker(axes, box, panel.markerNs, panel.markerLabel));
   panel.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length]!;
-    if (s.points.length > 0) {
-      // A step function: the CDF holds its value until the next sample value.
-      let d = `M${lx(s.points[0]![0]).toFixed(1)},${ly(0).toFixed(1)}`;
-      let prevY = ly(0);
-      for (const [v, f] of s.points) {
-        const x = lx(v).toFixed(1);
-        d += ` L${x},${prevY.toFixed(1)} L${x},${ly(f).toFixed(1)}`;
-        prevY = ly(f);
-      }
-      parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.6"/>`);
-    }
+    parts.push(...cdfStepPath(axes, s.points, color));
     // Legend in the top-left corner, which a CDF leaves empty.
     const ly0 = y0 + MARGIN.top + 14 + 14 * i;
     parts.push(`<line x1="${x0 + MARGIN.left + 8}" y1="${ly0}" x2="${x0 + MARGIN.left + 28}" y2="${ly0}" stroke="${color}" stroke-width="2"/>`);

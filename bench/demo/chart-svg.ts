@@ -3,7 +3,7 @@
 // whiskers = min..max over the repetitions, dashed lines at the targets); right, the
 // probe's latency CDF per scheduler (all repetitions pooled, log scale), with the ls
 // SLO's deadline delay.
-import { formatNs } from '../../sim/format-duration.js';
+import { cdfAxes, cdfMarker, cdfStepPath, esc, type PlotBox } from '../../sim/cdf-plot-svg.js';
 import { mergeHistograms, cdfPoints } from './stats.js';
 import { TARGETS, type Summary } from './summarize.js';
 
@@ -12,9 +12,6 @@ const W = 560;
 const H = 380;
 const M = { left: 60, right: 16, top: 40, bottom: 92 };
 
-function esc(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 function fmtRatio(v: number): string {
   return v >= 10 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v >= 0.1 ? v.toFixed(2) : v.toPrecision(1);
@@ -102,48 +99,21 @@ function barsPanel(s: Summary, x0: number, y0: number): string {
 }
 
 function cdfPanel(s: Summary, x0: number, y0: number): string {
-  const w = W - M.left - M.right;
-  const h = H - M.top - M.bottom;
+  const box: PlotBox = { x: x0 + M.left, y: y0 + M.top, w: W - M.left - M.right, h: H - M.top - M.bottom };
   const series = s.order.map((sched, i) => {
     const hs = s.cells.filter((c) => c.scheduler === sched && c.histogram).map((c) => c.histogram!);
     return { name: s.schedulers[sched]!.label, color: COLORS[i % COLORS.length]!, points: hs.length > 0 ? cdfPoints(mergeHistograms(hs)) : [] };
   });
-  const xs = series.flatMap((x) => x.points.map((pt) => pt[0])).filter((v) => v > 0);
-  xs.push(s.deadlineDelayNs);
-  const lo = 10 ** Math.floor(Math.log10(Math.min(...xs)));
-  const hi = 10 ** Math.ceil(Math.log10(Math.max(...xs)));
-  const lx = (v: number): number => x0 + M.left + ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * w;
-  const ly = (f: number): number => y0 + M.top + (1 - f) * h;
+  const axes = cdfAxes(box, [...series.flatMap((x) => x.points.map((pt) => pt[0])), s.deadlineDelayNs], 10, 14);
   const p: string[] = [];
   p.push(`<text x="${x0 + W / 2}" y="${y0 + 22}" text-anchor="middle" font-size="13" font-weight="bold">probe wake-up latency CDF (all rounds)</text>`);
-  p.push(`<rect x="${x0 + M.left}" y="${y0 + M.top}" width="${w}" height="${h}" fill="none" stroke="#999"/>`);
-  for (let d = lo; d <= hi * 1.0001; d *= 10) {
-    const x = lx(d).toFixed(1);
-    p.push(`<line x1="${x}" y1="${y0 + M.top}" x2="${x}" y2="${y0 + M.top + h}" stroke="#e5e5e5"/>`);
-    p.push(`<text x="${x}" y="${y0 + M.top + h + 14}" text-anchor="middle" font-size="10">${formatNs(d)}</text>`);
-  }
-  for (const f of [0, 0.25, 0.5, 0.75, 0.9, 1]) {
-    const y = ly(f).toFixed(1);
-    p.push(`<line x1="${x0 + M.left}" y1="${y}" x2="${x0 + M.left + w}" y2="${y}" stroke="#eee"/>`);
-    p.push(`<text x="${x0 + M.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle" font-size="10">${f}</text>`);
-  }
-  const dx = lx(s.deadlineDelayNs).toFixed(1);
-  p.push(`<line x1="${dx}" y1="${y0 + M.top}" x2="${dx}" y2="${y0 + M.top + h}" stroke="#555" stroke-dasharray="4 3"/>`);
-  p.push(`<text x="${dx}" y="${y0 + M.top - 4}" text-anchor="middle" font-size="10" fill="#555">ls deadline ${formatNs(s.deadlineDelayNs)}</text>`);
-  p.push(`<text x="${x0 + M.left + w / 2}" y="${y0 + M.top + h + 30}" text-anchor="middle" font-size="10">latency (log scale, emulated time)</text>`);
+  p.push(...axes.svg);
+  p.push(...cdfMarker(axes, box, s.deadlineDelayNs, 'ls deadline'));
+  p.push(`<text x="${box.x + box.w / 2}" y="${box.y + box.h + 30}" text-anchor="middle" font-size="10">latency (log scale, emulated time)</text>`);
   series.forEach((ser, i) => {
-    if (ser.points.length > 0) {
-      let d = `M${lx(ser.points[0]![0]).toFixed(1)},${ly(0).toFixed(1)}`;
-      let prevY = ly(0);
-      for (const [v, f] of ser.points) {
-        const x = lx(v).toFixed(1);
-        d += ` L${x},${prevY.toFixed(1)} L${x},${ly(f).toFixed(1)}`;
-        prevY = ly(f);
-      }
-      p.push(`<path d="${d}" fill="none" stroke="${ser.color}" stroke-width="1.6"/>`);
-    }
-    const y = y0 + M.top + h + 46 + 12 * Math.floor(i / 2);
-    const lx0 = x0 + M.left + (i % 2) * 240;
+    p.push(...cdfStepPath(axes, ser.points, ser.color));
+    const y = box.y + box.h + 46 + 12 * Math.floor(i / 2);
+    const lx0 = box.x + (i % 2) * 240;
     p.push(`<line x1="${lx0}" y1="${y - 3}" x2="${lx0 + 18}" y2="${y - 3}" stroke="${ser.color}" stroke-width="2"/>`);
     p.push(`<text x="${lx0 + 22}" y="${y}" font-size="10">${esc(ser.name)}</text>`);
   });
