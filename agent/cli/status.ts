@@ -18,7 +18,9 @@ interface AgentStatus {
 
 function printStatus(s: AgentStatus): void {
   const c = s.counters;
-  const decided = (c['user_dispatched'] ?? 0) + (c['fallback_lag'] ?? 0) + (c['fallback_ringfull'] ?? 0) + (c['fallback_stalled'] ?? 0) + (c['fallback_idle'] ?? 0) + (c['direct'] ?? 0);
+  // Every dispatch path: userspace, direct, and each fallback_* reason the kernel counts.
+  const fallback = Object.keys(c).filter((k) => k.startsWith('fallback_')).reduce((n, k) => n + (c[k] ?? 0), 0);
+  const decided = (c['user_dispatched'] ?? 0) + (c['direct'] ?? 0) + fallback;
   const pct = (n: number | undefined): string => (decided > 0 ? `${((100 * (n ?? 0)) / decided).toFixed(1)}%` : '-');
   console.log(`agent:    ${s.mode}, policy ${s.policy}`);
   console.log(`dispatch: userspace ${c['user_dispatched']} (${pct(c['user_dispatched'])}), direct ${c['direct']} (${pct(c['direct'])}), fallback lag ${c['fallback_lag']} / ring-full ${c['fallback_ringfull']} / stalled ${c['fallback_stalled']} / idle CPU ${c['fallback_idle']}`);
