@@ -6,7 +6,8 @@ import { WorkloadRegistry } from '../../workload-registry.js';
 import { startAgentHttpServer, type AgentHttpServerOptions } from '../agent-http-server.js';
 import { ConfigErrorCounter } from '../config-errors.js';
 import type { SloSource, SloSourceStatus } from '../slo-source-status.js';
-import { FakeStats, parsePrometheusText, type ParsedFamily } from './fake-stats.js';
+import { FakeStats } from './fake-stats.js';
+import { parsePrometheusText, type ParsedFamily } from './prometheus-text.js';
 
 class FakeSource implements SloSource {
   constructor(public s: SloSourceStatus) {}

@@ -9,7 +9,8 @@ import { createAgentMetrics } from '../agent-metrics.js';
 import { CgroupOwnerIndex } from '../cgroup-owner-index.js';
 import { WorkloadRegistry } from '../../workload-registry.js';
 import { RQLAT_BUCKET_BOUNDS_SECONDS, type RunqueueLatencySnapshot } from '../../monitor/rqlat-monitor.js';
-import { FakeStats, parsePrometheusText } from './fake-stats.js';
+import { FakeStats } from './fake-stats.js';
+import { parsePrometheusText } from './prometheus-text.js';
 
 test('scx_slo_pod_overloaded is 1 for a workload with a recent miss and 0 otherwise', async (t) => {
   const stats = new FakeStats();
