@@ -14,6 +14,9 @@
 #   SCX_DEMO_OUT       results directory (default bench/results/demo-<date>)
 #   SCX_DEMO_ROUNDS    repetitions (default 3)
 #   SCX_DEMO_PROBE_S   seconds per cell (default 10)
+#   SCX_DEMO_SCHEDULERS  the schedulers compared (default
+#                      default,slo-edf,slo-fallback,slo-fair; slo-edf-inline runs the
+#                      policy on the agent's main thread, --workers 0)
 #   SCX_DEMO_PEERS     1: also run the kernel's example schedulers scx_simple and
 #                      scx_flatcg (built from Debian's linux-source by
 #                      bench/demo/build-peers.sh into .cache/scx-peers; takes minutes)
@@ -26,7 +29,7 @@ demo_check_build
 OUT=${SCX_DEMO_OUT:-$REPO/bench/results/demo-$(date +%Y%m%d-%H%M%S)}
 ROUNDS=${SCX_DEMO_ROUNDS:-3}
 PROBE_S=${SCX_DEMO_PROBE_S:-10}
-SCHEDULERS=default,slo-edf,slo-fallback,slo-fair
+SCHEDULERS=${SCX_DEMO_SCHEDULERS:-default,slo-edf,slo-fallback,slo-fair}
 args=(--rounds "$ROUNDS" --probe-s "$PROBE_S")
 
 if [ "${SCX_DEMO_PEERS:-0}" = 1 ]; then

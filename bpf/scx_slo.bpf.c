@@ -284,6 +284,18 @@ static __always_inline bool is_agent(struct task_struct *p, struct slo_ctl *ctl)
 	return ctl->agent_tgid && p->tgid == ctl->agent_tgid;
 }
 
+/*
+ * Deadline of a job that starts at @now: the agent's is one lag bound away (how soon its
+ * decisions are due), everyone else's comes from its SLO.
+ */
+static __always_inline u64 job_deadline(struct task_struct *p, struct task_ctx *tctx,
+					struct slo_ctl *ctl, u64 now)
+{
+	if (is_agent(p, ctl))
+		return now + ctl->lag_ns;
+	return slo_deadline(now, tctx->budget_ns, tctx->importance);
+}
+
 /* Slice for a task the kernel dispatches: its SLO laxity, within [MIN_SLICE_NS, slice_ns]. */
 static __always_inline u64 kernel_slice(struct task_ctx *tctx, struct slo_ctl *ctl)
 {
@@ -314,7 +326,7 @@ static void begin_enqueue(struct task_struct *p, struct task_ctx *tctx, struct s
 		tctx->counted_seq = tctx->seq;
 	} else {
 		tctx->enq_ns = now;
-		tctx->deadline = slo_deadline(now, tctx->budget_ns, tctx->importance);
+		tctx->deadline = job_deadline(p, tctx, ctl, now);
 		tctx->delay = tctx->deadline - now;
 	}
 	tctx->no_preempt = is_agent(p, ctl) || (p->flags & PF_KTHREAD_FLAG);
@@ -454,9 +466,9 @@ void BPF_STRUCT_OPS(slo_enqueue, struct task_struct *p, u64 enq_flags)
 		/*
 		 * The agent goes ahead of the work it schedules, but not ahead of tighter
 		 * deadlines: it joins the in-kernel EDF with a deadline one lag bound away
-		 * (how soon its decisions are due) and preempts like any urgent task.
+		 * (how soon its decisions are due, set by begin_enqueue()) and preempts
+		 * like any urgent task.
 		 */
-		tctx->deadline = now + ctl->lag_ns;
 		tctx->urgent = true;
 		STAT_INC(st, direct);
 		queue_kernel(p, tctx, ctl, st, enq_flags);
@@ -658,8 +670,8 @@ void BPF_STRUCT_OPS(slo_tick, struct task_struct *p)
 	 */
 	if (tctx && cc && cc->cur_deadline && now > tctx->deadline) {
 		tctx->enq_ns = now;
-		tctx->deadline = slo_deadline(now, tctx->budget_ns, tctx->importance);
-		cc->cur_deadline = is_agent(p, ctl) ? now + ctl->lag_ns : tctx->deadline;
+		tctx->deadline = job_deadline(p, tctx, ctl, now);
+		cc->cur_deadline = tctx->deadline;
 	}
 	/* Nobody scanned the pending queue for half a lag bound: end this slice to do it. */
 	if (scx_bpf_dsq_nr_queued(SLO_DSQ_PENDING) && now - last_scan_ns > ctl->lag_ns / 2)

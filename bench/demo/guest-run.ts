@@ -9,12 +9,15 @@
 // hogs than CPUs) under a lax one. The same cell (probe + batch for --probe-s seconds)
 // runs under each scheduler, round-robin over the schedulers for --rounds rounds:
 //   default       no sched_ext: the kernel's own scheduler
-//   slo-edf       scx-slo with the edf policy in the agent (delegated to userspace)
+//   slo-edf       scx-slo with the edf policy in the agent (delegated to userspace), the
+//                 policy in one piscina worker (--workers 1, the agent's default)
+//   slo-edf-inline  the same with the policy on the agent's main thread (--workers 0)
 //   slo-fallback  scx-slo with the agent SIGSTOPped: the in-kernel EDF fallback alone
 //   slo-fair      scx-slo with the fair policy in the agent
 //   scx_simple, scx_flatcg  the kernel's example schedulers (--peer-dir), if given
-// One agent is attached per round (edf, then SIGSTOP, SIGCONT, `policy set fair`) and
-// detached for the default and peer cells. Also, once: the probe alone (the machine's
+// One agent is attached per round (edf, then SIGSTOP, SIGCONT, `policy set fair`; it is
+// restarted when the next cell wants other --workers) and detached for the default and
+// peer cells. Also, once: the probe alone (the machine's
 // wake-up floor) and a recorded scheduler trace of a default cell (trace-cmd) for the
 // simulator comparison.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
@@ -42,7 +45,8 @@ const SLOS = { ls: { budgetMs: 5, importance: 90 }, batch: { budgetMs: 500, impo
 const USAGE = `usage: node dist/bench/demo/guest-run.js --out DIR [options]
   --rounds N          repetitions, interleaved round-robin over the schedulers (default 3)
   --probe-s S         seconds of probe per cell (default 12)
-  --schedulers LIST   default,slo-edf,slo-fallback,slo-fair (default); also scx_simple,scx_flatcg with --peer-dir
+  --schedulers LIST   default,slo-edf,slo-fallback,slo-fair (default); also slo-edf-inline, and
+                      scx_simple,scx_flatcg with --peer-dir
   --peer-dir DIR      directory with the kernel's example schedulers (scx_simple, scx_flatcg)
   --bpf-object PATH   scx_slo.bpf.o (default: bpf/build/scx_slo.bpf.o next to this dist/)
   --lag-ms MS         the agent's lag bound (default 50: generous under emulation)
@@ -110,6 +114,7 @@ function parseOptions() {
 const opts = parseOptions();
 const STALL_MS = 1000;
 const HEARTBEAT_MS = 50;
+/** The agent's policy workers in the scx-slo cells, except slo-edf-inline (0: inline). */
 const WORKERS = 1;
 const HIST_US = 200_000;
 const INTERVAL_US = 5000;
@@ -280,6 +285,8 @@ class Agent {
   private proc: Proc | undefined;
   private exited = false;
   policy: string | undefined;
+  /** The agent's --workers. */
+  workers: number | undefined;
   stopped = false;
   private starts = 0;
 
@@ -300,14 +307,14 @@ class Agent {
     return this.proc !== undefined && !this.exited;
   }
 
-  async start(policy: string, config: string): Promise<boolean> {
+  async start(policy: string, config: string, workers: number): Promise<boolean> {
     this.starts++;
     const log = join(opts.out, `agent-${this.starts}.log`);
     this.log = log;
     const t0 = Date.now();
     this.exited = false;
     this.proc = startIn(null, ['node', CLI, 'run', '--config', config, '--policy', policy, '--lag-ms', String(opts.lagMs),
-      '--stall-ms', String(STALL_MS), '--heartbeat-ms', String(HEARTBEAT_MS), '--workers', String(WORKERS),
+      '--stall-ms', String(STALL_MS), '--heartbeat-ms', String(HEARTBEAT_MS), '--workers', String(workers),
       '--metrics-port', '0', '--control-socket', SOCK, '--bpf-object', opts.bpfObject], log);
     void this.proc.exit.then(() => (this.exited = true));
     const ok = await waitFor('the scx-slo agent to attach', 240_000, () => {
@@ -325,6 +332,7 @@ class Agent {
         const s = await this.status();
         if (Object.keys(s.slos).length >= 2) {
           this.policy = s.policy;
+          this.workers = workers;
           say(`agent attached (policy ${s.policy}) after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
           return true;
         }
@@ -369,6 +377,7 @@ class Agent {
     }
     this.proc = undefined;
     this.policy = undefined;
+    this.workers = undefined;
     await waitFor('sched_ext to be disabled', 30_000, () => schedExtState().state !== 'enabled');
   }
 }
@@ -630,9 +639,14 @@ async function main(): Promise<void> {
     }
     if (peer.name !== undefined) await peer.shutdown();
     const want = scheduler === 'slo-fair' ? 'fair' : 'edf';
+    const workers = scheduler === 'slo-edf-inline' ? 0 : WORKERS;
+    if (agent.running && agent.workers !== workers) {
+      say(`${tag}: restarting the agent with --workers ${workers}`);
+      await agent.shutdown();
+    }
     if (!agent.running) {
-      say(`${tag}: attaching the agent (policy ${want}); under emulation this takes a while`);
-      if (!(await agent.start(want, config))) return false;
+      say(`${tag}: attaching the agent (policy ${want}, --workers ${workers}); under emulation this takes a while`);
+      if (!(await agent.start(want, config, workers))) return false;
       await sleep(2000);
     } else if (agent.policy !== want) {
       await agent.setPolicy(want);

@@ -5,6 +5,7 @@
 export const SCHEDULERS = {
   default: { label: 'kernel default (EEVDF)', slo: false },
   'slo-edf': { label: 'scx-slo edf (userspace)', slo: true },
+  'slo-edf-inline': { label: 'scx-slo edf, policy inline (--workers 0)', slo: true },
   'slo-fallback': { label: 'scx-slo, agent SIGSTOPped (in-kernel EDF)', slo: true },
   'slo-fair': { label: 'scx-slo fair (userspace)', slo: true },
   scx_simple: { label: 'scx_simple (kernel example)', slo: false },
