@@ -70,6 +70,8 @@ const OPTIONS = {
   'agent-lag-us': { type: 'string' },
   'preempt-renews-deadline': { type: 'boolean' },
   'tick-us': { type: 'string' },
+  'wakeup-us': { type: 'string' },
+  'baseline-wakeup-us': { type: 'string' },
 } as const;
 
 function number(option: string, raw: string | undefined, lo: number, hi: number, integer: boolean): number | undefined {
@@ -185,6 +187,8 @@ export function parseSimArgs(argv: string[]): ReplayArgs | ImportArgs {
       agentLagNs: usNs('agent-lag-us', values['agent-lag-us'], 0, 1e7, DEFAULT_MODEL.agentLagNs),
       preemptKeepsDeadline: values['preempt-renews-deadline'] === true ? false : DEFAULT_MODEL.preemptKeepsDeadline,
       tickNs: usNs('tick-us', values['tick-us'], 0, 1e6, DEFAULT_MODEL.tickNs),
+      wakeupNs: usNs('wakeup-us', values['wakeup-us'], 0, 1e6, DEFAULT_MODEL.wakeupNs),
+      baselineWakeupNs: usNs('baseline-wakeup-us', values['baseline-wakeup-us'], 0, 1e6, DEFAULT_MODEL.baselineWakeupNs),
     },
     ...kernelTraceArgs(values),
   };

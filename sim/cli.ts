@@ -3,7 +3,6 @@
 // `scx-slo sim import` converts kernel scheduler traces into the scx-slo trace format.
 import { writeFile } from 'node:fs/promises';
 import { UsageError, type Command } from '../agent/cli/command.js';
-import type { PolicyModule } from '../policy/api.js';
 import { loadPolicyModule } from '../policy/registry.js';
 import { cdfPlotSvg } from './cdf-plot-svg.js';
 import { DEFAULT_POLICIES, DEFAULT_SCENARIO_DURATION_MS, DEFAULT_SEED, parseSimArgs, type ImportArgs, type ReplayArgs } from './cli-args.js';
@@ -13,6 +12,7 @@ import { loadTraceFile } from './import/trace-file.js';
 import type { LatencyHistogram } from './latency-histogram.js';
 import { comparisonTable } from './report-table.js';
 import { resultJson } from './result-json.js';
+import { KERNEL_BASELINES, type ReplayTarget } from './replay-target.js';
 import { replayAll } from './run-replays.js';
 import { SCENARIOS } from './scenarios/index.js';
 import { DEFAULT_MODEL, type SimModel } from './sim-model.js';
@@ -40,7 +40,9 @@ ${scenarioLines}
 
 options:
   --policy LIST         comma-separated built-in policies or paths to policy modules;
-                        repeatable (default ${DEFAULT_POLICIES.join(',')})
+                        repeatable (default ${DEFAULT_POLICIES.join(',')}); \`eevdf\` is the
+                        kernel's default scheduler as the simulator models it (a baseline,
+                        not a policy module: sim/README.md)
   --policy-opt K=V      option passed to every policy, repeatable (e.g. slice-us=2000)
   --cpus N              simulated CPUs (default: 16 for scenarios, the trace's own count)
   --duration-ms N       simulated time (default: ${DEFAULT_SCENARIO_DURATION_MS} for scenarios, the trace's length)
@@ -76,6 +78,11 @@ model (see sim/README.md):
                         it off (default ${DEFAULT_MODEL.directMaxNs / 1000})
   --dispatch-batch N    decisions asked of the policy per dispatch (default ${DEFAULT_MODEL.dispatchBatch})
   --agent-lag-us N      delay before a runnable task reaches the policy (default ${DEFAULT_MODEL.agentLagNs})
+  --wakeup-us N         wake-up cost of the scx-slo kernel side: a woken task reaches the
+                        scheduler this much later (select_cpu, enqueue, kick IPI, idle
+                        exit, dispatch); latency counts from the wake-up (default ${DEFAULT_MODEL.wakeupNs / 1000})
+  --baseline-wakeup-us N
+                        the same for the eevdf baseline (default ${DEFAULT_MODEL.baselineWakeupNs / 1000})
   --tick-us N           scheduler tick period: a task running past its deadline gets a
                         new one (now + laxity) at the next tick, as slo_tick() does
                         (kernelFastPath policies, the ones that preempt); 0 = never
@@ -91,10 +98,10 @@ examples:
   scx-slo sim --trace trace.txt --group web='^nginx' --slo web=5ms:90 --plot cdf.svg
   scx-slo sim import perf-sched.txt --out trace.jsonl --group hog=stress-ng`;
 
-async function loadModules(specs: readonly string[]): Promise<PolicyModule[]> {
-  const modules: PolicyModule[] = [];
+async function loadModules(specs: readonly string[]): Promise<ReplayTarget[]> {
+  const modules: ReplayTarget[] = [];
   for (const spec of specs) {
-    const mod = await loadPolicyModule(spec);
+    const mod = KERNEL_BASELINES.get(spec) ?? (await loadPolicyModule(spec));
     if (modules.some((m) => m.name === mod.name)) throw new UsageError(`--policy: two policies are named ${JSON.stringify(mod.name)} (${spec})`);
     modules.push(mod);
   }

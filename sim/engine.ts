@@ -14,7 +14,8 @@
 //     local queue, stale or malformed decisions are dropped and counted;
 //   - a slice that expires with nothing else waiting is refilled (the task keeps running,
 //     as in sched_ext); a CPU switching to another task pays contextSwitchNs;
-//   - a running task past its deadline starts a new job at the next tick (tickNs).
+//   - a running task past its deadline starts a new job at the next tick (tickNs);
+//   - a woken task reaches the scheduler wakeupNs after its wake-up (the wake-up path).
 // Hot-path state lives in typed arrays indexed by task or CPU. Wake-ups and agent
 // deliveries are pooled event objects in a heap-js queue; each CPU's single timer (end of
 // burst or slice, or the tick that renews a running job's deadline) lives in a tournament
@@ -40,10 +41,12 @@ const S_USERDSQ = 4; // decided, waiting in SLO_DSQ_USER
 const S_RUNNING = 5;
 const S_EXITED = 6;
 const S_RING = 7; // on its way to the policy (agentLagNs)
+const S_WAKING = 8; // woken, on its way into the scheduler (wakeupNs)
 
 // Event kinds (heap-js queue; CPU timers are kept apart, see CpuTimers).
 const EV_WAKE = 0;
 const EV_AGENT = 2;
+const EV_QUEUE = 3; // a woken task reaches the scheduler (after wakeupNs)
 
 // advance() results.
 const A_RUN = 0;
@@ -209,6 +212,8 @@ export class Simulation {
   private readonly directMax: number;
   private readonly batch: number;
   private readonly lag: number;
+  /** Wake-up cost (model.wakeupNs): a woken task reaches the scheduler this much later. */
+  private readonly wakeup: number;
   /** Tick period for deadline renewal; 0 = none (no fast path, or tickNs = 0). */
   private readonly tick: number;
 
@@ -305,6 +310,7 @@ export class Simulation {
     this.directMax = module.kernelFastPath === true && model.directMaxNs > 0 ? model.directMaxNs : -1;
     this.batch = model.dispatchBatch;
     this.lag = model.agentLagNs;
+    this.wakeup = model.wakeupNs;
     this.policy = module.createPolicy({ nrCpus: this.n, slos: new GroupSloTable(w.groups), options: options.policyOptions ?? {} });
 
     this.opKind = w.opKind;
@@ -423,6 +429,7 @@ export class Simulation {
         const gen = ev!.gen;
         this.pool.push(ev!);
         if (kind === EV_WAKE) this.onWake(target, evTime);
+        else if (kind === EV_QUEUE) this.enqueueTask(target, evTime, TaskFlags.WAKEUP, false, this.tEnq[target]!);
         else this.onAgent(target, gen, evTime);
       }
       const now = t <= evTime ? t : evTime;
@@ -460,7 +467,19 @@ export class Simulation {
   }
 
   private onWake(k: number, t: number): void {
-    if (this.advance(k, t) === A_RUN) this.enqueueTask(k, t, TaskFlags.WAKEUP);
+    if (this.advance(k, t) !== A_RUN) return;
+    if (this.wakeup <= 0) {
+      this.enqueueTask(k, t, TaskFlags.WAKEUP);
+      return;
+    }
+    // The wake-up path (model.wakeupNs): the job and its latency start now, the
+    // scheduler sees the task when the path is over.
+    this.tEnq[k] = t;
+    this.tKdl[k] = t + this.gDelay[this.tGroup[k]!]!;
+    this.tWakeEnq[k] = 1;
+    this.tFirstPending[k] = 1;
+    this.tState[k] = S_WAKING;
+    this.push(t + this.wakeup, EV_QUEUE, k, 0);
   }
 
   private onAgent(k: number, seq: number, t: number): void {
@@ -583,9 +602,10 @@ export class Simulation {
   /**
    * begin_enqueue() and slo_enqueue(): a new sequence number; a new job (enq = now,
    * deadline = now + laxity, its first run to be counted) unless `resumed`: a task put
-   * back by a preemption keeps its job's enq, deadline and accounting.
+   * back by a preemption keeps its job's enq, deadline and accounting. `jobStart` is
+   * when the job began (the wake-up, when the wake-up path delayed the enqueue).
    */
-  private enqueueTask(k: number, t: number, flags: number, resumed = false): void {
+  private enqueueTask(k: number, t: number, flags: number, resumed = false, jobStart = t): void {
     const g = this.tGroup[k]!;
     const delay = this.gDelay[g]!;
     this.totals.enqueues++;
@@ -594,8 +614,8 @@ export class Simulation {
       this.tWakeEnq[k] = 0;
       this.tFirstPending[k] = 0;
     } else {
-      this.tEnq[k] = t;
-      this.tKdl[k] = t + delay;
+      this.tEnq[k] = jobStart;
+      this.tKdl[k] = jobStart + delay;
       this.tWakeEnq[k] = (flags & TaskFlags.WAKEUP) !== 0 ? 1 : 0;
       this.tFirstPending[k] = 1;
     }
@@ -918,7 +938,7 @@ export class Simulation {
       const gr = groups[this.tGroup[k]!]!;
       gr.tasks++;
       const state = this.tState[k];
-      const waiting = state === S_POLICY || state === S_EDF || state === S_LOCAL || state === S_USERDSQ || state === S_RING;
+      const waiting = state === S_POLICY || state === S_EDF || state === S_LOCAL || state === S_USERDSQ || state === S_RING || state === S_WAKING;
       if (waiting && this.tFirstPending[k] === 1) {
         gr.waitingAtEnd++;
         if (this.tWakeEnq[k] === 1) gr.wakeLatency.record(end - this.tEnq[k]!);

@@ -5,6 +5,7 @@
 // with a note saying why.
 import type { LatencyHistogram } from './latency-histogram.js';
 import type { GroupResult, SimResult } from './engine.js';
+import { eevdfBaseSliceNs } from './eevdf.js';
 import type { Workload } from './workload.js';
 
 export const RESULT_FORMAT = 'scx-slo-sim-result' as const;
@@ -97,6 +98,12 @@ export interface SimResultJson {
     agent_lag_ns: number;
     preempt_keeps_deadline: boolean;
     tick_ns: number;
+    /** Wake-up cost of the scx-slo kernel side (policy modules). */
+    wakeup_ns: number;
+    /** Wake-up cost of the kernel-default baseline (eevdf). */
+    baseline_wakeup_ns: number;
+    /** The eevdf baseline's sysctl_sched_base_slice for this CPU count. */
+    baseline_base_slice_ns: number;
   };
   policies: Record<string, PolicyJson>;
   warnings: string[];
@@ -228,6 +235,9 @@ export function resultJson(
       agent_lag_ns: model?.agentLagNs ?? 0,
       preempt_keeps_deadline: model?.preemptKeepsDeadline ?? true,
       tick_ns: model?.tickNs ?? 0,
+      wakeup_ns: model?.wakeupNs ?? 0,
+      baseline_wakeup_ns: model?.baselineWakeupNs ?? 0,
+      baseline_base_slice_ns: eevdfBaseSliceNs(model?.cpus ?? workload.cpus),
     },
     policies,
     warnings: [...warnings],

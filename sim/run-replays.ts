@@ -1,8 +1,9 @@
-// Replays one workload through several policy modules, one after the other, with the
-// same model, drawing a progress bar for each when asked. Shared by the CLI, the tests
-// and the benchmark.
-import type { PolicyModule } from '../policy/api.js';
+// Replays one workload through several policy modules (and sim-internal kernel
+// baselines such as eevdf), one after the other, with the same model, drawing a progress
+// bar for each when asked. Shared by the CLI, the tests and the benchmark.
 import { simulate, type SimResult } from './engine.js';
+import { simulateEevdf } from './eevdf.js';
+import { isKernelBaseline, type ReplayTarget } from './replay-target.js';
 import { ProgressBar } from './progress-bar.js';
 import type { SimModel } from './sim-model.js';
 import type { Workload } from './workload.js';
@@ -14,15 +15,16 @@ export interface ReplayOptions {
   checkInvariants?: boolean;
 }
 
-export function replayAll(workload: Workload, modules: readonly PolicyModule[], model: SimModel, opts: ReplayOptions = {}): SimResult[] {
-  return modules.map((module) => {
-    const bar = new ProgressBar(`sim ${module.name}`, opts.progress === true);
+export function replayAll(workload: Workload, targets: readonly ReplayTarget[], model: SimModel, opts: ReplayOptions = {}): SimResult[] {
+  return targets.map((target) => {
+    const bar = new ProgressBar(`sim ${target.name}`, opts.progress === true);
     try {
-      return simulate(workload, module, model, {
+      const options = {
         ...(opts.policyOptions === undefined ? {} : { policyOptions: opts.policyOptions }),
-        onProgress: (f) => bar.update(f),
+        onProgress: (f: number) => bar.update(f),
         checkInvariants: opts.checkInvariants === true,
-      });
+      };
+      return isKernelBaseline(target) ? simulateEevdf(workload, model, options) : simulate(workload, target, model, options);
     } finally {
       bar.done();
     }

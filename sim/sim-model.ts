@@ -55,6 +55,18 @@ export interface SimModel {
    * fast-path policies only. 0 = no renewal (a running job keeps its deadline forever).
    */
   tickNs: number;
+  /**
+   * Wake-up cost of the scx-slo kernel side, ns: the time from a task waking up (leaving
+   * its sleep) to when the scheduler has it queued and a CPU could start it (select_cpu,
+   * ops.enqueue, the kick IPI, the target's idle exit and ops.dispatch). The task is
+   * invisible to the scheduler for this long; its wake-to-run latency, enq and SLO
+   * deadline count from the wake-up. Only wake-ups pay it (not slice expiries or
+   * preemptions), and it is separate from contextSwitchNs, paid when the CPU switches.
+   * 0 (the default) = the scheduler sees the task at once.
+   */
+  wakeupNs: number;
+  /** The same wake-up cost for the kernel-default baseline (`eevdf`, sim/eevdf.ts). */
+  baselineWakeupNs: number;
 }
 
 /** Defaults: see sim/README.md for why these numbers. */
@@ -66,6 +78,8 @@ export const DEFAULT_MODEL: Omit<SimModel, 'cpus' | 'durationNs'> = {
   agentLagNs: 0,
   preemptKeepsDeadline: true,
   tickNs: 1_000_000,
+  wakeupNs: 0,
+  baselineWakeupNs: 0,
 };
 
 /** Smallest slice the kernel gives (MIN_SLICE_NS in scx_slo.bpf.c). */
@@ -86,5 +100,7 @@ export function validateModel(m: SimModel): void {
   check('dispatchBatch', m.dispatchBatch, 1, 4096);
   check('agentLagNs', m.agentLagNs, 0, 10_000_000_000);
   check('tickNs', m.tickNs, 0, 1_000_000_000);
+  check('wakeupNs', m.wakeupNs, 0, 1_000_000_000);
+  check('baselineWakeupNs', m.baselineWakeupNs, 0, 1_000_000_000);
   if (typeof m.preemptKeepsDeadline !== 'boolean') throw new RangeError(`sim model: preemptKeepsDeadline must be a boolean, got ${String(m.preemptKeepsDeadline)}`);
 }
