@@ -1,8 +1,11 @@
 // Simulator fidelity: replays the scheduler trace recorded in the guest (trace-cmd, a
 // default-scheduler cell) through the simulator (`scx-slo sim --trace ... --json`, the
-// stable JSON interface of sim/JSON_OUTPUT.md) under edf and fair, and sets the
-// simulated ratio edf / fair of the probe's p99 wake-up latency beside the measured
-// ratio scx-slo edf / kernel default. The sim's fair stands in for the kernel default.
+// stable JSON interface of sim/JSON_OUTPUT.md) under edf, fair and eevdf, and sets the
+// simulated ratio edf / eevdf of the probe's p99 wake-up latency (eevdf: the sim's own
+// model of the kernel default) beside the measured ratio scx-slo edf / kernel default;
+// edf / fair (the sim's fair policy, the stand-in used before eevdf existed) is kept for
+// reference. A calibrated variant can be added: its wake-up costs come from the p50
+// wake-to-run of each traced cell (never from the p99s compared), see calibratedWakeupArgs.
 //
 // The probe is cyclictest's measurement thread. Its main thread has the same command
 // name, so the trace is rewritten first to give the main thread (pid = the process id)
@@ -11,6 +14,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { LatencySummaryJson } from '../../sim/result-json.js';
+import { DEFAULT_MODEL } from '../../sim/sim-model.js';
 
 /** One latency distribution as the simulator's --json writes it (sim/JSON_OUTPUT.md). */
 export type LatencySummary = LatencySummaryJson;
@@ -21,11 +25,20 @@ export interface FidelityVariant {
   args: string[];
   edf: LatencySummary | null;
   fair: LatencySummary | null;
-  /** edf p99 / fair p99 in the replay. */
+  /** The eevdf baseline (the sim's model of the kernel default). */
+  eevdf: LatencySummary | null;
+  /** edf p99 / fair p99 in the replay (the old comparison, for reference). */
   simRatio: number | null;
   /** |simRatio / measuredRatio - 1|. */
   deviation: number | null;
   withinTarget: boolean;
+  /** edf p99 / eevdf p99 in the replay: the comparison with the kernel default. */
+  simRatioEevdf: number | null;
+  /** |simRatioEevdf / measuredRatio - 1|. */
+  deviationEevdf: number | null;
+  withinTargetEevdf: boolean;
+  /** |simRatioEevdf / recordedRatio - 1|: against the traces' own wake-to-run ratio. */
+  deviationEevdfRecorded: number | null;
   /** The edf replay's totals: direct (kernel fast path) and policy shares, preemptions. */
   edfTotals: Record<string, number> | null;
   batchShareEdf: number | null;
@@ -49,6 +62,8 @@ export interface FidelityResult {
   recordedRatio: number | null;
   groups: Array<{ name: string; kind: string; tasks: number }>;
   variants: FidelityVariant[];
+  /** The wake-up costs of the calibrated variants, or null when there were none. */
+  calibration: WakeupCalibration | null;
   target: number;
 }
 
@@ -103,6 +118,40 @@ export interface FidelityOptions {
   sloTrace?: { file: string; rewrittenFile: string; probePid: number } | null;
   /** Model variants: name, description, extra `sim` arguments. */
   variants: Array<{ name: string; description: string; args: string[] }>;
+  /**
+   * Variants replayed again with wake-up costs calibrated from the traces (needs
+   * sloTrace): `--wakeup-us` and `--baseline-wakeup-us` from the p50 wake-to-run of the
+   * scx-slo and the default cell (calibratedWakeupArgs). Named "<name> + calibrated wake-up".
+   */
+  calibrate?: string[];
+}
+
+/** Wake-up costs the calibrated variants use, and the p50s they come from. */
+export interface WakeupCalibration {
+  /** Probe wake-to-run p50 in the traced default cell, ns. */
+  defaultP50Ns: number;
+  /** Probe wake-to-run p50 in the traced scx-slo edf cell, ns. */
+  sloP50Ns: number;
+  contextSwitchNs: number;
+  /** `--baseline-wakeup-us`: defaultP50Ns - the context switch, in us. */
+  baselineWakeupUs: number;
+  /** `--wakeup-us`: sloP50Ns - the context switch, in us. */
+  wakeupUs: number;
+}
+
+/**
+ * The wake-up costs that make a wake-up which runs at once (no queueing: the typical,
+ * median, probe wake-up under both schedulers, which preempt for it) take as long in the
+ * sim as the traced cell's median: cost = recorded p50 - context switch. Only the p50s
+ * are used, never the p99s the fidelity check compares.
+ */
+export function calibratedWakeup(defaultP50Ns: number, sloP50Ns: number, contextSwitchNs = DEFAULT_MODEL.contextSwitchNs): WakeupCalibration {
+  const us = (ns: number): number => Math.max(0, Math.round((ns - contextSwitchNs) / 1000));
+  return { defaultP50Ns, sloP50Ns, contextSwitchNs, baselineWakeupUs: us(defaultP50Ns), wakeupUs: us(sloP50Ns) };
+}
+
+export function calibratedWakeupArgs(c: WakeupCalibration): string[] {
+  return ['--wakeup-us', String(c.wakeupUs), '--baseline-wakeup-us', String(c.baselineWakeupUs)];
 }
 
 export async function runFidelity(o: FidelityOptions): Promise<FidelityResult> {
@@ -119,13 +168,38 @@ export async function runFidelity(o: FidelityOptions): Promise<FidelityResult> {
     recordedRatio: null,
     groups: [],
     variants: [],
+    calibration: null,
     target: FIDELITY_TARGET,
   };
+  if (o.sloTrace) {
+    try {
+      writeFileSync(o.sloTrace.rewrittenFile, renameProbeMainThread(readFileSync(o.sloTrace.file, 'utf8'), o.sloTrace.probePid));
+      const doc = (await runSim(o.cli, ['--trace', o.sloTrace.rewrittenFile, '--format', 'ftrace', ...GROUP_ARGS(o.slos), '--policy', 'edf'])) as SimDoc;
+      result.recordedSloProbe = doc.scenario.recorded_wake_latency_ns?.['ls'] ?? null;
+    } catch {
+      // reported as missing
+    }
+  }
+  const variants = [...o.variants];
+  const calibrate = new Set(o.calibrate ?? []);
   for (const v of o.variants) {
-    const args = ['--trace', o.rewrittenFile, '--format', 'ftrace', ...GROUP_ARGS(o.slos), '--policy', 'edf,fair', ...v.args];
+    if (!calibrate.has(v.name)) continue;
+    variants.push({ name: `${v.name} + calibrated wake-up`, description: `${v.description}; wake-up costs from the traced cells' probe p50 wake-to-run`, args: v.args });
+  }
+  for (const v of variants) {
+    const calibrated = v.name.endsWith(' + calibrated wake-up');
+    if (calibrated) {
+      const def = result.recordedProbe?.p50;
+      const slo = result.recordedSloProbe?.p50;
+      if (def == null || slo == null) continue;
+      result.calibration = calibratedWakeup(def, slo);
+    }
+    const extra = calibrated && result.calibration ? [...v.args, ...calibratedWakeupArgs(result.calibration)] : v.args;
+    const args = ['--trace', o.rewrittenFile, '--format', 'ftrace', ...GROUP_ARGS(o.slos), '--policy', 'edf,fair,eevdf', ...extra];
     const variant: FidelityVariant = {
-      name: v.name, description: v.description, args: v.args, edf: null, fair: null, simRatio: null, deviation: null,
-      withinTarget: false, edfTotals: null, batchShareEdf: null, batchShareFair: null,
+      name: v.name, description: v.description, args: extra, edf: null, fair: null, eevdf: null, simRatio: null, deviation: null,
+      withinTarget: false, simRatioEevdf: null, deviationEevdf: null, withinTargetEevdf: false, deviationEevdfRecorded: null,
+      edfTotals: null, batchShareEdf: null, batchShareFair: null,
     };
     try {
       const doc = (await runSim(o.cli, args)) as SimDoc;
@@ -136,28 +210,29 @@ export async function runFidelity(o: FidelityOptions): Promise<FidelityResult> {
       }
       variant.edf = doc.policies['edf']?.groups['ls']?.wake_latency_ns ?? null;
       variant.fair = doc.policies['fair']?.groups['ls']?.wake_latency_ns ?? null;
+      variant.eevdf = doc.policies['eevdf']?.groups['ls']?.wake_latency_ns ?? null;
       variant.edfTotals = doc.policies['edf']?.totals ?? null;
       variant.batchShareEdf = doc.policies['edf']?.groups['batch']?.batch?.share_of_remaining ?? null;
       variant.batchShareFair = doc.policies['fair']?.groups['batch']?.batch?.share_of_remaining ?? null;
       if (variant.edf?.p99 != null && variant.fair?.p99) variant.simRatio = variant.edf.p99 / variant.fair.p99;
+      if (variant.edf?.p99 != null && variant.eevdf?.p99) variant.simRatioEevdf = variant.edf.p99 / variant.eevdf.p99;
       if (variant.simRatio !== null && measuredRatio) {
         variant.deviation = Math.abs(variant.simRatio / measuredRatio - 1);
         variant.withinTarget = variant.deviation <= FIDELITY_TARGET;
+      }
+      if (variant.simRatioEevdf !== null && measuredRatio) {
+        variant.deviationEevdf = Math.abs(variant.simRatioEevdf / measuredRatio - 1);
+        variant.withinTargetEevdf = variant.deviationEevdf <= FIDELITY_TARGET;
       }
     } catch (err) {
       variant.error = (err as Error).message;
     }
     result.variants.push(variant);
   }
-  if (o.sloTrace) {
-    try {
-      writeFileSync(o.sloTrace.rewrittenFile, renameProbeMainThread(readFileSync(o.sloTrace.file, 'utf8'), o.sloTrace.probePid));
-      const doc = (await runSim(o.cli, ['--trace', o.sloTrace.rewrittenFile, '--format', 'ftrace', ...GROUP_ARGS(o.slos), '--policy', 'edf'])) as SimDoc;
-      result.recordedSloProbe = doc.scenario.recorded_wake_latency_ns?.['ls'] ?? null;
-    } catch {
-      // reported as missing
-    }
-  }
   if (result.recordedSloProbe?.p99 != null && result.recordedProbe?.p99) result.recordedRatio = result.recordedSloProbe.p99 / result.recordedProbe.p99;
+  const recordedRatio = result.recordedRatio;
+  if (recordedRatio) {
+    for (const v of result.variants) if (v.simRatioEevdf !== null) v.deviationEevdfRecorded = Math.abs(v.simRatioEevdf / recordedRatio - 1);
+  }
   return result;
 }

@@ -56,13 +56,20 @@ function fidelityTable(f: FidelityResult): string {
   const rows = f.variants.map((v) => [
     v.name,
     formatNs(v.edf?.p99 ?? null),
+    formatNs(v.eevdf?.p99 ?? null),
+    rat(v.simRatioEevdf),
+    rat(f.measuredRatio),
+    v.deviationEevdf === null ? (v.error ? `error: ${v.error}` : '-') : pct(v.deviationEevdf, 0),
+    v.deviationEevdf === null ? '-' : v.withinTargetEevdf ? 'yes' : 'no',
+    `${rat(f.recordedRatio)} / ${v.deviationEevdfRecorded === null ? '-' : pct(v.deviationEevdfRecorded, 0)}`,
     formatNs(v.fair?.p99 ?? null),
     rat(v.simRatio),
-    rat(f.measuredRatio),
-    v.deviation === null ? (v.error ? `error: ${v.error}` : '-') : pct(v.deviation, 0),
-    v.deviation === null ? '-' : v.withinTarget ? 'yes' : 'no',
+    v.deviation === null ? '-' : pct(v.deviation, 0),
   ]);
-  return table(rows, ['sim model', 'sim edf p99', 'sim fair p99', 'sim edf/fair', 'measured edf/default', 'deviation', `within ${pct(f.target, 0)}`]);
+  return table(rows, [
+    'sim model', 'sim edf p99', 'sim eevdf p99', 'sim edf/eevdf', 'measured edf/default', 'deviation', `within ${pct(f.target, 0)}`,
+    'traces\' ratio / deviation', 'sim fair p99', 'sim edf/fair (old)', 'deviation (old)',
+  ]);
 }
 
 function fmtUs(ns: number | null | undefined): string {
@@ -91,7 +98,7 @@ async function main(): Promise<void> {
   const edf = s.schedulers['slo-edf'];
   const def = s.schedulers.default;
   if (!values['no-sim'] && run.trace && existsSync(join(dir, run.trace.file))) {
-    console.log('demo: replaying the recorded trace in the simulator (edf, fair) ...');
+    console.log('demo: replaying the recorded trace in the simulator (edf, fair, eevdf) ...');
     const lagNs = edf?.decision_lag_p50_ns ?? null;
     const tracedProbe = run.trace.probe ? percentile(parseCyclictestHistogram(run.trace.probe.histogramText, run.trace.probe.rangeUs), 0.99) : undefined;
     fidelity = await runFidelity({
@@ -114,6 +121,7 @@ async function main(): Promise<void> {
           args: ['--direct-max-us', String(run.config.lagMs * 1000), ...(lagNs ? ['--agent-lag-us', String(Math.round(lagNs / 1000))] : [])],
         },
       ],
+      calibrate: ['sim defaults', 'live settings'],
     });
   }
 
@@ -178,10 +186,15 @@ async function main(): Promise<void> {
   }
   if (fidelity) {
     console.log('');
-    console.log(`simulator fidelity (trace of a default cell, ${run.trace?.seconds} s; sim fair stands in for the kernel default):`);
+    console.log(`simulator fidelity (trace of a default cell, ${run.trace?.seconds} s; sim eevdf models the kernel default, edf/fair is the old comparison):`);
     console.log(fidelityTable(fidelity));
+    const cal = fidelity.calibration;
+    if (cal) {
+      console.log(`calibrated wake-up costs (from the probe's p50 wake-to-run in the traced cells, minus the ${fmtUs(cal.contextSwitchNs)} switch): ` +
+        `scx-slo ${cal.wakeupUs} us (p50 ${fmtUs(cal.sloP50Ns)}), default ${cal.baselineWakeupUs} us (p50 ${fmtUs(cal.defaultP50Ns)})`);
+    }
     console.log(`probe p99 in the traced default cell: cyclictest ${fmtUs(fidelity.tracedCellProbeP99Ns)}, wake-to-run from the trace ${fmtUs(fidelity.recordedProbe?.p99 ?? null)}; ` +
-      `replayed under sim fair: ${fmtUs(fidelity.variants[0]?.fair?.p99 ?? null)}`);
+      `replayed under sim eevdf: ${fmtUs(fidelity.variants[0]?.eevdf?.p99 ?? null)}, sim fair: ${fmtUs(fidelity.variants[0]?.fair?.p99 ?? null)}`);
     if (fidelity.recordedSloProbe) {
       console.log(`probe wake-to-run p99 from the traces: scx-slo edf ${fmtUs(fidelity.recordedSloProbe.p99)}, default ${fmtUs(fidelity.recordedProbe?.p99 ?? null)}: ` +
         `ratio ${rat(fidelity.recordedRatio)}; replayed under sim edf: ${fmtUs(fidelity.variants[0]?.edf?.p99 ?? null)}`);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Warnings } from '../../../sim/diagnostics.js';
 import { parseKernelTraceText } from '../../../sim/import/kernel-trace-text.js';
-import { runFidelity } from '../fidelity.js';
+import { calibratedWakeup, calibratedWakeupArgs, runFidelity, type FidelityVariant } from '../fidelity.js';
 import { trimTrace } from '../trim-trace.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../../sim/test/fixtures/head-to-head-default.txt', import.meta.url));
@@ -66,6 +66,43 @@ test('replayed as the demo does: groups found, finite percentiles under edf and 
   t.true(Number.isFinite(v.simRatio));
   t.true((v.edfTotals?.['events'] ?? 0) > 1000);
   t.is(f.measuredRatio, 0.5);
+});
+
+test('the eevdf baseline is replayed beside edf, and a calibrated variant takes its wake-up costs from the traced p50s only', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'scx-slo-demo-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const pid = await probePid();
+  const f = await runFidelity({
+    cli: CLI,
+    traceFile: FIXTURE,
+    rewrittenFile: join(dir, 'trace.txt'),
+    probePid: pid,
+    slos: SLOS,
+    measuredEdfP99Ns: 1_000_000,
+    measuredDefaultP99Ns: 2_000_000,
+    tracedCellProbeP99Ns: null,
+    // The same recorded cell stands in for the scx-slo one: this checks the mechanics.
+    sloTrace: { file: FIXTURE, rewrittenFile: join(dir, 'slo.txt'), probePid: pid },
+    variants: [{ name: 'sim defaults', description: '', args: [] }],
+    calibrate: ['sim defaults'],
+  });
+  t.deepEqual(f.variants.map((v) => v.name), ['sim defaults', 'sim defaults + calibrated wake-up']);
+  const [plain, calibrated] = f.variants as [FidelityVariant, FidelityVariant];
+  for (const v of [plain, calibrated]) {
+    t.is(v.error, undefined);
+    t.true((v.eevdf?.count ?? 0) > 100);
+    t.is(v.simRatioEevdf, v.edf!.p99! / v.eevdf!.p99!);
+    t.is(v.deviationEevdf, Math.abs(v.simRatioEevdf! / f.measuredRatio! - 1));
+  }
+  const cal = f.calibration!;
+  t.is(cal.defaultP50Ns, f.recordedProbe!.p50!);
+  t.is(cal.sloP50Ns, f.recordedSloProbe!.p50!);
+  t.deepEqual(cal, calibratedWakeup(f.recordedProbe!.p50!, f.recordedSloProbe!.p50!));
+  t.is(cal.wakeupUs, Math.round((cal.sloP50Ns - cal.contextSwitchNs) / 1000));
+  t.deepEqual(calibrated.args, calibratedWakeupArgs(cal));
+  // The calibrated costs reach the replays: every edf wake-up now waits at least the cost.
+  t.true(calibrated.edf!.p50! >= cal.wakeupUs * 1000 * 0.996, `edf p50 ${calibrated.edf!.p50}`);
+  t.true(plain.edf!.p50! < calibrated.edf!.p50!);
 });
 
 test('trimTrace keeps the header, adds comments, starts at the probe and respects the size', (t) => {
