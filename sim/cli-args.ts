@@ -72,6 +72,7 @@ const OPTIONS = {
   'tick-us': { type: 'string' },
   'wakeup-us': { type: 'string' },
   'baseline-wakeup-us': { type: 'string' },
+  'eevdf-flat': { type: 'boolean' },
 } as const;
 
 function number(option: string, raw: string | undefined, lo: number, hi: number, integer: boolean): number | undefined {
@@ -189,6 +190,7 @@ export function parseSimArgs(argv: string[]): ReplayArgs | ImportArgs {
       tickNs: usNs('tick-us', values['tick-us'], 0, 1e6, DEFAULT_MODEL.tickNs),
       wakeupNs: usNs('wakeup-us', values['wakeup-us'], 0, 1e6, DEFAULT_MODEL.wakeupNs),
       baselineWakeupNs: usNs('baseline-wakeup-us', values['baseline-wakeup-us'], 0, 1e6, DEFAULT_MODEL.baselineWakeupNs),
+      baselineCgroups: values['eevdf-flat'] === true ? false : DEFAULT_MODEL.baselineCgroups,
     },
     ...kernelTraceArgs(values),
   };

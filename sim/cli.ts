@@ -83,6 +83,9 @@ model (see sim/README.md):
                         exit, dispatch); latency counts from the wake-up (default ${DEFAULT_MODEL.wakeupNs / 1000})
   --baseline-wakeup-us N
                         the same for the eevdf baseline (default ${DEFAULT_MODEL.baselineWakeupNs / 1000})
+  --eevdf-flat          the eevdf baseline without cgroups: every task an entity of its CPU's
+                        root runqueue (default: each workload group is a cgroup of
+                        cpu.weight 100, tasks of a trace's unmatched "other" in the root)
   --tick-us N           scheduler tick period: a task running past its deadline gets a
                         new one (now + laxity) at the next tick, as slo_tick() does
                         (kernelFastPath policies, the ones that preempt); 0 = never

@@ -23,7 +23,18 @@
 //   - wake-up placement: previous CPU if idle, else an idle CPU, else the previous CPU
 //     (a first start: an idle CPU, else the least loaded); a CPU going idle pulls a
 //     waiting task from the busiest runqueue (newidle balance); no other balancing;
-//   - model.baselineWakeupNs: a woken task reaches its runqueue this much later.
+//   - model.baselineWakeupNs: a woken task reaches its runqueue this much later;
+//   - cgroups (model.baselineCgroups, on by default): a two-level hierarchy, root ->
+//     cgroup -> task, as with the cpu controller enabled at the root and every workload
+//     group one cgroup (groups marked inRootCgroup, and all with the flag off, sit in the
+//     root). Each CPU's root runqueue holds the root's tasks and one group entity per
+//     cgroup with tasks on that CPU; the group entity is an EEVDF entity like a task
+//     (vruntime, deadline, lag, delayed dequeue), its weight the cgroup's shares (cpu.weight
+//     100 = a nice-0 task's) times this CPU's part of the cgroup's load (calc_group_shares(),
+//     with runnable weight standing in for PELT load), renewed on enqueue, dequeue and
+//     timer ticks (update_cfs_group()); picks go down the hierarchy (pick_task_fair()),
+//     wake-up preemption compares the two tasks' ancestors on their common runqueue
+//     (find_matching_se()).
 import { Heap } from 'heap-js';
 import { NICE0_WEIGHT } from '../policy/api.js';
 import { edfDelayNs, sloOrDefault } from '../policy/deadline.js';
@@ -60,6 +71,21 @@ const EV_WAKE = 0;
 const EV_QUEUE = 1;
 const EV_TIMER = 2;
 
+/** A cgroup's cpu.weight 100 as shares, in the sim's weight unit (kernel: 1024 = nice 0). */
+const CGROUP_SHARES = NICE0_WEIGHT;
+/** MIN_SHARES (2 of 1024) in the sim's weight unit. */
+const CGROUP_MIN_SHARES = (2 * NICE0_WEIGHT) / 1024;
+
+/**
+ * Each workload group's cgroup level: an index among the cgroups with a level of their
+ * own, or -1 for a group whose tasks sit in the root (marked inRootCgroup, or every group
+ * when `cgroups` is off: the flat model).
+ */
+export function cgroupLevels(w: Workload, cgroups: boolean): number[] {
+  let next = 0;
+  return w.groups.map((g) => (cgroups && g.inRootCgroup !== true ? next++ : -1));
+}
+
 const A_RUN = 0;
 const A_BLOCKED = 1;
 const A_EXITED = 2;
@@ -91,12 +117,17 @@ export class EevdfSimulation {
   readonly baseSliceNs: number;
   /** entity_lag()'s bound before weight scaling: max slice + TICK_NSEC. */
   private readonly lagLimitNs: number;
+  /** Number of tasks: entities 0..nt-1 are tasks, the rest group entities. */
+  private readonly nt: number;
+  /** Number of cgroups with a level of their own (0 in the flat model). */
+  readonly cgroupCount: number;
 
   private readonly opKind: Uint8Array;
   private readonly opArg: Float64Array;
   private readonly opEnd: Int32Array;
   private readonly tGroup: Int32Array;
-  private readonly tWeight: Float64Array;
+  /** The cgroup (index into the cgroup levels) a task's entity sits in, -1 = the root. */
+  private readonly tCgroup: Int32Array;
   private readonly gDelay: Float64Array;
 
   private readonly tState: Uint8Array;
@@ -109,21 +140,36 @@ export class EevdfSimulation {
   private readonly tFirstPending: Uint8Array;
   private readonly tStarted: Uint8Array;
   private readonly tPrevCpu: Int32Array;
-  /** The runqueue a queued, running or delayed task is on, else -1. */
-  private readonly tRq: Int32Array;
-  private readonly tV: Float64Array;
-  private readonly tVd: Float64Array;
-  private readonly tVprot: Float64Array;
-  private readonly tVlag: Float64Array;
 
-  /** Each CPU's waiting entities (queued and delayed), in enqueue order. */
+  // Scheduling entities: tasks (0..nt-1), then one group entity per (cgroup, CPU),
+  // entity nt + cgroup * cpus + cpu, sitting on that CPU's root runqueue.
+  /** The runqueue an entity is on (queued, current or delayed), else -1. */
+  private readonly eRq: Int32Array;
+  private readonly eWeight: Float64Array;
+  private readonly eV: Float64Array;
+  private readonly eVd: Float64Array;
+  private readonly eVprot: Float64Array;
+  private readonly eVlag: Float64Array;
+  /** A group entity stays on its runqueue while ineligible after its group emptied (DELAY_DEQUEUE). */
+  private readonly geDelayed: Uint8Array;
+
+  // Runqueues: CPU c's root is runqueue c; cgroup g's runqueue on CPU c is cpus + g * cpus + c.
+  /** Each runqueue's waiting entities (queued and delayed), in enqueue order. */
   private readonly rqWaiting: number[][];
-  private readonly cpuCurr: Int32Array;
+  /** Each runqueue's current entity (cfs_rq->curr): on the running task's path, else -1. */
+  private readonly rqCurr: Int32Array;
+  /** V of each runqueue when last computed: where an empty runqueue places an entity. */
+  private readonly rqZeroV: Float64Array;
+  /** The summed weight of the tasks on each cgroup runqueue (cfs_rq->load.weight). */
+  private readonly rqTaskLoad: Float64Array;
+  /** The summed rqTaskLoad of each cgroup over all CPUs (stands in for tg->load_avg). */
+  private readonly cgLoad: Float64Array;
+
+  /** The task running on each CPU, else -1. */
+  private readonly cpuTask: Int32Array;
   /** When the current task's execution since its last accounting began (after a switch). */
   private readonly cpuFrom: Float64Array;
   private readonly cpuLast: Int32Array;
-  /** V of each runqueue when last computed: where an empty runqueue places a task. */
-  private readonly rqZeroV: Float64Array;
   private readonly cpuIdleSince: Float64Array;
   private readonly timerGen: Float64Array;
 
@@ -153,19 +199,26 @@ export class EevdfSimulation {
     const w = workload;
     const nt = w.tasks.length;
     const ng = w.groups.length;
-    this.n = model.cpus;
+    const n = model.cpus;
+    this.n = n;
+    this.nt = nt;
     this.end = model.durationNs;
     this.csw = model.contextSwitchNs;
     this.tick = model.tickNs;
     this.wakeup = model.baselineWakeupNs;
-    this.baseSliceNs = eevdfBaseSliceNs(this.n);
+    this.baseSliceNs = eevdfBaseSliceNs(n);
     this.lagLimitNs = this.baseSliceNs + (this.tick > 0 ? this.tick : 1_000_000);
+
+    // Which groups are cgroups of their own: all but the ones in the root cgroup, unless flat.
+    const groupCgroup = cgroupLevels(w, model.baselineCgroups);
+    const ncg = groupCgroup.reduce((m, c) => Math.max(m, c + 1), 0);
+    this.cgroupCount = ncg;
 
     this.opKind = w.opKind;
     this.opArg = w.opArg;
     this.opEnd = new Int32Array(nt);
     this.tGroup = new Int32Array(nt);
-    this.tWeight = new Float64Array(nt);
+    this.tCgroup = new Int32Array(nt);
     this.gDelay = new Float64Array(ng);
     this.gHasRequests = new Uint8Array(ng);
     w.groups.forEach((g, i) => {
@@ -182,16 +235,21 @@ export class EevdfSimulation {
     this.tFirstPending = new Uint8Array(nt);
     this.tStarted = new Uint8Array(nt);
     this.tPrevCpu = new Int32Array(nt).fill(-1);
-    this.tRq = new Int32Array(nt).fill(-1);
-    this.tV = new Float64Array(nt);
-    this.tVd = new Float64Array(nt);
-    this.tVprot = new Float64Array(nt);
-    this.tVlag = new Float64Array(nt);
+
+    const ne = nt + ncg * n;
+    this.eRq = new Int32Array(ne).fill(-1);
+    this.eWeight = new Float64Array(ne).fill(CGROUP_SHARES);
+    this.eV = new Float64Array(ne);
+    this.eVd = new Float64Array(ne);
+    this.eVprot = new Float64Array(ne);
+    this.eVlag = new Float64Array(ne);
+    this.geDelayed = new Uint8Array(ne);
     w.tasks.forEach((t, i) => {
       this.opEnd[i] = t.opEnd;
       this.tCursor[i] = t.opStart;
       this.tGroup[i] = t.group;
-      this.tWeight[i] = t.weight > 0 ? t.weight : NICE0_WEIGHT;
+      this.tCgroup[i] = groupCgroup[t.group]!;
+      this.eWeight[i] = t.weight > 0 ? t.weight : NICE0_WEIGHT;
       for (let j = t.opStart; j < t.opEnd; j++) {
         if (w.opKind[j] === Op.REQUEST) {
           this.gHasRequests[t.group] = 1;
@@ -200,13 +258,17 @@ export class EevdfSimulation {
       }
     });
 
-    this.rqWaiting = Array.from({ length: this.n }, () => []);
-    this.cpuCurr = new Int32Array(this.n).fill(-1);
-    this.cpuFrom = new Float64Array(this.n);
-    this.cpuLast = new Int32Array(this.n).fill(-1);
-    this.rqZeroV = new Float64Array(this.n);
-    this.cpuIdleSince = new Float64Array(this.n).fill(0);
-    this.timerGen = new Float64Array(this.n);
+    const nrq = n + ncg * n;
+    this.rqWaiting = Array.from({ length: nrq }, () => []);
+    this.rqCurr = new Int32Array(nrq).fill(-1);
+    this.rqZeroV = new Float64Array(nrq);
+    this.rqTaskLoad = new Float64Array(nrq);
+    this.cgLoad = new Float64Array(ncg);
+    this.cpuTask = new Int32Array(n).fill(-1);
+    this.cpuFrom = new Float64Array(n);
+    this.cpuLast = new Int32Array(n).fill(-1);
+    this.cpuIdleSince = new Float64Array(n).fill(0);
+    this.timerGen = new Float64Array(n);
 
     this.gWake = w.groups.map(() => new LatencyHistogram());
     this.gReq = w.groups.map(() => new LatencyHistogram());
@@ -250,6 +312,144 @@ export class EevdfSimulation {
     return this.result();
   }
 
+  /** The weight of cgroup `cgroup`'s group entity on CPU `cpu` now (for tests). */
+  groupEntityWeight(cgroup: number, cpu: number): number {
+    return this.eWeight[this.nt + cgroup * this.n + cpu]!;
+  }
+
+  // ---- the hierarchy ----------------------------------------------------------------------
+
+  /** The runqueue task k's entity belongs on when on CPU c. */
+  private taskRq(k: number, c: number): number {
+    const g = this.tCgroup[k]!;
+    return g < 0 ? c : this.n + g * this.n + c;
+  }
+
+  /** The group entity a runqueue belongs to (-1 for a CPU's root). */
+  private ownerOf(rq: number): number {
+    return rq < this.n ? -1 : rq - this.n + this.nt;
+  }
+
+  /** The cgroup runqueue a group entity stands for. */
+  private groupRqOf(ge: number): number {
+    return ge - this.nt + this.n;
+  }
+
+  /** The CPU a runqueue belongs to. */
+  private cpuOfRq(rq: number): number {
+    return rq % this.n;
+  }
+
+  /** The entity above entity e (its cgroup's group entity), or -1 at the root. */
+  private parentOf(e: number): number {
+    if (e >= this.nt) return -1;
+    const rq = this.eRq[e]!;
+    return rq >= this.n ? this.ownerOf(rq) : -1;
+  }
+
+  private isDelayed(e: number): boolean {
+    return e < this.nt ? this.tState[e] === S_DELAYED : this.geDelayed[e] === 1;
+  }
+
+  private rqEmpty(rq: number): boolean {
+    return this.rqWaiting[rq]!.length === 0 && this.rqCurr[rq]! < 0;
+  }
+
+  /** A task joins or leaves a runqueue: the load calc_group_shares() reads. */
+  private taskLoadChange(rq: number, k: number, sign: 1 | -1): void {
+    if (rq < this.n) return;
+    const wk = sign * this.eWeight[k]!;
+    this.rqTaskLoad[rq]! += wk;
+    this.cgLoad[Math.floor((rq - this.n) / this.n)]! += wk;
+  }
+
+  /**
+   * calc_group_shares(): the cgroup's shares times this CPU's part of its load, clamped to
+   * [MIN_SHARES, shares]; the load is the runnable (and delayed) tasks' weight, not PELT.
+   */
+  private groupShares(ge: number): number {
+    const rq = this.groupRqOf(ge);
+    const load = this.rqTaskLoad[rq]!;
+    const tgLoad = this.cgLoad[Math.floor((rq - this.n) / this.n)]!;
+    const shares = tgLoad > 0 ? (CGROUP_SHARES * load) / tgLoad : CGROUP_SHARES;
+    return shares < CGROUP_MIN_SHARES ? CGROUP_MIN_SHARES : shares > CGROUP_SHARES ? CGROUP_SHARES : shares;
+  }
+
+  /**
+   * update_cfs_group() + reweight_entity(): a group entity takes its current shares (kept
+   * when its group is empty); on a runqueue, its lag and relative deadline (and protection,
+   * when current) are kept, scaled by old / new weight.
+   */
+  private refreshGroupWeight(ge: number): void {
+    if (this.rqTaskLoad[this.groupRqOf(ge)]! <= 0) return;
+    const w = this.groupShares(ge);
+    const old = this.eWeight[ge]!;
+    if (Math.abs(w - old) < 1e-9) return;
+    const scale = old / w;
+    const rq = this.eRq[ge]!;
+    if (rq < 0) {
+      this.eVlag[ge]! *= scale;
+      this.eWeight[ge] = w;
+      return;
+    }
+    const V = this.avgV(rq);
+    const lag = this.lagOf(ge, V) * scale;
+    const relD = (this.eVd[ge]! - V) * scale;
+    const isCurr = this.rqCurr[rq] === ge;
+    const relProt = isCurr && this.eV[ge]! < this.eVprot[ge]! ? (this.eVprot[ge]! - V) * scale : null;
+    this.eWeight[ge] = w;
+    this.eV[ge] = V - lag;
+    this.eVd[ge] = V + relD;
+    if (relProt !== null) this.eVprot[ge] = V + relProt;
+  }
+
+  /** A cgroup runqueue got a task: its group entity joins the root (placed, or requeued if delayed) or is reweighted. */
+  private groupGained(rq: number): void {
+    if (rq < this.n) return;
+    const ge = this.ownerOf(rq);
+    if (this.eRq[ge]! < 0) {
+      this.refreshGroupWeight(ge);
+      this.placeEntity(this.cpuOfRq(rq), ge, false);
+      return;
+    }
+    if (this.geDelayed[ge] === 1) {
+      // requeue_delayed_entity() with DELAY_ZERO: a positive lag is dropped.
+      this.geDelayed[ge] = 0;
+      const root = this.eRq[ge]!;
+      const V = this.avgV(root);
+      if (this.lagOf(ge, V) > 0) {
+        this.removeWaiting(root, ge);
+        this.eRq[ge] = -1;
+        this.eVlag[ge] = 0;
+        this.placeEntity(root, ge, false);
+      }
+    }
+    this.refreshGroupWeight(ge);
+  }
+
+  /** A cgroup runqueue lost a task: its group entity leaves the root when it emptied (as a sleeper), else is reweighted. */
+  private groupLost(rq: number): void {
+    if (rq < this.n) return;
+    const ge = this.ownerOf(rq);
+    if (!this.rqEmpty(rq)) {
+      this.refreshGroupWeight(ge);
+      return;
+    }
+    // dequeue_entities() goes on up with DEQUEUE_SLEEP: an ineligible group entity is delayed.
+    const root = this.eRq[ge]!;
+    const V = this.avgV(root);
+    this.eVlag[ge] = this.lagOf(ge, V);
+    const wasCurr = this.rqCurr[root] === ge;
+    if (wasCurr) this.rqCurr[root] = -1;
+    if (this.eV[ge]! > V + V_EPS) {
+      this.geDelayed[ge] = 1;
+      if (wasCurr) this.rqWaiting[root]!.push(ge);
+      return;
+    }
+    if (!wasCurr) this.removeWaiting(root, ge);
+    this.eRq[ge] = -1;
+  }
+
   // ---- events ---------------------------------------------------------------------------
 
   private push(time: number, kind: number, target: number, gen: number): void {
@@ -271,70 +471,83 @@ export class EevdfSimulation {
     }
   }
 
-  /** A timer on CPU c: the current task's burst ended, or a tick past its protected slice. */
+  /** A timer on CPU c: the current task's burst ended, or a tick past a protected slice. */
   private onTimer(c: number, t: number): void {
-    const k = this.cpuCurr[c]!;
+    const k = this.cpuTask[c]!;
     this.updateCurr(c, t);
     if (this.tRemain[k]! <= REMAIN_EPS) {
       this.gBursts[this.tGroup[k]!]!++;
       const next = this.advance(k, t);
       if (next !== A_RUN) {
-        this.dequeueCurr(c, k, next === A_BLOCKED);
+        this.dequeueTask(c, k, next === A_BLOCKED);
         this.schedule(c, t);
         return;
       }
     }
-    if (this.rqWaiting[c]!.length > 0 && this.tV[k]! >= this.tVprot[k]! - V_EPS) {
-      // update_curr(): the slice is used up (resched_curr_lazy), pick again.
+    // entity_tick(): the group entities on the running path take their current shares.
+    for (let e = this.parentOf(k); e >= 0; e = this.parentOf(e)) this.refreshGroupWeight(e);
+    if (this.pastProtection(k)) {
+      // update_curr(): a slice is used up (resched_curr_lazy), pick again.
       this.schedule(c, t, true);
     } else {
       this.armTimer(c, t);
     }
   }
 
-  // ---- virtual time -----------------------------------------------------------------------
-
-  /** calc_delta_fair(): ns of CPU in this task's virtual time. */
-  private vdelta(k: number, ns: number): number {
-    return (ns * NICE0_WEIGHT) / this.tWeight[k]!;
+  /** Some level of running task k's path has others waiting and its entity past its protected slice. */
+  private pastProtection(k: number): boolean {
+    for (let e = k; e >= 0; e = this.parentOf(e)) {
+      if (this.rqWaiting[this.eRq[e]!]!.length > 0 && this.eV[e]! >= this.eVprot[e]! - V_EPS) return true;
+    }
+    return false;
   }
 
-  /** avg_vruntime(): V of CPU c's runqueue (the current task included). */
-  private avgV(c: number): number {
-    const waiting = this.rqWaiting[c]!;
-    const curr = this.cpuCurr[c]!;
+  // ---- virtual time -----------------------------------------------------------------------
+
+  /** calc_delta_fair(): ns of CPU in entity e's virtual time. */
+  private vdelta(e: number, ns: number): number {
+    return (ns * NICE0_WEIGHT) / this.eWeight[e]!;
+  }
+
+  /** avg_vruntime(): V of a runqueue (its current entity included). */
+  private avgV(rq: number): number {
+    const waiting = this.rqWaiting[rq]!;
+    const curr = this.rqCurr[rq]!;
     let load = 0;
     let sum = 0;
-    const v0 = this.rqZeroV[c]!;
+    const v0 = this.rqZeroV[rq]!;
     for (let i = 0; i < waiting.length; i++) {
-      const k = waiting[i]!;
-      const wk = this.tWeight[k]!;
-      load += wk;
-      sum += (this.tV[k]! - v0) * wk;
+      const e = waiting[i]!;
+      const we = this.eWeight[e]!;
+      load += we;
+      sum += (this.eV[e]! - v0) * we;
     }
     if (curr >= 0) {
-      const wk = this.tWeight[curr]!;
-      load += wk;
-      sum += (this.tV[curr]! - v0) * wk;
+      const we = this.eWeight[curr]!;
+      load += we;
+      sum += (this.eV[curr]! - v0) * we;
     }
     if (load === 0) return v0;
     const v = v0 + sum / load;
-    this.rqZeroV[c] = v;
+    this.rqZeroV[rq] = v;
     return v;
   }
 
-  private rqLoad(c: number): number {
-    const waiting = this.rqWaiting[c]!;
+  private rqLoad(rq: number): number {
+    const waiting = this.rqWaiting[rq]!;
     let load = 0;
-    for (let i = 0; i < waiting.length; i++) load += this.tWeight[waiting[i]!]!;
-    const curr = this.cpuCurr[c]!;
-    if (curr >= 0) load += this.tWeight[curr]!;
+    for (let i = 0; i < waiting.length; i++) load += this.eWeight[waiting[i]!]!;
+    const curr = this.rqCurr[rq]!;
+    if (curr >= 0) load += this.eWeight[curr]!;
     return load;
   }
 
-  /** update_curr(): charges CPU c's current task up to t, renewing its deadline when reached. */
+  /**
+   * update_curr() at every level: charges CPU c's running task and its group entity up to
+   * t, renewing a deadline when reached.
+   */
   private updateCurr(c: number, t: number): void {
-    const k = this.cpuCurr[c]!;
+    const k = this.cpuTask[c]!;
     if (k < 0) return;
     const from = this.cpuFrom[c]!;
     if (t <= from) return;
@@ -342,105 +555,171 @@ export class EevdfSimulation {
     this.cpuFrom[c] = t;
     this.tRemain[k]! -= ns;
     this.gCpu[this.tGroup[k]!]! += ns;
-    this.tV[k]! += this.vdelta(k, ns);
-    if (this.tV[k]! >= this.tVd[k]! - V_EPS) {
-      this.tVd[k] = this.tV[k]! + this.vdelta(k, this.baseSliceNs);
-      this.totals.deadlineRenewals++;
+    for (let e = k; e >= 0; e = this.parentOf(e)) {
+      this.eV[e]! += this.vdelta(e, ns);
+      if (this.eV[e]! >= this.eVd[e]! - V_EPS) {
+        this.eVd[e] = this.eV[e]! + this.vdelta(e, this.baseSliceNs);
+        this.totals.deadlineRenewals++;
+      }
     }
   }
 
   /** entity_lag(): V - vruntime, clamped to the weight-scaled (max slice + tick). */
-  private lagOf(k: number, V: number): number {
-    const limit = this.vdelta(k, this.lagLimitNs);
-    const lag = V - this.tV[k]!;
+  private lagOf(e: number, V: number): number {
+    const limit = this.vdelta(e, this.lagLimitNs);
+    const lag = V - this.eV[e]!;
     return lag > limit ? limit : lag < -limit ? -limit : lag;
   }
 
   /**
-   * pick_eevdf(): the eligible entity with the earliest virtual deadline; with `protect`,
-   * an eligible current task inside its protected slice (RUN_TO_PARITY) is kept.
+   * pick_eevdf() on one runqueue: the eligible entity with the earliest virtual deadline;
+   * with `protect`, an eligible current entity inside its protected slice (RUN_TO_PARITY)
+   * is kept.
    */
-  private pickEevdf(c: number, protect: boolean): number {
-    const waiting = this.rqWaiting[c]!;
-    let curr = this.cpuCurr[c]!;
+  private pickEevdf(rq: number, protect: boolean): number {
+    const waiting = this.rqWaiting[rq]!;
+    const running = this.rqCurr[rq]!;
+    let curr = running;
     if (waiting.length + (curr >= 0 ? 1 : 0) <= 1) return curr >= 0 ? curr : waiting.length > 0 ? waiting[0]! : -1;
-    const V = this.avgV(c);
-    if (curr >= 0 && this.tV[curr]! > V + V_EPS) curr = -1;
-    if (curr >= 0 && protect && this.tV[curr]! < this.tVprot[curr]! - V_EPS) return curr;
+    const V = this.avgV(rq);
+    if (curr >= 0 && this.eV[curr]! > V + V_EPS) curr = -1;
+    if (curr >= 0 && protect && this.eV[curr]! < this.eVprot[curr]! - V_EPS) return curr;
     let best = -1;
     let minV = -1;
     for (let i = 0; i < waiting.length; i++) {
-      const k = waiting[i]!;
-      if (minV < 0 || this.tV[k]! < this.tV[minV]!) minV = k;
-      if (this.tV[k]! > V + V_EPS) continue;
-      if (best < 0 || this.tVd[k]! < this.tVd[best]!) best = k;
+      const e = waiting[i]!;
+      if (minV < 0 || this.eV[e]! < this.eV[minV]!) minV = e;
+      if (this.eV[e]! > V + V_EPS) continue;
+      if (best < 0 || this.eVd[e]! < this.eVd[best]!) best = e;
     }
-    if (best < 0 || (curr >= 0 && this.tVd[curr]! < this.tVd[best]!)) best = curr;
+    if (best < 0 || (curr >= 0 && this.eVd[curr]! < this.eVd[best]!)) best = curr;
     if (best >= 0) return best;
     // Some entity is always eligible (the one with the smallest vruntime); should rounding
     // hide it, take that one.
-    const running = this.cpuCurr[c]!;
-    return running >= 0 && this.tV[running]! <= this.tV[minV]! ? running : minV;
+    return running >= 0 && this.eV[running]! <= this.eV[minV]! ? running : minV;
   }
 
-  /** pick_next_entity(): picks, finishing the dequeue of delayed entities it meets. */
-  private pick(c: number, protect: boolean): number {
+  /**
+   * pick_next_entity() on one runqueue: picks, finishing the dequeue of the delayed entities
+   * it meets; -1 when the runqueue is (or became) empty.
+   */
+  private pickOn(rq: number): number {
     for (;;) {
-      const k = this.pickEevdf(c, protect);
-      if (k < 0 || this.tState[k] !== S_DELAYED) return k;
-      this.removeWaiting(c, k);
-      this.tRq[k] = -1;
-      this.tVlag[k] = 0; // DELAY_ZERO: picked means eligible, lag clipped to 0
-      this.tState[k] = S_BLOCKED;
+      const e = this.pickEevdf(rq, true);
+      if (e < 0 || !this.isDelayed(e)) return e;
+      this.finishPickedDelayed(e);
+    }
+  }
+
+  /** pick_task_fair(): picks down the hierarchy from CPU c's root; a task, or -1. */
+  private pick(c: number): number {
+    restart: for (;;) {
+      let rq = c;
+      for (;;) {
+        const e = this.pickEevdf(rq, true);
+        if (e < 0) return -1;
+        if (this.isDelayed(e)) {
+          this.finishPickedDelayed(e);
+          continue restart;
+        }
+        if (e < this.nt) return e;
+        rq = this.groupRqOf(e);
+      }
+    }
+  }
+
+  /** A delayed entity picked: it leaves its runqueue with lag 0 (DELAY_ZERO: picked means eligible). */
+  private finishPickedDelayed(e: number): void {
+    const rq = this.eRq[e]!;
+    this.removeWaiting(rq, e);
+    this.eRq[e] = -1;
+    this.eVlag[e] = 0;
+    if (e < this.nt) {
+      this.tState[e] = S_BLOCKED;
+      this.taskLoadChange(rq, e, -1);
+      this.groupLost(rq);
+    } else {
+      this.geDelayed[e] = 0;
     }
   }
 
   // ---- runqueue changes -------------------------------------------------------------------
 
-  private removeWaiting(c: number, k: number): void {
-    const waiting = this.rqWaiting[c]!;
-    const i = waiting.indexOf(k);
+  private removeWaiting(rq: number, e: number): void {
+    const waiting = this.rqWaiting[rq]!;
+    const i = waiting.indexOf(e);
     if (i >= 0) waiting.splice(i, 1);
   }
 
   /**
-   * place_entity() and enqueue on CPU c: vruntime = V - lag (the lag inflated so that it
-   * survives the task's own effect on V), deadline = vruntime + slice (half a slice for a
-   * first start; the kept relative deadline after a migration when `relDeadline` >= 0).
+   * place_entity() and enqueue on runqueue rq: vruntime = V - lag (the lag inflated so that
+   * it survives the entity's own effect on V), deadline = vruntime + slice (half a slice
+   * for a task's first start; the kept relative deadline after a migration when
+   * `relDeadline` >= 0).
    */
-  private place(c: number, k: number, initial: boolean, relDeadline = -1): void {
-    const V = this.avgV(c);
-    let lag = this.tVlag[k]!;
-    const load = this.rqLoad(c);
-    if (load > 0 && lag !== 0) lag = (lag * (load + this.tWeight[k]!)) / load;
+  private placeEntity(rq: number, e: number, initial: boolean, relDeadline = -1): void {
+    const V = this.avgV(rq);
+    let lag = this.eVlag[e]!;
+    const load = this.rqLoad(rq);
+    if (load > 0 && lag !== 0) lag = (lag * (load + this.eWeight[e]!)) / load;
     else if (load === 0) lag = 0;
-    this.tV[k] = V - lag;
+    this.eV[e] = V - lag;
     if (relDeadline >= 0) {
-      this.tVd[k] = this.tV[k]! + relDeadline;
+      this.eVd[e] = this.eV[e]! + relDeadline;
     } else {
-      const vslice = this.vdelta(k, this.baseSliceNs);
-      this.tVd[k] = this.tV[k]! + (initial ? vslice / 2 : vslice);
+      const vslice = this.vdelta(e, this.baseSliceNs);
+      this.eVd[e] = this.eV[e]! + (initial ? vslice / 2 : vslice);
     }
-    this.tVlag[k] = 0;
-    this.tRq[k] = c;
+    this.eVlag[e] = 0;
+    this.eRq[e] = rq;
+    this.rqWaiting[rq]!.push(e);
+  }
+
+  /** enqueue_task_fair(): task k onto its runqueue on CPU c, then its group entity as needed. */
+  private placeTask(c: number, k: number, initial: boolean, relDeadline = -1): void {
+    const rq = this.taskRq(k, c);
+    this.placeEntity(rq, k, initial, relDeadline);
     this.tState[k] = S_QUEUED;
-    this.rqWaiting[c]!.push(k);
     this.totals.enqueues++;
+    this.taskLoadChange(rq, k, 1);
+    this.groupGained(rq);
+  }
+
+  /** Queued (not delayed) tasks on CPU c's runqueues, with delayed ones when `withDelayed`. */
+  private waitingTasks(c: number, withDelayed: boolean): number {
+    let count = 0;
+    for (let rq = c; rq < this.rqWaiting.length; rq += this.n) {
+      for (const e of this.rqWaiting[rq]!) if (e < this.nt && (withDelayed || this.tState[e] === S_QUEUED)) count++;
+    }
+    return count;
   }
 
   /** select_task_rq_fair(), simplified: previous CPU if idle, an idle CPU, the previous CPU. */
   private selectCpu(k: number): number {
     const prev = this.tPrevCpu[k]!;
-    if (prev >= 0 && this.cpuCurr[prev]! < 0) return prev;
+    if (prev >= 0 && this.cpuTask[prev]! < 0) return prev;
     const from = prev >= 0 ? prev : 0;
     for (let i = 1; i <= this.n; i++) {
       const c = (from + i) % this.n;
-      if (this.cpuCurr[c]! < 0) return c;
+      if (this.cpuTask[c]! < 0) return c;
     }
     if (prev >= 0) return prev;
     let best = 0;
-    for (let c = 1; c < this.n; c++) if (this.rqWaiting[c]!.length < this.rqWaiting[best]!.length) best = c;
+    let bestCount = this.waitingTasks(0, true);
+    for (let c = 1; c < this.n; c++) {
+      const count = this.waitingTasks(c, true);
+      if (count < bestCount) {
+        best = c;
+        bestCount = count;
+      }
+    }
     return best;
+  }
+
+  /** The highest entity of task k's path (its group entity, or itself in the root). */
+  private topOf(k: number): number {
+    const p = this.parentOf(k);
+    return p >= 0 ? p : k;
   }
 
   /** A woken task reaches its runqueue; the CPU runs it, or it preempts if the pick says so. */
@@ -449,37 +728,52 @@ export class EevdfSimulation {
     this.updateCurr(c, t);
     const initial = this.tStarted[k] === 0;
     this.tStarted[k] = 1;
-    this.place(c, k, initial);
-    const curr = this.cpuCurr[c]!;
-    if (curr < 0) {
+    this.placeTask(c, k, initial);
+    const r = this.cpuTask[c]!;
+    if (r < 0) {
       this.schedule(c, t);
       return;
     }
-    // wakeup_preempt_fair(): preempt when the woken task is what the CPU would pick now.
-    if (this.pick(c, true) === k) {
+    // wakeup_preempt_fair(): find_matching_se() brings both to a common runqueue; preempt
+    // when the woken side is what that runqueue would pick now.
+    let se = r;
+    let pse = k;
+    if (this.eRq[r] !== this.eRq[k]) {
+      se = this.topOf(r);
+      pse = this.topOf(k);
+    }
+    const level = this.eRq[se]!;
+    if (this.pickOn(level) === pse) {
       this.totals.preemptKicks++;
-      this.putBack(c, t, false);
-      this.startTask(c, k, t);
+      if (pse === k && level === c) {
+        this.putBack(c, t, false);
+        this.startTask(c, k, t);
+      } else {
+        this.schedule(c, t, true, false);
+      }
     } else {
       // update_protect_slice(): all slices are the base slice, so at most the deadline.
-      const vp = this.tV[curr]! + this.vdelta(curr, this.baseSliceNs);
-      if (vp < this.tVprot[curr]!) this.tVprot[curr] = vp;
+      const vp = this.eV[se]! + this.vdelta(se, this.baseSliceNs);
+      if (vp < this.eVprot[se]!) this.eVprot[se] = vp;
       this.armTimer(c, t);
     }
   }
 
   /**
-   * The current task of CPU c stops at t and goes back to its runqueue's waiting
-   * entities. `sliceEnd`: it used up its slice, so a new SLO job starts (as the sched_ext
-   * engine counts a slice expiry); otherwise (wake-up preemption) it resumes its job.
+   * The running task of CPU c stops at t and goes back to its runqueue's waiting
+   * entities (its group entity stays current at the root until the next pick changes it).
+   * `sliceEnd`: it used up its slice, so a new SLO job starts (as the sched_ext engine
+   * counts a slice expiry); otherwise (wake-up preemption) it resumes its job.
    */
   private putBack(c: number, t: number, sliceEnd: boolean): void {
-    const k = this.cpuCurr[c]!;
+    const k = this.cpuTask[c]!;
     const from = this.cpuFrom[c]!;
     if (from > t) this.totals.switchNs -= from - t; // preempted while still switching in
-    this.cpuCurr[c] = -1;
+    this.cpuTask[c] = -1;
+    const rq = this.eRq[k]!;
+    this.rqCurr[rq] = -1;
     this.tState[k] = S_QUEUED;
-    this.rqWaiting[c]!.push(k);
+    this.rqWaiting[rq]!.push(k);
     if (sliceEnd) {
       this.tEnq[k] = t;
       this.tKdl[k] = t + this.gDelay[this.tGroup[k]!]!;
@@ -488,51 +782,58 @@ export class EevdfSimulation {
     }
   }
 
-  /** dequeue_entity() of a task that blocks (`sleeping`) or exits, running on CPU c. */
-  private dequeueCurr(c: number, k: number, sleeping: boolean): void {
-    const V = this.avgV(c);
-    this.cpuCurr[c] = -1;
-    if (sleeping && this.tV[k]! > V + V_EPS) {
+  /** dequeue_entities() of a task that blocks (`sleeping`) or exits, running on CPU c. */
+  private dequeueTask(c: number, k: number, sleeping: boolean): void {
+    const rq = this.eRq[k]!;
+    const V = this.avgV(rq);
+    this.cpuTask[c] = -1;
+    this.rqCurr[rq] = -1;
+    if (sleeping && this.eV[k]! > V + V_EPS) {
       // DELAY_DEQUEUE: not eligible, so it stays on the runqueue until picked or woken.
-      this.tVlag[k] = this.lagOf(k, V);
+      this.eVlag[k] = this.lagOf(k, V);
       this.tState[k] = S_DELAYED;
-      this.rqWaiting[c]!.push(k);
+      this.rqWaiting[rq]!.push(k);
       return;
     }
-    this.tVlag[k] = sleeping ? this.lagOf(k, V) : 0;
-    this.tRq[k] = -1;
+    this.eVlag[k] = sleeping ? this.lagOf(k, V) : 0;
+    this.eRq[k] = -1;
+    this.taskLoadChange(rq, k, -1);
+    this.groupLost(rq);
   }
 
-  /** A delayed entity is woken: its lag (never worse than at sleep, at most 0) and off the queue. */
+  /** A delayed task is woken: its lag (never worse than at sleep, at most 0) and off the queue. */
   private finishDelayedDequeue(k: number, t: number): void {
-    const c = this.tRq[k]!;
-    this.updateCurr(c, t);
-    const V = this.avgV(c);
+    const rq = this.eRq[k]!;
+    this.updateCurr(this.cpuOfRq(rq), t);
+    const V = this.avgV(rq);
     let lag = this.lagOf(k, V);
-    if (lag < this.tVlag[k]!) lag = this.tVlag[k]!;
+    if (lag < this.eVlag[k]!) lag = this.eVlag[k]!;
     if (lag > 0) lag = 0;
-    this.tVlag[k] = lag;
-    this.removeWaiting(c, k);
-    this.tRq[k] = -1;
+    this.eVlag[k] = lag;
+    this.removeWaiting(rq, k);
+    this.eRq[k] = -1;
     this.tState[k] = S_BLOCKED;
+    this.taskLoadChange(rq, k, -1);
+    this.groupLost(rq);
   }
 
   // ---- CPUs -------------------------------------------------------------------------------
 
   /**
-   * CPU c picks what runs next (`keepCurr`: its current task is still runnable and in the
-   * pick); with nothing, it pulls a waiting task from the busiest runqueue or idles.
+   * CPU c picks what runs next (`keepCurr`: its running task is still runnable and in the
+   * pick; `sliceEnd`: and it is stopped because its slice is used up, not by a wake-up);
+   * with nothing, it pulls a waiting task from the busiest CPU or idles.
    */
-  private schedule(c: number, t: number, keepCurr = false): void {
-    const curr = this.cpuCurr[c]!;
-    let k = this.pick(c, true);
+  private schedule(c: number, t: number, keepCurr = false, sliceEnd = true): void {
+    const curr = this.cpuTask[c]!;
+    let k = this.pick(c);
     if (keepCurr && k === curr) {
       this.totals.sliceRefills++;
       this.armTimer(c, t);
       return;
     }
-    if (keepCurr && curr >= 0) this.putBack(c, t, true);
-    if (k < 0 && this.pullTask(c, t)) k = this.pick(c, true);
+    if (keepCurr && curr >= 0) this.putBack(c, t, sliceEnd);
+    if (k < 0 && this.pullTask(c, t)) k = this.pick(c);
     if (k < 0) {
       this.goIdle(c, t);
       return;
@@ -540,45 +841,75 @@ export class EevdfSimulation {
     this.startTask(c, k, t);
   }
 
-  /** Newidle balance: moves the oldest waiting task of the busiest runqueue to CPU c. */
+  /** Newidle balance: moves the oldest waiting task of the busiest CPU to CPU c. */
   private pullTask(c: number, t: number): boolean {
     let busiest = -1;
     let most = 0;
     for (let d = 0; d < this.n; d++) {
       if (d === c) continue;
-      let waiting = 0;
-      for (const j of this.rqWaiting[d]!) if (this.tState[j] === S_QUEUED) waiting++;
+      const waiting = this.waitingTasks(d, false);
       if (waiting > most) {
         most = waiting;
         busiest = d;
       }
     }
     if (busiest < 0) return false;
-    const k = this.rqWaiting[busiest]!.find((j) => this.tState[j] === S_QUEUED)!;
+    let k = -1;
+    let src = -1;
+    for (let rq = busiest; rq < this.rqWaiting.length && k < 0; rq += this.n) {
+      const found = this.rqWaiting[rq]!.find((j) => j < this.nt && this.tState[j] === S_QUEUED);
+      if (found !== undefined) {
+        k = found;
+        src = rq;
+      }
+    }
     this.updateCurr(busiest, t);
-    const V = this.avgV(busiest);
-    this.tVlag[k] = this.lagOf(k, V);
-    const rel = this.tVd[k]! - this.tV[k]!;
-    this.removeWaiting(busiest, k);
-    this.place(c, k, false, rel);
-    if (this.rqWaiting[busiest]!.length === 0 && this.cpuCurr[busiest]! >= 0) this.armTimer(busiest, t);
+    const V = this.avgV(src);
+    this.eVlag[k] = this.lagOf(k, V);
+    const rel = this.eVd[k]! - this.eV[k]!;
+    this.removeWaiting(src, k);
+    this.eRq[k] = -1;
+    this.taskLoadChange(src, k, -1);
+    this.groupLost(src);
+    this.placeTask(c, k, false, rel);
+    const running = this.cpuTask[busiest]!;
+    if (running >= 0 && !this.othersWaiting(running)) this.armTimer(busiest, t);
     return true;
   }
 
+  /** Some runqueue on running task k's path has waiting entities. */
+  private othersWaiting(k: number): boolean {
+    for (let e = k; e >= 0; e = this.parentOf(e)) if (this.rqWaiting[this.eRq[e]!]!.length > 0) return true;
+    return false;
+  }
+
   private goIdle(c: number, t: number): void {
-    this.cpuCurr[c] = -1;
+    this.cpuTask[c] = -1;
     if (this.cpuIdleSince[c]! < 0) this.cpuIdleSince[c] = t;
     this.timerGen[c]!++;
   }
 
+  /**
+   * Task k starts on CPU c: set_next_entity() at each level where the current entity
+   * changes (the entity it replaces goes back to waiting; a new current one's protected
+   * slice is set: RUN_TO_PARITY with all slices the base slice, so its deadline).
+   */
   private startTask(c: number, k: number, t: number): void {
-    if (this.cpuCurr[c]! < 0 && this.cpuIdleSince[c]! >= 0) {
+    if (this.cpuTask[c]! < 0 && this.cpuIdleSince[c]! >= 0) {
       this.totals.idleNs += t - this.cpuIdleSince[c]!;
       this.cpuIdleSince[c] = -1;
     }
-    this.removeWaiting(c, k);
+    for (let e = k; e >= 0; e = this.parentOf(e)) {
+      const rq = this.eRq[e]!;
+      const prev = this.rqCurr[rq]!;
+      if (prev === e) continue;
+      if (prev >= 0) this.rqWaiting[rq]!.push(prev);
+      this.removeWaiting(rq, e);
+      this.rqCurr[rq] = e;
+      this.eVprot[e] = this.eVd[e]!;
+    }
     this.tState[k] = S_RUNNING;
-    this.cpuCurr[c] = k;
+    this.cpuTask[c] = k;
     let start = t;
     if (this.cpuLast[c] !== k) {
       start += this.csw;
@@ -587,8 +918,6 @@ export class EevdfSimulation {
       this.cpuLast[c] = k;
     }
     this.cpuFrom[c] = start;
-    // set_protect_slice() with RUN_TO_PARITY: min slice = base slice = its own: the deadline.
-    this.tVprot[k] = this.tVd[k]!;
     const g = this.tGroup[k]!;
     if (this.tFirstPending[k] === 1) {
       this.tFirstPending[k] = 0;
@@ -601,26 +930,27 @@ export class EevdfSimulation {
   }
 
   /**
-   * CPU c's next timer: the end of the current task's burst, or, with others waiting, the
-   * tick at which it is past its protected slice (the first tick after its vruntime
-   * reaches the protection, or the next tick when it is past it already); with no tick,
-   * the moment it reaches the protection or its deadline.
+   * CPU c's next timer: the end of the running task's burst, or, at a level of its path
+   * with others waiting, the tick at which its entity there is past its protected slice
+   * (the first tick after its vruntime reaches the protection, or the next tick when it
+   * is past it already); with no tick, the moment it reaches the protection or deadline.
    */
   private armTimer(c: number, t: number): void {
-    const k = this.cpuCurr[c]!;
+    const k = this.cpuTask[c]!;
     const from = Math.max(t, this.cpuFrom[c]!);
     let at = from + Math.max(0, this.tRemain[k]!);
-    if (this.rqWaiting[c]!.length > 0) {
-      const v = this.tV[k]!;
-      const protectedTo = this.tVprot[k]!;
+    for (let e = k; e >= 0; e = this.parentOf(e)) {
+      if (this.rqWaiting[this.eRq[e]!]!.length === 0) continue;
+      const v = this.eV[e]!;
+      const protectedTo = this.eVprot[e]!;
       let slice: number;
       if (v < protectedTo - V_EPS) {
-        slice = Math.ceil(from + ((protectedTo - v) * this.tWeight[k]!) / NICE0_WEIGHT);
+        slice = Math.ceil(from + ((protectedTo - v) * this.eWeight[e]!) / NICE0_WEIGHT);
         if (this.tick > 0) slice = Math.ceil(slice / this.tick) * this.tick;
       } else if (this.tick > 0) {
         slice = (Math.floor(t / this.tick) + 1) * this.tick;
       } else {
-        slice = Math.ceil(from + ((this.tVd[k]! - v) * this.tWeight[k]!) / NICE0_WEIGHT);
+        slice = Math.ceil(from + ((this.eVd[e]! - v) * this.eWeight[e]!) / NICE0_WEIGHT);
       }
       if (slice <= t) slice = this.tick > 0 ? (Math.floor(t / this.tick) + 1) * this.tick : t + 1;
       if (slice < at) at = slice;
@@ -685,7 +1015,7 @@ export class EevdfSimulation {
   private finish(): void {
     const end = this.end;
     for (let c = 0; c < this.n; c++) {
-      const k = this.cpuCurr[c]!;
+      const k = this.cpuTask[c]!;
       if (k >= 0) {
         const from = this.cpuFrom[c]!;
         if (from > end) this.totals.switchNs -= from - end;
@@ -758,18 +1088,30 @@ export class EevdfSimulation {
     let idle = 0;
     let waitingRunnable = 0;
     for (let c = 0; c < this.n; c++) {
-      const k = this.cpuCurr[c]!;
+      const k = this.cpuTask[c]!;
       if (k >= 0) {
         if (this.tState[k] !== S_RUNNING) fail(`CPU ${c} runs task ${k} in state ${this.tState[k]}`);
-        if (this.tRq[k] !== c) fail(`task ${k} runs on CPU ${c} but is on runqueue ${this.tRq[k]}`);
+        if (this.eRq[k] !== this.taskRq(k, c)) fail(`task ${k} runs on CPU ${c} but is on runqueue ${this.eRq[k]}`);
+        if (this.rqCurr[this.eRq[k]!] !== k) fail(`task ${k} runs on CPU ${c} but is not its runqueue's current entity`);
+        if (this.rqCurr[c] !== this.topOf(k)) fail(`CPU ${c}'s root has current entity ${this.rqCurr[c]}, not task ${k}'s path`);
       } else {
         idle++;
-        if (this.rqWaiting[c]!.length > 0) fail(`idle CPU ${c} has ${this.rqWaiting[c]!.length} waiting entities`);
+        if (!this.rqEmpty(c)) fail(`idle CPU ${c} has entities on its root runqueue`);
       }
-      for (const j of this.rqWaiting[c]!) {
-        if (this.tState[j] !== S_QUEUED && this.tState[j] !== S_DELAYED) fail(`task ${j} waits on CPU ${c} in state ${this.tState[j]}`);
-        if (this.tRq[j] !== c) fail(`task ${j} waits on CPU ${c} but names runqueue ${this.tRq[j]}`);
-        if (this.tState[j] === S_QUEUED) waitingRunnable++;
+    }
+    for (let rq = 0; rq < this.rqWaiting.length; rq++) {
+      for (const e of this.rqWaiting[rq]!) {
+        if (this.eRq[e] !== rq) fail(`entity ${e} waits on runqueue ${rq} but names runqueue ${this.eRq[e]}`);
+        if (e < this.nt) {
+          if (this.tState[e] !== S_QUEUED && this.tState[e] !== S_DELAYED) fail(`task ${e} waits on runqueue ${rq} in state ${this.tState[e]}`);
+          if (this.tState[e] === S_QUEUED) waitingRunnable++;
+        } else if (this.geDelayed[e] === 0 && this.rqEmpty(this.groupRqOf(e))) {
+          fail(`group entity ${e} is queued with an empty group`);
+        }
+      }
+      if (rq >= this.n) {
+        const ge = this.ownerOf(rq);
+        if (!this.rqEmpty(rq) && (this.eRq[ge] !== this.cpuOfRq(rq) || this.geDelayed[ge] === 1)) fail(`cgroup runqueue ${rq} has entities but its group entity is not queued`);
       }
     }
     if (idle > 0 && waitingRunnable > 0) fail(`${idle} CPUs idle while ${waitingRunnable} tasks wait`);

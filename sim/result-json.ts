@@ -104,6 +104,8 @@ export interface SimResultJson {
     baseline_wakeup_ns: number;
     /** The eevdf baseline's sysctl_sched_base_slice for this CPU count. */
     baseline_base_slice_ns: number;
+    /** Whether the eevdf baseline models the cgroup hierarchy (false: `--eevdf-flat`). */
+    baseline_cgroups: boolean;
   };
   policies: Record<string, PolicyJson>;
   warnings: string[];
@@ -238,6 +240,7 @@ export function resultJson(
       wakeup_ns: model?.wakeupNs ?? 0,
       baseline_wakeup_ns: model?.baselineWakeupNs ?? 0,
       baseline_base_slice_ns: eevdfBaseSliceNs(model?.cpus ?? workload.cpus),
+      baseline_cgroups: model?.baselineCgroups ?? true,
     },
     policies,
     warnings: [...warnings],

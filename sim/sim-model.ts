@@ -67,6 +67,13 @@ export interface SimModel {
   wakeupNs: number;
   /** The same wake-up cost for the kernel-default baseline (`eevdf`, sim/eevdf.ts). */
   baselineWakeupNs: number;
+  /**
+   * Whether the eevdf baseline models the cgroup hierarchy (root -> cgroup -> task, the
+   * cpu controller on, every workload group one cgroup of cpu.weight 100 except groups
+   * marked inRootCgroup). false (`--eevdf-flat`): every task is an entity of its CPU's
+   * root runqueue.
+   */
+  baselineCgroups: boolean;
 }
 
 /** Defaults: see sim/README.md for why these numbers. */
@@ -80,6 +87,7 @@ export const DEFAULT_MODEL: Omit<SimModel, 'cpus' | 'durationNs'> = {
   tickNs: 1_000_000,
   wakeupNs: 0,
   baselineWakeupNs: 0,
+  baselineCgroups: true,
 };
 
 /** Smallest slice the kernel gives (MIN_SLICE_NS in scx_slo.bpf.c). */
@@ -102,5 +110,6 @@ export function validateModel(m: SimModel): void {
   check('tickNs', m.tickNs, 0, 1_000_000_000);
   check('wakeupNs', m.wakeupNs, 0, 1_000_000_000);
   check('baselineWakeupNs', m.baselineWakeupNs, 0, 1_000_000_000);
+  if (typeof m.baselineCgroups !== 'boolean') throw new RangeError(`sim model: baselineCgroups must be a boolean, got ${String(m.baselineCgroups)}`);
   if (typeof m.preemptKeepsDeadline !== 'boolean') throw new RangeError(`sim model: preemptKeepsDeadline must be a boolean, got ${String(m.preemptKeepsDeadline)}`);
 }

@@ -26,6 +26,12 @@ export interface WorkloadGroup {
   /** null = no SLO configured (the scheduler's defaults apply). */
   slo: { budgetNs: number; importance: number } | null;
   description?: string;
+  /**
+   * Its tasks are not in a cgroup of their own but in the root cgroup (the trace
+   * importer's catch-all "other", and every group grouped by comm alone). Only the eevdf
+   * baseline's cgroup hierarchy reads it; absent = a cgroup of its own.
+   */
+  inRootCgroup?: boolean;
 }
 
 export interface WorkloadTask {

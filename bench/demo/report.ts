@@ -120,8 +120,9 @@ async function main(): Promise<void> {
           description: `the live run's settings: direct below the lag bound (${run.config.lagMs} ms, as the agent's 'auto'), agent lag = the measured median decision lag of the edf cells (${fmtUs(lagNs)})`,
           args: ['--direct-max-us', String(run.config.lagMs * 1000), ...(lagNs ? ['--agent-lag-us', String(Math.round(lagNs / 1000))] : [])],
         },
+        { name: 'sim defaults, eevdf flat', description: 'the sim defaults with the eevdf baseline without cgroups (--eevdf-flat: every task on its CPU\'s root runqueue), the model before the cgroup hierarchy', args: ['--eevdf-flat'] },
       ],
-      calibrate: ['sim defaults', 'live settings'],
+      calibrate: ['sim defaults', 'live settings', 'sim defaults, eevdf flat'],
     });
   }
 

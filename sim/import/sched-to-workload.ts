@@ -200,6 +200,8 @@ export function schedEventsToWorkload(events: readonly SchedEvent[], opts: Impor
       kind,
       slo: slo === undefined ? null : { budgetNs: Math.min(MAX_BUDGET_NS, Math.max(1, slo.budgetNs)), importance: clampImportance(slo.importance) },
       description: rule ? `comm matches /${rule.pattern.source}/` : opts.groups.length > 0 ? 'tasks matching no --group rule' : `comm family ${name}`,
+      // Only --group rules name cgroups; the rest of the system is taken to be in the root.
+      ...(rule ? {} : { inRootCgroup: true }),
     });
     const hist = new LatencyHistogram();
     for (const t of list) {

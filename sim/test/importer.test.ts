@@ -76,6 +76,8 @@ test('--group rules put tasks in named groups by command name, the rest in "othe
   const shell = loaded.workload.groups.find((g) => g.name === 'shell')!;
   t.deepEqual(shell.slo, { budgetNs: 5_000_000, importance: 80 });
   t.is(loaded.workload.groups.find((g) => g.name === 'hog')!.kind, 'batch');
+  // Only the --group rules are cgroups (for the eevdf baseline's hierarchy); "other" is the root's.
+  for (const g of loaded.workload.groups) t.is(g.inRootCgroup === true, g.name === 'other', g.name);
 });
 
 test('run bursts and sleeps are rebuilt exactly from switch and wake-up events', async (t) => {
