@@ -41,7 +41,8 @@ import { edfDelayNs, sloOrDefault } from '../policy/deadline.js';
 import type { GroupResult, SimOptions, SimResult, SimTotals } from './engine.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { validateModel, type SimModel } from './sim-model.js';
-import { Op, type Workload } from './workload.js';
+import { STEP_BLOCKED, STEP_EXITED, STEP_RUN, TaskScripts, type ScriptStep } from './task-script.js';
+import type { Workload } from './workload.js';
 
 /** The name `--policy` accepts for this model, and its results' `policy`. */
 export const EEVDF_BASELINE_NAME = 'eevdf';
@@ -86,10 +87,6 @@ export function cgroupLevels(w: Workload, cgroups: boolean): number[] {
   return w.groups.map((g) => (cgroups && g.inRootCgroup !== true ? next++ : -1));
 }
 
-const A_RUN = 0;
-const A_BLOCKED = 1;
-const A_EXITED = 2;
-
 /** Virtual-time tolerance for comparisons after floating-point arithmetic, ns. */
 const V_EPS = 1e-3;
 /** A burst with less than this left is over (floating-point residue of slice arithmetic), ns. */
@@ -122,18 +119,15 @@ export class EevdfSimulation {
   /** Number of cgroups with a level of their own (0 in the flat model). */
   readonly cgroupCount: number;
 
-  private readonly opKind: Uint8Array;
-  private readonly opArg: Float64Array;
-  private readonly opEnd: Int32Array;
+  /** Where each task is in its script; tRemain and tGroup are its arrays. */
+  private readonly scripts: TaskScripts;
   private readonly tGroup: Int32Array;
   /** The cgroup (index into the cgroup levels) a task's entity sits in, -1 = the root. */
   private readonly tCgroup: Int32Array;
   private readonly gDelay: Float64Array;
 
   private readonly tState: Uint8Array;
-  private readonly tCursor: Int32Array;
   private readonly tRemain: Float64Array;
-  private readonly tReq: Float64Array;
   private readonly tEnq: Float64Array;
   private readonly tKdl: Float64Array;
   private readonly tWakeEnq: Uint8Array;
@@ -177,13 +171,10 @@ export class EevdfSimulation {
   private eventOrder = 0;
 
   private readonly gWake: LatencyHistogram[];
-  private readonly gReq: LatencyHistogram[];
-  private readonly gHasRequests: Uint8Array;
   private readonly gRuns: Float64Array;
   private readonly gLate: Float64Array;
   private readonly gCpu: Float64Array;
   private readonly gBursts: Float64Array;
-  private readonly gReqDone: Float64Array;
   private readonly totals: SimTotals = {
     events: 0, enqueues: 0, direct: 0, toPolicy: 0, contextSwitches: 0, switchNs: 0, idleNs: 0,
     preemptKicks: 0, sliceRefills: 0, deadlineRenewals: 0, staleDecisions: 0, badDecisions: 0, lostTasks: 0,
@@ -214,21 +205,16 @@ export class EevdfSimulation {
     const ncg = groupCgroup.reduce((m, c) => Math.max(m, c + 1), 0);
     this.cgroupCount = ncg;
 
-    this.opKind = w.opKind;
-    this.opArg = w.opArg;
-    this.opEnd = new Int32Array(nt);
-    this.tGroup = new Int32Array(nt);
+    this.scripts = new TaskScripts(w);
+    this.tGroup = this.scripts.group;
     this.tCgroup = new Int32Array(nt);
     this.gDelay = new Float64Array(ng);
-    this.gHasRequests = new Uint8Array(ng);
     w.groups.forEach((g, i) => {
       const slo = sloOrDefault(g.slo ?? undefined);
       this.gDelay[i] = edfDelayNs(slo.budgetNs, slo.importance);
     });
     this.tState = new Uint8Array(nt);
-    this.tCursor = new Int32Array(nt);
-    this.tRemain = new Float64Array(nt);
-    this.tReq = new Float64Array(nt).fill(-1);
+    this.tRemain = this.scripts.remainNs;
     this.tEnq = new Float64Array(nt);
     this.tKdl = new Float64Array(nt);
     this.tWakeEnq = new Uint8Array(nt);
@@ -245,17 +231,8 @@ export class EevdfSimulation {
     this.eVlag = new Float64Array(ne);
     this.geDelayed = new Uint8Array(ne);
     w.tasks.forEach((t, i) => {
-      this.opEnd[i] = t.opEnd;
-      this.tCursor[i] = t.opStart;
-      this.tGroup[i] = t.group;
       this.tCgroup[i] = groupCgroup[t.group]!;
       this.eWeight[i] = t.weight > 0 ? t.weight : NICE0_WEIGHT;
-      for (let j = t.opStart; j < t.opEnd; j++) {
-        if (w.opKind[j] === Op.REQUEST) {
-          this.gHasRequests[t.group] = 1;
-          break;
-        }
-      }
     });
 
     const nrq = n + ncg * n;
@@ -271,12 +248,10 @@ export class EevdfSimulation {
     this.timerGen = new Float64Array(n);
 
     this.gWake = w.groups.map(() => new LatencyHistogram());
-    this.gReq = w.groups.map(() => new LatencyHistogram());
     this.gRuns = new Float64Array(ng);
     this.gLate = new Float64Array(ng);
     this.gCpu = new Float64Array(ng);
     this.gBursts = new Float64Array(ng);
-    this.gReqDone = new Float64Array(ng);
   }
 
   run(): SimResult {
@@ -458,7 +433,7 @@ export class EevdfSimulation {
 
   private onWake(k: number, t: number): void {
     if (this.tState[k] === S_DELAYED) this.finishDelayedDequeue(k, t);
-    if (this.advance(k, t) !== A_RUN) return;
+    if (this.advance(k, t) !== STEP_RUN) return;
     this.tEnq[k] = t;
     this.tKdl[k] = t + this.gDelay[this.tGroup[k]!]!;
     this.tWakeEnq[k] = 1;
@@ -478,8 +453,8 @@ export class EevdfSimulation {
     if (this.tRemain[k]! <= REMAIN_EPS) {
       this.gBursts[this.tGroup[k]!]!++;
       const next = this.advance(k, t);
-      if (next !== A_RUN) {
-        this.dequeueTask(c, k, next === A_BLOCKED);
+      if (next !== STEP_RUN) {
+        this.dequeueTask(c, k, next === STEP_BLOCKED);
         this.schedule(c, t);
         return;
       }
@@ -961,48 +936,12 @@ export class EevdfSimulation {
 
   // ---- task scripts -------------------------------------------------------------------------
 
-  /** Walks task k's ops from its cursor at time t until it must run, block or exit. */
-  private advance(k: number, t: number): number {
-    const kinds = this.opKind;
-    const args = this.opArg;
-    const end = this.opEnd[k]!;
-    let i = this.tCursor[k]!;
-    while (i < end) {
-      const kind = kinds[i]!;
-      const arg = args[i]!;
-      i++;
-      if (kind === Op.RUN) {
-        if (arg > 0) {
-          this.tRemain[k] = arg;
-          this.tCursor[k] = i;
-          return A_RUN;
-        }
-      } else if (kind === Op.SLEEP) {
-        this.tCursor[k] = i;
-        this.wakeAt(k, t + arg);
-        return A_BLOCKED;
-      } else if (kind === Op.REQUEST) {
-        this.tReq[k] = arg;
-        if (arg > t) {
-          this.tCursor[k] = i;
-          this.wakeAt(k, arg);
-          return A_BLOCKED;
-        }
-      } else if (kind === Op.DONE) {
-        const arrival = this.tReq[k]!;
-        if (arrival >= 0) {
-          const g = this.tGroup[k]!;
-          this.gReq[g]!.record(t - arrival);
-          this.gReqDone[g]!++;
-          this.tReq[k] = -1;
-        }
-      } else {
-        break; // EXIT
-      }
-    }
-    this.tCursor[k] = end;
-    this.tState[k] = S_EXITED;
-    return A_EXITED;
+  /** Walks task k's script (TaskScripts.advance()) and queues its wake-up or marks it exited. */
+  private advance(k: number, t: number): ScriptStep {
+    const step = this.scripts.advance(k, t);
+    if (step === STEP_BLOCKED) this.wakeAt(k, this.scripts.wakeNs);
+    else if (step === STEP_EXITED) this.tState[k] = S_EXITED;
+    return step;
   }
 
   private wakeAt(k: number, at: number): void {
@@ -1034,14 +973,14 @@ export class EevdfSimulation {
       delayNs: this.gDelay[g]!,
       tasks: 0,
       wakeLatency: this.gWake[g]!,
-      requestLatency: this.gHasRequests[g] === 1 ? this.gReq[g]! : null,
+      requestLatency: this.scripts.hasRequests[g] === 1 ? this.scripts.requestLatency[g]! : null,
       runs: this.gRuns[g]!,
       lateRuns: this.gLate[g]!,
       lateWaiting: 0,
       waitingAtEnd: 0,
       cpuNs: this.gCpu[g]!,
       burstsCompleted: this.gBursts[g]!,
-      requestsCompleted: this.gReqDone[g]!,
+      requestsCompleted: this.scripts.requestsDone[g]!,
       requestsUnfinished: 0,
     }));
     for (let k = 0; k < w.tasks.length; k++) {
@@ -1053,21 +992,7 @@ export class EevdfSimulation {
         if (this.tWakeEnq[k] === 1) gr.wakeLatency.record(end - this.tEnq[k]!);
         if (end > this.tKdl[k]!) gr.lateWaiting++;
       }
-      if (gr.requestLatency !== null) {
-        const arrival = this.tReq[k]!;
-        if (arrival >= 0 && arrival < end) {
-          gr.requestLatency.record(end - arrival);
-          gr.requestsUnfinished++;
-        }
-        const stop = this.opEnd[k]!;
-        for (let i = this.tCursor[k]!; i < stop; i++) {
-          if (this.opKind[i] !== Op.REQUEST) continue;
-          const at = this.opArg[i]!;
-          if (at >= end) break;
-          gr.requestLatency.record(end - at);
-          gr.requestsUnfinished++;
-        }
-      }
+      if (gr.requestLatency !== null) gr.requestsUnfinished += this.scripts.recordUnfinished(k, end, gr.requestLatency);
     }
     return {
       policy: EEVDF_BASELINE_NAME,

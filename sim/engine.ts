@@ -30,7 +30,8 @@ import { LatencyHistogram } from './latency-histogram.js';
 import { MIN_KERNEL_SLICE_NS, validateModel, type SimModel } from './sim-model.js';
 import { CpusByDeadline } from './cpus-by-deadline.js';
 import { TaskHeap } from './task-heap.js';
-import { Op, type Workload, type WorkloadGroup } from './workload.js';
+import { STEP_BLOCKED, STEP_EXITED, STEP_RUN, TaskScripts, type ScriptStep } from './task-script.js';
+import type { Workload, WorkloadGroup } from './workload.js';
 
 // Task states.
 const S_BLOCKED = 0; // sleeping, waiting for a request, or not started
@@ -47,11 +48,6 @@ const S_WAKING = 8; // woken, on its way into the scheduler (wakeupNs)
 const EV_WAKE = 0;
 const EV_AGENT = 2;
 const EV_QUEUE = 3; // a woken task reaches the scheduler (after wakeupNs)
-
-// advance() results.
-const A_RUN = 0;
-const A_BLOCKED = 1;
-const A_EXITED = 2;
 
 /** A pooled event; `gen` carries the enqueue sequence an agent delivery is for. */
 class SimEvent {
@@ -218,9 +214,8 @@ export class Simulation {
   private readonly tick: number;
 
   // Workload.
-  private readonly opKind: Uint8Array;
-  private readonly opArg: Float64Array;
-  private readonly opEnd: Int32Array;
+  /** Where each task is in its script; tRemain and tGroup are its arrays. */
+  private readonly scripts: TaskScripts;
   private readonly tPid: Float64Array;
   private readonly tTgid: Float64Array;
   private readonly tCgroup: Float64Array;
@@ -235,7 +230,6 @@ export class Simulation {
 
   // Task state.
   private readonly tState: Uint8Array;
-  private readonly tCursor: Int32Array;
   private readonly tRemain: Float64Array;
   private readonly tRuntime: Float64Array;
   private readonly tSeq: Float64Array;
@@ -244,7 +238,6 @@ export class Simulation {
   private readonly tWakeEnq: Uint8Array;
   private readonly tFirstPending: Uint8Array;
   private readonly tPrevCpu: Int32Array;
-  private readonly tReq: Float64Array;
   private readonly tSlice: Float64Array;
   private readonly tQueueKey: Float64Array;
   private readonly tQueueOrder: Float64Array;
@@ -279,13 +272,10 @@ export class Simulation {
 
   // Accounting.
   private readonly gWake: LatencyHistogram[];
-  private readonly gReq: LatencyHistogram[];
-  private readonly gHasRequests: Uint8Array;
   private readonly gRuns: Float64Array;
   private readonly gLate: Float64Array;
   private readonly gCpu: Float64Array;
   private readonly gBursts: Float64Array;
-  private readonly gReqDone: Float64Array;
   private readonly totals: SimTotals = {
     events: 0, enqueues: 0, direct: 0, toPolicy: 0, contextSwitches: 0, switchNs: 0, idleNs: 0,
     preemptKicks: 0, sliceRefills: 0, deadlineRenewals: 0, staleDecisions: 0, badDecisions: 0, lostTasks: 0,
@@ -313,18 +303,15 @@ export class Simulation {
     this.wakeup = model.wakeupNs;
     this.policy = module.createPolicy({ nrCpus: this.n, slos: new GroupSloTable(w.groups), options: options.policyOptions ?? {} });
 
-    this.opKind = w.opKind;
-    this.opArg = w.opArg;
-    this.opEnd = new Int32Array(nt);
+    this.scripts = new TaskScripts(w);
     this.tPid = new Float64Array(nt);
     this.tTgid = new Float64Array(nt);
     this.tCgroup = new Float64Array(nt);
     this.tSloCgroup = new Float64Array(nt);
     this.tWeight = new Float64Array(nt);
-    this.tGroup = new Int32Array(nt);
+    this.tGroup = this.scripts.group;
     this.gDelay = new Float64Array(ng);
     this.gKernelSlice = new Float64Array(ng);
-    this.gHasRequests = new Uint8Array(ng);
     w.groups.forEach((g, i) => {
       const slo = sloOrDefault(g.slo ?? undefined);
       this.gDelay[i] = edfDelayNs(slo.budgetNs, slo.importance);
@@ -332,8 +319,7 @@ export class Simulation {
     });
 
     this.tState = new Uint8Array(nt);
-    this.tCursor = new Int32Array(nt);
-    this.tRemain = new Float64Array(nt);
+    this.tRemain = this.scripts.remainNs;
     this.tRuntime = new Float64Array(nt);
     this.tSeq = new Float64Array(nt);
     this.tEnq = new Float64Array(nt);
@@ -341,27 +327,17 @@ export class Simulation {
     this.tWakeEnq = new Uint8Array(nt);
     this.tFirstPending = new Uint8Array(nt);
     this.tPrevCpu = new Int32Array(nt).fill(-1);
-    this.tReq = new Float64Array(nt).fill(-1);
     this.tSlice = new Float64Array(nt);
     this.tQueueKey = new Float64Array(nt);
     this.tQueueOrder = new Float64Array(nt);
     w.tasks.forEach((t, i) => {
-      this.opEnd[i] = t.opEnd;
-      this.tCursor[i] = t.opStart;
       this.tPid[i] = t.pid;
       this.pidMap.set(t.pid, i);
       this.tTgid[i] = t.tgid;
       const g = w.groups[t.group]!;
-      this.tGroup[i] = t.group;
       this.tCgroup[i] = g.cgroupId;
       this.tSloCgroup[i] = g.slo === null ? 0 : g.cgroupId;
       this.tWeight[i] = t.weight;
-      for (let j = t.opStart; j < t.opEnd; j++) {
-        if (w.opKind[j] === Op.REQUEST) {
-          this.gHasRequests[t.group] = 1;
-          break;
-        }
-      }
     });
 
     const maxPid = w.tasks.reduce((m, t) => Math.max(m, t.pid), 0);
@@ -388,12 +364,10 @@ export class Simulation {
     this.userDsq = new TaskHeap(this.tQueueKey, this.tQueueOrder);
 
     this.gWake = w.groups.map(() => new LatencyHistogram());
-    this.gReq = w.groups.map(() => new LatencyHistogram());
     this.gRuns = new Float64Array(ng);
     this.gLate = new Float64Array(ng);
     this.gCpu = new Float64Array(ng);
     this.gBursts = new Float64Array(ng);
-    this.gReqDone = new Float64Array(ng);
   }
 
   /** Runs the replay to the end of the model's duration and returns the results. */
@@ -467,7 +441,7 @@ export class Simulation {
   }
 
   private onWake(k: number, t: number): void {
-    if (this.advance(k, t) !== A_RUN) return;
+    if (this.advance(k, t) !== STEP_RUN) return;
     if (this.wakeup <= 0) {
       this.enqueueTask(k, t, TaskFlags.WAKEUP);
       return;
@@ -494,7 +468,7 @@ export class Simulation {
     if (this.tick > 0 && t > this.tKdl[k]! && t % this.tick === 0) this.renewDeadline(c, k, t);
     if (this.tRemain[k]! <= 0) {
       this.gBursts[this.tGroup[k]!]!++;
-      if (this.advance(k, t) === A_RUN) {
+      if (this.advance(k, t) === STEP_RUN) {
         if (t >= this.cpuSliceEnd[c]!) this.sliceExpired(c, k, t);
         else this.armTimer(c, k, t);
       } else {
@@ -544,49 +518,16 @@ export class Simulation {
 
   // ---- task scripts -----------------------------------------------------------------
 
-  /** Walks task k's ops from its cursor at time t until it must run, block or exit. */
-  private advance(k: number, t: number): number {
-    const kinds = this.opKind;
-    const args = this.opArg;
-    const end = this.opEnd[k]!;
-    let i = this.tCursor[k]!;
-    while (i < end) {
-      const kind = kinds[i]!;
-      const arg = args[i]!;
-      i++;
-      if (kind === Op.RUN) {
-        if (arg > 0) {
-          this.tRemain[k] = arg;
-          this.tCursor[k] = i;
-          return A_RUN;
-        }
-      } else if (kind === Op.SLEEP) {
-        this.tCursor[k] = i;
-        this.wakeAt(k, t + arg);
-        return A_BLOCKED;
-      } else if (kind === Op.REQUEST) {
-        this.tReq[k] = arg;
-        if (arg > t) {
-          this.tCursor[k] = i;
-          this.wakeAt(k, arg);
-          return A_BLOCKED;
-        }
-      } else if (kind === Op.DONE) {
-        const arrival = this.tReq[k]!;
-        if (arrival >= 0) {
-          const g = this.tGroup[k]!;
-          this.gReq[g]!.record(t - arrival);
-          this.gReqDone[g]!++;
-          this.tReq[k] = -1;
-        }
-      } else {
-        break; // EXIT
-      }
+  /** Walks task k's script (TaskScripts.advance()) and queues its wake-up or marks it exited. */
+  private advance(k: number, t: number): ScriptStep {
+    const step = this.scripts.advance(k, t);
+    if (step === STEP_BLOCKED) {
+      this.wakeAt(k, this.scripts.wakeNs);
+    } else if (step === STEP_EXITED) {
+      this.tState[k] = S_EXITED;
+      this.policy.taskExited?.(this.tPid[k]!);
     }
-    this.tCursor[k] = end;
-    this.tState[k] = S_EXITED;
-    this.policy.taskExited?.(this.tPid[k]!);
-    return A_EXITED;
+    return step;
   }
 
   /** Task k used `ns` of CPU. */
@@ -924,14 +865,14 @@ export class Simulation {
       delayNs: this.gDelay[g]!,
       tasks: 0,
       wakeLatency: this.gWake[g]!,
-      requestLatency: this.gHasRequests[g] === 1 ? this.gReq[g]! : null,
+      requestLatency: this.scripts.hasRequests[g] === 1 ? this.scripts.requestLatency[g]! : null,
       runs: this.gRuns[g]!,
       lateRuns: this.gLate[g]!,
       lateWaiting: 0,
       waitingAtEnd: 0,
       cpuNs: this.gCpu[g]!,
       burstsCompleted: this.gBursts[g]!,
-      requestsCompleted: this.gReqDone[g]!,
+      requestsCompleted: this.scripts.requestsDone[g]!,
       requestsUnfinished: 0,
     }));
     for (let k = 0; k < w.tasks.length; k++) {
@@ -944,22 +885,7 @@ export class Simulation {
         if (this.tWakeEnq[k] === 1) gr.wakeLatency.record(end - this.tEnq[k]!);
         if (end > this.tKdl[k]!) gr.lateWaiting++;
       }
-      if (gr.requestLatency !== null) {
-        const arrival = this.tReq[k]!;
-        if (arrival >= 0 && arrival < end) {
-          gr.requestLatency.record(end - arrival);
-          gr.requestsUnfinished++;
-        }
-        // Requests that arrived but that the task has not reached yet.
-        const stop = this.opEnd[k]!;
-        for (let i = this.tCursor[k]!; i < stop; i++) {
-          if (this.opKind[i] !== Op.REQUEST) continue;
-          const at = this.opArg[i]!;
-          if (at >= end) break;
-          gr.requestLatency.record(end - at);
-          gr.requestsUnfinished++;
-        }
-      }
+      if (gr.requestLatency !== null) gr.requestsUnfinished += this.scripts.recordUnfinished(k, end, gr.requestLatency);
     }
     return {
       policy: this.module.name,

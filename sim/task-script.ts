@@ -1,0 +1,135 @@
+// Where each task of a workload stands in its script (run X ns, sleep, wait for a
+// request, done, exit), shared by both simulators (engine.ts and eevdf.ts): the cursor,
+// the rest of the current burst, the request being served, and the per-group request
+// latency (arrival to `done`). A simulator calls advance() when a task wakes or ends a
+// burst and does the scheduling part (queue the wake-up, mark the task exited) itself.
+import { LatencyHistogram } from './latency-histogram.js';
+import { Op, type Workload } from './workload.js';
+
+/** advance(): the task has a burst to run (its length in remainNs). */
+export const STEP_RUN = 0;
+/** advance(): the task sleeps or waits for a request until wakeNs. */
+export const STEP_BLOCKED = 1;
+/** advance(): the task's script is over. */
+export const STEP_EXITED = 2;
+
+export type ScriptStep = typeof STEP_RUN | typeof STEP_BLOCKED | typeof STEP_EXITED;
+
+export class TaskScripts {
+  /** Each task's next op (index into the workload's op arrays). */
+  readonly cursor: Int32Array;
+  /** Each task's op range end. */
+  readonly opEnd: Int32Array;
+  /** CPU time left in each task's current burst, ns (the simulator charges it). */
+  readonly remainNs: Float64Array;
+  /** Arrival time of the request each task is serving, ns, or -1. */
+  readonly requestNs: Float64Array;
+  /** Each task's group. */
+  readonly group: Int32Array;
+  /** Per group: whether any of its tasks has requests. */
+  readonly hasRequests: Uint8Array;
+  /** Per group: request arrival to `done`, ns, of completed requests. */
+  readonly requestLatency: LatencyHistogram[];
+  /** Per group: completed requests. */
+  readonly requestsDone: Float64Array;
+  /** After advance() returned STEP_BLOCKED: when the task wakes, ns. */
+  wakeNs = 0;
+  private readonly opKind: Uint8Array;
+  private readonly opArg: Float64Array;
+
+  constructor(w: Workload) {
+    const nt = w.tasks.length;
+    const ng = w.groups.length;
+    this.opKind = w.opKind;
+    this.opArg = w.opArg;
+    this.cursor = new Int32Array(nt);
+    this.opEnd = new Int32Array(nt);
+    this.remainNs = new Float64Array(nt);
+    this.requestNs = new Float64Array(nt).fill(-1);
+    this.group = new Int32Array(nt);
+    this.hasRequests = new Uint8Array(ng);
+    this.requestLatency = w.groups.map(() => new LatencyHistogram());
+    this.requestsDone = new Float64Array(ng);
+    w.tasks.forEach((t, i) => {
+      this.cursor[i] = t.opStart;
+      this.opEnd[i] = t.opEnd;
+      this.group[i] = t.group;
+      for (let j = t.opStart; j < t.opEnd; j++) {
+        if (w.opKind[j] === Op.REQUEST) {
+          this.hasRequests[t.group] = 1;
+          break;
+        }
+      }
+    });
+  }
+
+  /**
+   * Walks task k's ops from its cursor at time t until it must run (STEP_RUN, the burst
+   * in remainNs), block (STEP_BLOCKED, until wakeNs) or exit (STEP_EXITED), recording
+   * the requests it completes on the way.
+   */
+  advance(k: number, t: number): ScriptStep {
+    const kinds = this.opKind;
+    const args = this.opArg;
+    const end = this.opEnd[k]!;
+    let i = this.cursor[k]!;
+    while (i < end) {
+      const kind = kinds[i]!;
+      const arg = args[i]!;
+      i++;
+      if (kind === Op.RUN) {
+        if (arg > 0) {
+          this.remainNs[k] = arg;
+          this.cursor[k] = i;
+          return STEP_RUN;
+        }
+      } else if (kind === Op.SLEEP) {
+        this.cursor[k] = i;
+        this.wakeNs = t + arg;
+        return STEP_BLOCKED;
+      } else if (kind === Op.REQUEST) {
+        this.requestNs[k] = arg;
+        if (arg > t) {
+          this.cursor[k] = i;
+          this.wakeNs = arg;
+          return STEP_BLOCKED;
+        }
+      } else if (kind === Op.DONE) {
+        const arrival = this.requestNs[k]!;
+        if (arrival >= 0) {
+          const g = this.group[k]!;
+          this.requestLatency[g]!.record(t - arrival);
+          this.requestsDone[g]!++;
+          this.requestNs[k] = -1;
+        }
+      } else {
+        break; // EXIT
+      }
+    }
+    this.cursor[k] = end;
+    return STEP_EXITED;
+  }
+
+  /**
+   * At the end of the replay: records into `latency` task k's requests that arrived
+   * before `endNs` and are not done (the one it serves and the ones it has not reached),
+   * each with its age at the end; returns how many.
+   */
+  recordUnfinished(k: number, endNs: number, latency: LatencyHistogram): number {
+    let count = 0;
+    const arrival = this.requestNs[k]!;
+    if (arrival >= 0 && arrival < endNs) {
+      latency.record(endNs - arrival);
+      count++;
+    }
+    const stop = this.opEnd[k]!;
+    for (let i = this.cursor[k]!; i < stop; i++) {
+      if (this.opKind[i] !== Op.REQUEST) continue;
+      const at = this.opArg[i]!;
+      if (at >= endNs) break;
+      latency.record(endNs - at);
+      count++;
+    }
+    return count;
+  }
+}
