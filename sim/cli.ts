@@ -78,6 +78,14 @@ model (see sim/README.md):
                         it off (default ${DEFAULT_MODEL.directMaxNs / 1000})
   --dispatch-batch N    decisions asked of the policy per dispatch (default ${DEFAULT_MODEL.dispatchBatch})
   --agent-lag-us N      delay before a runnable task reaches the policy (default ${DEFAULT_MODEL.agentLagNs})
+  --agent-cpu-us-per-record N
+                        the agent as a CPU consumer: its one thread runs N us per record
+                        handed to the policy before the policy's decisions for them exist,
+                        scheduled as the kernel side schedules it (its EDF queue, deadline
+                        now + --agent-deadline-us); its CPU comes out of the workloads
+                        (totals agent_cpu_ns, agent_share); 0 = not modelled (default ${DEFAULT_MODEL.agentCpuNsPerRecord / 1000})
+  --agent-deadline-us N the agent's deadline offset, the live agent's lag bound ctl.lag_ns
+                        (--lag-ms there) (default ${DEFAULT_MODEL.agentDeadlineNs / 1000})
   --wakeup-us N         wake-up cost of the scx-slo kernel side: a woken task reaches the
                         scheduler this much later (select_cpu, enqueue, kick IPI, idle
                         exit, dispatch); latency counts from the wake-up (default ${DEFAULT_MODEL.wakeupNs / 1000})

@@ -178,6 +178,7 @@ export class EevdfSimulation {
   private readonly totals: SimTotals = {
     events: 0, enqueues: 0, direct: 0, toPolicy: 0, contextSwitches: 0, switchNs: 0, idleNs: 0,
     preemptKicks: 0, sliceRefills: 0, deadlineRenewals: 0, staleDecisions: 0, badDecisions: 0, lostTasks: 0,
+    agentCpuNs: 0, agentRecords: 0, agentRounds: 0,
   };
   private ran = false;
 

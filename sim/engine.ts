@@ -15,7 +15,11 @@
 //   - a slice that expires with nothing else waiting is refilled (the task keeps running,
 //     as in sched_ext); a CPU switching to another task pays contextSwitchNs;
 //   - a running task past its deadline starts a new job at the next tick (tickNs);
-//   - a woken task reaches the scheduler wakeupNs after its wake-up (the wake-up path).
+//   - a woken task reaches the scheduler wakeupNs after its wake-up (the wake-up path);
+//   - optionally (agentCpuNsPerRecord > 0) the agent is a CPU consumer: one pseudo-task
+//     (index = the workload's task count, its own pseudo group) that records wait for;
+//     the kernel queues it urgently with deadline now + agentDeadlineNs, it runs a round
+//     of n records for n * agentCpuNsPerRecord, then hands them to policy.enqueue().
 // Hot-path state lives in typed arrays indexed by task or CPU. Wake-ups and agent
 // deliveries are pooled event objects in a heap-js queue; each CPU's single timer (end of
 // burst or slice, or the tick that renews a running job's deadline) lives in a tournament
@@ -43,6 +47,7 @@ const S_RUNNING = 5;
 const S_EXITED = 6;
 const S_RING = 7; // on its way to the policy (agentLagNs)
 const S_WAKING = 8; // woken, on its way into the scheduler (wakeupNs)
+const S_AGENT = 9; // its record waits for the agent's round (agentCpuNsPerRecord)
 
 // Event kinds (heap-js queue; CPU timers are kept apart, see CpuTimers).
 const EV_WAKE = 0;
@@ -168,6 +173,12 @@ export interface SimTotals {
   badDecisions: number;
   /** Tasks the policy dropped (queued reached 0 with tasks undecided), run by the kernel EDF fallback. */
   lostTasks: number;
+  /** CPU time the agent used (model.agentCpuNsPerRecord > 0; 0 otherwise), ns. */
+  agentCpuNs: number;
+  /** Records the agent took into its rounds. */
+  agentRecords: number;
+  /** Rounds the agent started. */
+  agentRounds: number;
 }
 
 export interface SimResult {
@@ -210,8 +221,17 @@ export class Simulation {
   private readonly lag: number;
   /** Wake-up cost (model.wakeupNs): a woken task reaches the scheduler this much later. */
   private readonly wakeup: number;
-  /** Tick period for deadline renewal; 0 = none (no fast path, or tickNs = 0). */
+  /** Tick period for deadline renewal; 0 = none (nothing preempts, or tickNs = 0). */
   private readonly tick: number;
+  /** The agent pseudo-task's index (after the workload's tasks), or -1 when the agent is not modelled. */
+  private readonly agentTask: number;
+  /** Agent CPU per record, ns (model.agentCpuNsPerRecord). */
+  private readonly agentCost: number;
+  /** The agent's deadline offset, ns (model.agentDeadlineNs, ctl.lag_ns). */
+  private readonly agentDeadline: number;
+  /** Tasks whose records wait for the agent's next round, and the ones of its current round. */
+  private agentInbox: number[] = [];
+  private agentRound: number[] = [];
 
   // Workload.
   /** Where each task is in its script; tRemain and tGroup are its arrays. */
@@ -279,6 +299,7 @@ export class Simulation {
   private readonly totals: SimTotals = {
     events: 0, enqueues: 0, direct: 0, toPolicy: 0, contextSwitches: 0, switchNs: 0, idleNs: 0,
     preemptKicks: 0, sliceRefills: 0, deadlineRenewals: 0, staleDecisions: 0, badDecisions: 0, lostTasks: 0,
+    agentCpuNs: 0, agentRecords: 0, agentRounds: 0,
   };
   private pickSlice = 0;
   private ran = false;
@@ -293,6 +314,13 @@ export class Simulation {
     const w = workload;
     const nt = w.tasks.length;
     const ng = w.groups.length;
+    // The agent, when modelled, is one more task (index nt) in a group of its own (ng).
+    const agentOn = model.agentCpuNsPerRecord > 0;
+    const slots = agentOn ? nt + 1 : nt;
+    const groupSlots = agentOn ? ng + 1 : ng;
+    this.agentTask = agentOn ? nt : -1;
+    this.agentCost = model.agentCpuNsPerRecord;
+    this.agentDeadline = model.agentDeadlineNs;
     this.n = model.cpus;
     this.end = model.durationNs;
     this.csw = model.contextSwitchNs;
@@ -303,33 +331,38 @@ export class Simulation {
     this.wakeup = model.wakeupNs;
     this.policy = module.createPolicy({ nrCpus: this.n, slos: new GroupSloTable(w.groups), options: options.policyOptions ?? {} });
 
-    this.scripts = new TaskScripts(w);
-    this.tPid = new Float64Array(nt);
-    this.tTgid = new Float64Array(nt);
-    this.tCgroup = new Float64Array(nt);
-    this.tSloCgroup = new Float64Array(nt);
-    this.tWeight = new Float64Array(nt);
+    this.scripts = new TaskScripts(w, slots);
+    this.tPid = new Float64Array(slots);
+    this.tTgid = new Float64Array(slots);
+    this.tCgroup = new Float64Array(slots);
+    this.tSloCgroup = new Float64Array(slots);
+    this.tWeight = new Float64Array(slots);
     this.tGroup = this.scripts.group;
-    this.gDelay = new Float64Array(ng);
-    this.gKernelSlice = new Float64Array(ng);
+    this.gDelay = new Float64Array(groupSlots);
+    this.gKernelSlice = new Float64Array(groupSlots);
     w.groups.forEach((g, i) => {
       const slo = sloOrDefault(g.slo ?? undefined);
       this.gDelay[i] = edfDelayNs(slo.budgetNs, slo.importance);
-      this.gKernelSlice[i] = Math.max(MIN_KERNEL_SLICE_NS, Math.min(this.slice, this.gDelay[i]!));
     });
+    if (agentOn) {
+      // job_deadline() for the agent: now + the lag bound; kernel_slice() from that.
+      this.tGroup[nt] = ng;
+      this.gDelay[ng] = this.agentDeadline;
+    }
+    for (let g = 0; g < groupSlots; g++) this.gKernelSlice[g] = Math.max(MIN_KERNEL_SLICE_NS, Math.min(this.slice, this.gDelay[g]!));
 
-    this.tState = new Uint8Array(nt);
+    this.tState = new Uint8Array(slots);
     this.tRemain = this.scripts.remainNs;
-    this.tRuntime = new Float64Array(nt);
-    this.tSeq = new Float64Array(nt);
-    this.tEnq = new Float64Array(nt);
-    this.tKdl = new Float64Array(nt);
-    this.tWakeEnq = new Uint8Array(nt);
-    this.tFirstPending = new Uint8Array(nt);
-    this.tPrevCpu = new Int32Array(nt).fill(-1);
-    this.tSlice = new Float64Array(nt);
-    this.tQueueKey = new Float64Array(nt);
-    this.tQueueOrder = new Float64Array(nt);
+    this.tRuntime = new Float64Array(slots);
+    this.tSeq = new Float64Array(slots);
+    this.tEnq = new Float64Array(slots);
+    this.tKdl = new Float64Array(slots);
+    this.tWakeEnq = new Uint8Array(slots);
+    this.tFirstPending = new Uint8Array(slots);
+    this.tPrevCpu = new Int32Array(slots).fill(-1);
+    this.tSlice = new Float64Array(slots);
+    this.tQueueKey = new Float64Array(slots);
+    this.tQueueOrder = new Float64Array(slots);
     w.tasks.forEach((t, i) => {
       this.tPid[i] = t.pid;
       this.pidMap.set(t.pid, i);
@@ -351,7 +384,8 @@ export class Simulation {
     this.timers = new CpuMinTree(this.n, Infinity);
     this.cpuTimerAt = this.timers.value;
     this.victims = new CpusByDeadline(this.n);
-    this.useVictims = this.directMax >= 0;
+    // The agent preempts (kick_for()) whatever the policy, so with it every policy does.
+    this.useVictims = this.directMax >= 0 || agentOn;
     this.tick = this.useVictims ? model.tickNs : 0;
     this.idleStack = new Int32Array(this.n);
     this.idlePos = new Int32Array(this.n).fill(-1);
@@ -363,11 +397,11 @@ export class Simulation {
     this.edfDsq = new TaskHeap(this.tKdl, this.tQueueOrder);
     this.userDsq = new TaskHeap(this.tQueueKey, this.tQueueOrder);
 
-    this.gWake = w.groups.map(() => new LatencyHistogram());
-    this.gRuns = new Float64Array(ng);
-    this.gLate = new Float64Array(ng);
-    this.gCpu = new Float64Array(ng);
-    this.gBursts = new Float64Array(ng);
+    this.gWake = Array.from({ length: groupSlots }, () => new LatencyHistogram());
+    this.gRuns = new Float64Array(groupSlots);
+    this.gLate = new Float64Array(groupSlots);
+    this.gCpu = new Float64Array(groupSlots);
+    this.gBursts = new Float64Array(groupSlots);
   }
 
   /** Runs the replay to the end of the model's duration and returns the results. */
@@ -467,6 +501,10 @@ export class Simulation {
     // A tick with the job past its deadline: armTimer() stops at the first such tick.
     if (this.tick > 0 && t > this.tKdl[k]! && t % this.tick === 0) this.renewDeadline(c, k, t);
     if (this.tRemain[k]! <= 0) {
+      if (k === this.agentTask) {
+        this.agentRoundDone(c, t);
+        return;
+      }
       this.gBursts[this.tGroup[k]!]!++;
       if (this.advance(k, t) === STEP_RUN) {
         if (t >= this.cpuSliceEnd[c]!) this.sliceExpired(c, k, t);
@@ -560,8 +598,8 @@ export class Simulation {
       this.tWakeEnq[k] = (flags & TaskFlags.WAKEUP) !== 0 ? 1 : 0;
       this.tFirstPending[k] = 1;
     }
-    if (delay <= this.directMax) {
-      // Urgent: the kernel queues it by deadline and finds it a CPU (kick_for()).
+    if (delay <= this.directMax || k === this.agentTask) {
+      // Urgent (the agent always is): the kernel queues it by deadline and finds it a CPU (kick_for()).
       this.totals.direct++;
       this.tState[k] = S_EDF;
       this.tQueueOrder[k] = this.queueOrder++;
@@ -579,8 +617,14 @@ export class Simulation {
     this.deliver(k, t);
   }
 
-  /** Hands task k's record to the policy and wakes an idle CPU to ask for a decision. */
+  /** Task k's record reaches the agent: the policy at once, or the agent's next round when it is modelled. */
   private deliver(k: number, t: number): void {
+    if (this.agentTask >= 0) this.toAgent(k, t);
+    else this.handToPolicy(k, t);
+  }
+
+  /** Hands task k's record to the policy and wakes an idle CPU to ask for a decision. */
+  private handToPolicy(k: number, t: number): void {
     const flags = this.tWakeEnq[k] === 1 ? TaskFlags.WAKEUP : TaskFlags.SLICE_EXPIRED;
     const record: TaskRecord = {
       pid: this.tPid[k]!,
@@ -629,6 +673,46 @@ export class Simulation {
     this.leaveCpu(victim);
     this.enqueueTask(k, t, TaskFlags.SLICE_EXPIRED, this.model.preemptKeepsDeadline);
     this.schedule(victim, t);
+  }
+
+  // ---- the agent as a CPU consumer (agentCpuNsPerRecord > 0) ---------------------------------
+
+  /** Task k's record waits for the agent's next round; a sleeping agent wakes (slo_enqueue(): urgent, deadline now + lag). */
+  private toAgent(k: number, t: number): void {
+    this.tState[k] = S_AGENT;
+    this.agentInbox.push(k);
+    const a = this.agentTask;
+    if (this.tState[a] === S_BLOCKED) this.enqueueTask(a, t, TaskFlags.WAKEUP);
+  }
+
+  /** The agent takes every waiting record into a round costing agentCost per record. */
+  private beginAgentRound(): void {
+    const round = this.agentInbox;
+    this.agentInbox = this.agentRound;
+    this.agentRound = round;
+    this.tRemain[this.agentTask] = round.length * this.agentCost;
+    this.totals.agentRecords += round.length;
+    this.totals.agentRounds++;
+  }
+
+  /**
+   * The agent on CPU c finished its round at t: the policy gets the round's records;
+   * the agent goes on with the records that came meanwhile, or sleeps.
+   */
+  private agentRoundDone(c: number, t: number): void {
+    const a = this.agentTask;
+    const round = this.agentRound;
+    for (let i = 0; i < round.length; i++) this.handToPolicy(round[i]!, t);
+    round.length = 0;
+    if (this.agentInbox.length > 0) {
+      this.beginAgentRound();
+      if (t >= this.cpuSliceEnd[c]!) this.sliceExpired(c, a, t);
+      else this.armTimer(c, a, t);
+    } else {
+      this.tState[a] = S_BLOCKED;
+      this.leaveCpu(c);
+      this.schedule(c, t);
+    }
   }
 
   private sliceExpired(c: number, k: number, t: number): void {
@@ -799,7 +883,13 @@ export class Simulation {
     this.cpuSlice[c] = slice;
     const sliceEnd = start + slice;
     this.cpuSliceEnd[c] = sliceEnd;
-    if (this.useVictims) this.victims.set(c, this.tKdl[k]!);
+    if (k === this.agentTask) {
+      // slo_running(): the running agent's current deadline is one lag bound from now.
+      if (this.tRemain[k]! <= 0) this.beginAgentRound();
+      this.victims.set(c, start + this.agentDeadline);
+    } else if (this.useVictims) {
+      this.victims.set(c, this.tKdl[k]!);
+    }
     this.armTimer(c, k, start);
   }
 
@@ -879,7 +969,7 @@ export class Simulation {
       const gr = groups[this.tGroup[k]!]!;
       gr.tasks++;
       const state = this.tState[k];
-      const waiting = state === S_POLICY || state === S_EDF || state === S_LOCAL || state === S_USERDSQ || state === S_RING || state === S_WAKING;
+      const waiting = state === S_POLICY || state === S_EDF || state === S_LOCAL || state === S_USERDSQ || state === S_RING || state === S_WAKING || state === S_AGENT;
       if (waiting && this.tFirstPending[k] === 1) {
         gr.waitingAtEnd++;
         if (this.tWakeEnq[k] === 1) gr.wakeLatency.record(end - this.tEnq[k]!);
@@ -893,7 +983,7 @@ export class Simulation {
       model: { ...this.model },
       workload: w.name,
       groups,
-      totals: { ...this.totals },
+      totals: { ...this.totals, agentCpuNs: this.agentTask >= 0 ? this.gCpu[w.groups.length]! : 0 },
     };
   }
 
@@ -908,7 +998,7 @@ export class Simulation {
       if (k >= 0) {
         if (this.tState[k] !== S_RUNNING) fail(`CPU ${c} runs task ${k} in state ${this.tState[k]}`);
         if (this.idlePos[c]! >= 0) fail(`CPU ${c} is running and marked idle`);
-        if (this.useVictims && this.victims.deadline(c) !== this.tKdl[k]!) fail(`CPU ${c}'s current deadline ${this.victims.deadline(c)} is not its job's ${this.tKdl[k]}`);
+        if (this.useVictims && k !== this.agentTask && this.victims.deadline(c) !== this.tKdl[k]!) fail(`CPU ${c}'s current deadline ${this.victims.deadline(c)} is not its job's ${this.tKdl[k]}`);
         if (this.tick > 0 && this.tKdl[k]! < t && this.cpuTimerAt[c]! > this.nextTick(Math.max(t, this.cpuRunStart[c]!))) {
           fail(`CPU ${c} runs a job past its deadline ${this.tKdl[k]} with no timer at the next tick (${this.cpuTimerAt[c]})`);
         }

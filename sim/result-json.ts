@@ -72,6 +72,13 @@ export interface PolicyJson {
     switch_share: number;
     /** All batch groups' CPU over the capacity left by service groups and switching; null without batch groups or capacity. */
     batch_share_of_remaining: number | null;
+    /** CPU the agent used (model agent_cpu_ns_per_record > 0; else 0), ns. */
+    agent_cpu_ns: number;
+    /** agent_cpu_ns over the capacity (CPUs x duration). */
+    agent_share: number;
+    /** Records the agent took into its rounds, and the rounds. */
+    agent_records: number;
+    agent_rounds: number;
   };
   groups: Record<string, GroupJson>;
 }
@@ -96,6 +103,10 @@ export interface SimResultJson {
     direct_max_ns: number;
     dispatch_batch: number;
     agent_lag_ns: number;
+    /** The agent's CPU per record handed to the policy (0 = the agent is not modelled). */
+    agent_cpu_ns_per_record: number;
+    /** The agent's deadline offset (ctl.lag_ns); matters only with agent_cpu_ns_per_record > 0. */
+    agent_deadline_ns: number;
     preempt_keeps_deadline: boolean;
     tick_ns: number;
     /** Wake-up cost of the scx-slo kernel side (policy modules). */
@@ -197,6 +208,10 @@ export function policyJson(r: SimResult): PolicyJson {
       idle_share: capacity > 0 ? t.idleNs / capacity : 0,
       switch_share: capacity > 0 ? t.switchNs / capacity : 0,
       batch_share_of_remaining: batchGroups.length === 0 ? null : ratio(batchCpu, remaining),
+      agent_cpu_ns: t.agentCpuNs,
+      agent_share: capacity > 0 ? t.agentCpuNs / capacity : 0,
+      agent_records: t.agentRecords,
+      agent_rounds: t.agentRounds,
     },
     groups,
   };
@@ -235,6 +250,8 @@ export function resultJson(
       direct_max_ns: model?.directMaxNs ?? 0,
       dispatch_batch: model?.dispatchBatch ?? 1,
       agent_lag_ns: model?.agentLagNs ?? 0,
+      agent_cpu_ns_per_record: model?.agentCpuNsPerRecord ?? 0,
+      agent_deadline_ns: model?.agentDeadlineNs ?? 0,
       preempt_keeps_deadline: model?.preemptKeepsDeadline ?? true,
       tick_ns: model?.tickNs ?? 0,
       wakeup_ns: model?.wakeupNs ?? 0,

@@ -37,6 +37,22 @@ export interface SimModel {
    */
   agentLagNs: number;
   /**
+   * The agent as a CPU consumer: CPU time its main loop spends per record handed to the
+   * policy, ns. 0 (the default) = the agent is not modelled, its decisions cost no CPU.
+   * Otherwise records (after agentLagNs) wait for the agent, one thread that the kernel
+   * schedules as bpf/scx_slo.bpf.c does (in SLO_DSQ_EDF with deadline now +
+   * agentDeadlineNs, waking an idle CPU or preempting a later deadline, and preempted by
+   * an earlier one); a round of n records costs n times this, and the policy sees the
+   * round's records when the round is done.
+   */
+  agentCpuNsPerRecord: number;
+  /**
+   * The agent's job deadline offset, ns: ctl.lag_ns, the live agent's lag bound
+   * (`--lag-ms`, default 5 ms), which job_deadline() gives the agent's threads. Used only
+   * when agentCpuNsPerRecord > 0.
+   */
+  agentDeadlineNs: number;
+  /**
    * Whether a preempted task keeps its job. true (the live kernel side, begin_enqueue()):
    * a task put back by a preemption kick keeps its runnable-since time (the records'
    * enqNs) and deadline, and its resumed run is not counted again in runs and misses.
@@ -83,6 +99,8 @@ export const DEFAULT_MODEL: Omit<SimModel, 'cpus' | 'durationNs'> = {
   directMaxNs: 1_000_000,
   dispatchBatch: 1,
   agentLagNs: 0,
+  agentCpuNsPerRecord: 0,
+  agentDeadlineNs: 5_000_000,
   preemptKeepsDeadline: true,
   tickNs: 1_000_000,
   wakeupNs: 0,
@@ -107,6 +125,8 @@ export function validateModel(m: SimModel): void {
   check('directMaxNs', m.directMaxNs, 0, Number.MAX_SAFE_INTEGER);
   check('dispatchBatch', m.dispatchBatch, 1, 4096);
   check('agentLagNs', m.agentLagNs, 0, 10_000_000_000);
+  check('agentCpuNsPerRecord', m.agentCpuNsPerRecord, 0, 1_000_000_000);
+  check('agentDeadlineNs', m.agentDeadlineNs, 1, 10_000_000_000);
   check('tickNs', m.tickNs, 0, 1_000_000_000);
   check('wakeupNs', m.wakeupNs, 0, 1_000_000_000);
   check('baselineWakeupNs', m.baselineWakeupNs, 0, 1_000_000_000);

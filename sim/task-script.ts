@@ -37,8 +37,9 @@ export class TaskScripts {
   private readonly opKind: Uint8Array;
   private readonly opArg: Float64Array;
 
-  constructor(w: Workload) {
-    const nt = w.tasks.length;
+  /** `slots` >= the workload's tasks: room for a simulator's pseudo-tasks after them (arrays only; they have no script). */
+  constructor(w: Workload, slots = w.tasks.length) {
+    const nt = Math.max(slots, w.tasks.length);
     const ng = w.groups.length;
     this.opKind = w.opKind;
     this.opArg = w.opArg;
