@@ -41,10 +41,10 @@ test('--json prints the documented document', async (t) => {
   t.is(doc.version, 1);
   t.like(doc.scenario, { name: 'steady', source: 'generated', trace_file: null, seed: 1, cpus: 4, duration_ns: 300_000_000 });
   t.deepEqual(Object.keys(doc.model).sort(), [
-    'agent_lag_ns', 'baseline_base_slice_ns', 'baseline_cgroups', 'baseline_wakeup_ns', 'context_switch_ns', 'direct_max_ns', 'dispatch_batch',
+    'agent_cpu_ns_per_record', 'agent_deadline_ns', 'agent_lag_ns', 'baseline_base_slice_ns', 'baseline_cgroups', 'baseline_wakeup_ns', 'context_switch_ns', 'direct_max_ns', 'dispatch_batch',
     'preempt_keeps_deadline', 'slice_ns', 'tick_ns', 'wakeup_ns',
   ]);
-  t.like(doc.model, { preempt_keeps_deadline: true, tick_ns: 1_000_000, wakeup_ns: 0, baseline_wakeup_ns: 0, baseline_cgroups: true });
+  t.like(doc.model, { preempt_keeps_deadline: true, tick_ns: 1_000_000, wakeup_ns: 0, baseline_wakeup_ns: 0, baseline_cgroups: true, agent_cpu_ns_per_record: 0 });
   t.deepEqual(Object.keys(doc.policies), ['edf', 'fair', 'fifo']);
   for (const [name, p] of Object.entries(doc.policies)) {
     t.is(typeof p.kernel_fast_path, 'boolean');
