@@ -5,7 +5,9 @@
 // model of the kernel default) beside the measured ratio scx-slo edf / kernel default;
 // edf / fair (the sim's fair policy, the stand-in used before eevdf existed) is kept for
 // reference. A calibrated variant can be added: its wake-up costs come from the p50
-// wake-to-run of each traced cell (never from the p99s compared), see calibratedWakeupArgs.
+// wake-to-run of each traced cell (never from the p99s compared), see calibratedWakeupArgs;
+// and variants with the agent as a CPU consumer, its cost per record from the guest's CPU
+// accounting of the traced scx-slo cell's scheduler (agentCpuPerRecord).
 //
 // The probe is cyclictest's measurement thread. Its main thread has the same command
 // name, so the trace is rewritten first to give the main thread (pid = the process id)
@@ -15,6 +17,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { LatencySummaryJson } from '../../sim/result-json.js';
 import { DEFAULT_MODEL } from '../../sim/sim-model.js';
+import type { RawCell } from './raw-results.js';
 
 /** One latency distribution as the simulator's --json writes it (sim/JSON_OUTPUT.md). */
 export type LatencySummary = LatencySummaryJson;
@@ -64,7 +67,46 @@ export interface FidelityResult {
   variants: FidelityVariant[];
   /** The wake-up costs of the calibrated variants, or null when there were none. */
   calibration: WakeupCalibration | null;
+  /** The agent CPU cost of the agent-CPU variants, or null when there were none. */
+  agentCpu: AgentCpuCalibration | null;
   target: number;
+}
+
+/** The agent's CPU per record handed to userspace, from the guest's CPU accounting. */
+export interface AgentCpuCalibration {
+  scheduler: string;
+  /** Valid cells of that scheduler with both figures. */
+  cells: number;
+  /** The agent process's CPU over those cells, s. */
+  agentS: number;
+  /** Records handed to userspace over those cells (counters.to_user). */
+  records: number;
+  nsPerRecord: number;
+}
+
+/**
+ * Agent CPU seconds over records handed to userspace, summed over the valid cells of
+ * `scheduler` (the traced scx-slo cell's, so the agent's mode matches the trace). Every
+ * agent cost (decision rounds, heartbeat) is charged per record: the counters do not
+ * count rounds. No latency figure is used. Null when no cell has both figures.
+ */
+export function agentCpuPerRecord(cells: readonly RawCell[], scheduler: string): AgentCpuCalibration | null {
+  let agentS = 0;
+  let records = 0;
+  let count = 0;
+  for (const c of cells) {
+    const s = c.cpu?.agentS;
+    const r = c.counters?.['to_user'];
+    if (c.scheduler !== scheduler || c.invalid !== undefined || s == null || r === undefined || !(r > 0)) continue;
+    agentS += s;
+    records += r;
+    count++;
+  }
+  return count === 0 ? null : { scheduler, cells: count, agentS, records, nsPerRecord: (agentS * 1e9) / records };
+}
+
+export function agentCpuArgs(c: AgentCpuCalibration, lagBoundMs: number): string[] {
+  return ['--agent-cpu-us-per-record', String(Math.round(c.nsPerRecord / 1000)), '--agent-deadline-us', String(Math.round(lagBoundMs * 1000))];
 }
 
 export const FIDELITY_TARGET = 0.25;
@@ -124,6 +166,8 @@ export interface FidelityOptions {
    * scx-slo and the default cell (calibratedWakeupArgs). Named "<name> + calibrated wake-up".
    */
   calibrate?: string[];
+  /** The agent CPU cost the agent-CPU variants use (their args carry it), to report. */
+  agentCpu?: AgentCpuCalibration | null;
 }
 
 /** Wake-up costs the calibrated variants use, and the p50s they come from. */
@@ -169,6 +213,7 @@ export async function runFidelity(o: FidelityOptions): Promise<FidelityResult> {
     groups: [],
     variants: [],
     calibration: null,
+    agentCpu: o.agentCpu ?? null,
     target: FIDELITY_TARGET,
   };
   if (o.sloTrace) {

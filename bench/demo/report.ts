@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatNs } from '../../sim/format-duration.js';
 import { chartSvg } from './chart-svg.js';
-import { runFidelity, type FidelityResult } from './fidelity.js';
+import { agentCpuArgs, agentCpuPerRecord, runFidelity, type FidelityResult } from './fidelity.js';
 import { parseHostCpu } from './host-cpu.js';
 import { parseCyclictestHistogram } from './probe-output.js';
 import { EMULATION_NOTE } from './notes.js';
@@ -65,10 +65,11 @@ function fidelityTable(f: FidelityResult): string {
     formatNs(v.fair?.p99 ?? null),
     rat(v.simRatio),
     v.deviation === null ? '-' : pct(v.deviation, 0),
+    v.edfTotals?.['agent_share'] ? pct(v.edfTotals['agent_share'], 1) : '-',
   ]);
   return table(rows, [
     'sim model', 'sim edf p99', 'sim eevdf p99', 'sim edf/eevdf', 'measured edf/default', 'deviation', `within ${pct(f.target, 0)}`,
-    'traces\' ratio / deviation', 'sim fair p99', 'sim edf/fair (old)', 'deviation (old)',
+    'traces\' ratio / deviation', 'sim fair p99', 'sim edf/fair (old)', 'deviation (old)', 'sim edf agent share',
   ]);
 }
 
@@ -101,6 +102,12 @@ async function main(): Promise<void> {
     console.log('demo: replaying the recorded trace in the simulator (edf, fair, eevdf) ...');
     const lagNs = edf?.decision_lag_p50_ns ?? null;
     const tracedProbe = run.trace.probe ? percentile(parseCyclictestHistogram(run.trace.probe.histogramText, run.trace.probe.rangeUs), 0.99) : undefined;
+    const liveArgs = ['--direct-max-us', String(run.config.lagMs * 1000), ...(lagNs ? ['--agent-lag-us', String(Math.round(lagNs / 1000))] : [])];
+    // The agent as a CPU consumer: its cost per record from the CPU accounting of the cells
+    // run like the traced scx-slo cell (worker or inline), its deadline the lag bound.
+    const agentCpu = run.traceSlo?.scheduler ? agentCpuPerRecord(run.cells, run.traceSlo.scheduler) : null;
+    const agentArgs = agentCpu ? agentCpuArgs(agentCpu, run.config.lagMs) : null;
+    const agentNote = agentCpu ? `the agent as a CPU consumer: ${fmtUs(agentCpu.nsPerRecord)} per record (${run.traceSlo?.scheduler} cells' agent CPU / records to userspace), deadline now + ${run.config.lagMs} ms` : '';
     fidelity = await runFidelity({
       cli: CLI,
       traceFile: join(dir, run.trace.file),
@@ -118,11 +125,16 @@ async function main(): Promise<void> {
         {
           name: 'live settings',
           description: `the live run's settings: direct below the lag bound (${run.config.lagMs} ms, as the agent's 'auto'), agent lag = the measured median decision lag of the edf cells (${fmtUs(lagNs)})`,
-          args: ['--direct-max-us', String(run.config.lagMs * 1000), ...(lagNs ? ['--agent-lag-us', String(Math.round(lagNs / 1000))] : [])],
+          args: liveArgs,
         },
         { name: 'sim defaults, eevdf flat', description: 'the sim defaults with the eevdf baseline without cgroups (--eevdf-flat: every task on its CPU\'s root runqueue), the model before the cgroup hierarchy', args: ['--eevdf-flat'] },
+        ...(agentArgs ? [
+          { name: 'sim defaults + agent CPU', description: `the sim defaults; ${agentNote}`, args: agentArgs },
+          { name: 'live settings + agent CPU', description: `the live run's settings; ${agentNote}`, args: [...liveArgs, ...agentArgs] },
+        ] : []),
       ],
-      calibrate: ['sim defaults', 'live settings', 'sim defaults, eevdf flat'],
+      calibrate: ['sim defaults', 'live settings', 'sim defaults, eevdf flat', 'sim defaults + agent CPU', 'live settings + agent CPU'],
+      agentCpu,
     });
   }
 
@@ -193,6 +205,10 @@ async function main(): Promise<void> {
     if (cal) {
       console.log(`calibrated wake-up costs (from the probe's p50 wake-to-run in the traced cells, minus the ${fmtUs(cal.contextSwitchNs)} switch): ` +
         `scx-slo ${cal.wakeupUs} us (p50 ${fmtUs(cal.sloP50Ns)}), default ${cal.baselineWakeupUs} us (p50 ${fmtUs(cal.defaultP50Ns)})`);
+    }
+    const ac = fidelity.agentCpu;
+    if (ac) {
+      console.log(`agent CPU per record (agent CPU / records to userspace over ${ac.cells} ${ac.scheduler} cells, ${ac.agentS.toFixed(1)} s / ${ac.records}): ${fmtUs(ac.nsPerRecord)}`);
     }
     console.log(`probe p99 in the traced default cell: cyclictest ${fmtUs(fidelity.tracedCellProbeP99Ns)}, wake-to-run from the trace ${fmtUs(fidelity.recordedProbe?.p99 ?? null)}; ` +
       `replayed under sim eevdf: ${fmtUs(fidelity.variants[0]?.eevdf?.p99 ?? null)}, sim fair: ${fmtUs(fidelity.variants[0]?.fair?.p99 ?? null)}`);
