@@ -37,9 +37,9 @@
 //     (find_matching_se()).
 import { Heap } from 'heap-js';
 import { NICE0_WEIGHT } from '../policy/api.js';
-import { edfDelayNs, sloOrDefault } from '../policy/deadline.js';
-import type { GroupResult, SimOptions, SimResult, SimTotals } from './engine.js';
-import { LatencyHistogram } from './latency-histogram.js';
+import type { SimOptions, SimResult, SimTotals } from './engine.js';
+import { groupResults, GroupTallies, TaskJobs } from './group-results.js';
+import type { LatencyHistogram } from './latency-histogram.js';
 import { validateModel, type SimModel } from './sim-model.js';
 import { STEP_BLOCKED, STEP_EXITED, STEP_RUN, TaskScripts, type ScriptStep } from './task-script.js';
 import type { Workload } from './workload.js';
@@ -124,6 +124,10 @@ export class EevdfSimulation {
   private readonly tGroup: Int32Array;
   /** The cgroup (index into the cgroup levels) a task's entity sits in, -1 = the root. */
   private readonly tCgroup: Int32Array;
+  /** Per-group tallies (gDelay, gWake, ... are views of its arrays). */
+  private readonly tally: GroupTallies;
+  /** Per-task EDF jobs (tEnq, tKdl, tWakeEnq, tFirstPending are its arrays). */
+  private readonly jobs: TaskJobs;
   private readonly gDelay: Float64Array;
 
   private readonly tState: Uint8Array;
@@ -209,17 +213,15 @@ export class EevdfSimulation {
     this.scripts = new TaskScripts(w);
     this.tGroup = this.scripts.group;
     this.tCgroup = new Int32Array(nt);
-    this.gDelay = new Float64Array(ng);
-    w.groups.forEach((g, i) => {
-      const slo = sloOrDefault(g.slo ?? undefined);
-      this.gDelay[i] = edfDelayNs(slo.budgetNs, slo.importance);
-    });
+    this.tally = new GroupTallies(w);
+    this.gDelay = this.tally.delayNs;
     this.tState = new Uint8Array(nt);
     this.tRemain = this.scripts.remainNs;
-    this.tEnq = new Float64Array(nt);
-    this.tKdl = new Float64Array(nt);
-    this.tWakeEnq = new Uint8Array(nt);
-    this.tFirstPending = new Uint8Array(nt);
+    this.jobs = new TaskJobs(nt);
+    this.tEnq = this.jobs.enqNs;
+    this.tKdl = this.jobs.deadlineNs;
+    this.tWakeEnq = this.jobs.wakeEnqueue;
+    this.tFirstPending = this.jobs.firstPending;
     this.tStarted = new Uint8Array(nt);
     this.tPrevCpu = new Int32Array(nt).fill(-1);
 
@@ -248,11 +250,11 @@ export class EevdfSimulation {
     this.cpuIdleSince = new Float64Array(n).fill(0);
     this.timerGen = new Float64Array(n);
 
-    this.gWake = w.groups.map(() => new LatencyHistogram());
-    this.gRuns = new Float64Array(ng);
-    this.gLate = new Float64Array(ng);
-    this.gCpu = new Float64Array(ng);
-    this.gBursts = new Float64Array(ng);
+    this.gWake = this.tally.wakeLatency;
+    this.gRuns = this.tally.runs;
+    this.gLate = this.tally.lateRuns;
+    this.gCpu = this.tally.cpuNs;
+    this.gBursts = this.tally.bursts;
   }
 
   run(): SimResult {
@@ -969,32 +971,8 @@ export class EevdfSimulation {
   private result(): SimResult {
     const w = this.workload;
     const end = this.end;
-    const groups: GroupResult[] = w.groups.map((group, g) => ({
-      group,
-      delayNs: this.gDelay[g]!,
-      tasks: 0,
-      wakeLatency: this.gWake[g]!,
-      requestLatency: this.scripts.hasRequests[g] === 1 ? this.scripts.requestLatency[g]! : null,
-      runs: this.gRuns[g]!,
-      lateRuns: this.gLate[g]!,
-      lateWaiting: 0,
-      waitingAtEnd: 0,
-      cpuNs: this.gCpu[g]!,
-      burstsCompleted: this.gBursts[g]!,
-      requestsCompleted: this.scripts.requestsDone[g]!,
-      requestsUnfinished: 0,
-    }));
-    for (let k = 0; k < w.tasks.length; k++) {
-      const gr = groups[this.tGroup[k]!]!;
-      gr.tasks++;
-      const state = this.tState[k];
-      if ((state === S_QUEUED || state === S_WAKING) && this.tFirstPending[k] === 1) {
-        gr.waitingAtEnd++;
-        if (this.tWakeEnq[k] === 1) gr.wakeLatency.record(end - this.tEnq[k]!);
-        if (end > this.tKdl[k]!) gr.lateWaiting++;
-      }
-      if (gr.requestLatency !== null) gr.requestsUnfinished += this.scripts.recordUnfinished(k, end, gr.requestLatency);
-    }
+    const waiting = (k: number): boolean => this.tState[k] === S_QUEUED || this.tState[k] === S_WAKING;
+    const groups = groupResults(w, this.tally, this.jobs, this.scripts, waiting, end);
     return {
       policy: EEVDF_BASELINE_NAME,
       kernelFastPath: false,

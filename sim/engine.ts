@@ -29,8 +29,8 @@
 // Decision arrays).
 import { Heap } from 'heap-js';
 import { TaskFlags, type Decision, type Policy, type PolicyModule, type SloEntry, type TaskRecord } from '../policy/api.js';
-import { edfDelayNs, sloOrDefault } from '../policy/deadline.js';
-import { LatencyHistogram } from './latency-histogram.js';
+import { groupResults, GroupTallies, TaskJobs } from './group-results.js';
+import type { LatencyHistogram } from './latency-histogram.js';
 import { MIN_KERNEL_SLICE_NS, validateModel, type SimModel } from './sim-model.js';
 import { CpusByDeadline } from './cpus-by-deadline.js';
 import { TaskHeap } from './task-heap.js';
@@ -242,6 +242,10 @@ export class Simulation {
   private readonly tSloCgroup: Float64Array;
   private readonly tWeight: Float64Array;
   private readonly tGroup: Int32Array;
+  /** Per-group tallies (gDelay, gWake, ... are views of its arrays). */
+  private readonly tally: GroupTallies;
+  /** Per-task EDF jobs (tEnq, tKdl, tWakeEnq, tFirstPending are its arrays). */
+  private readonly jobs: TaskJobs;
   private readonly gDelay: Float64Array;
   private readonly gKernelSlice: Float64Array;
   /** pid -> task index: a dense table when pids are small (the usual case), else a Map. */
@@ -338,12 +342,9 @@ export class Simulation {
     this.tSloCgroup = new Float64Array(slots);
     this.tWeight = new Float64Array(slots);
     this.tGroup = this.scripts.group;
-    this.gDelay = new Float64Array(groupSlots);
+    this.tally = new GroupTallies(w, groupSlots);
+    this.gDelay = this.tally.delayNs;
     this.gKernelSlice = new Float64Array(groupSlots);
-    w.groups.forEach((g, i) => {
-      const slo = sloOrDefault(g.slo ?? undefined);
-      this.gDelay[i] = edfDelayNs(slo.budgetNs, slo.importance);
-    });
     if (agentOn) {
       // job_deadline() for the agent: now + the lag bound; kernel_slice() from that.
       this.tGroup[nt] = ng;
@@ -355,10 +356,11 @@ export class Simulation {
     this.tRemain = this.scripts.remainNs;
     this.tRuntime = new Float64Array(slots);
     this.tSeq = new Float64Array(slots);
-    this.tEnq = new Float64Array(slots);
-    this.tKdl = new Float64Array(slots);
-    this.tWakeEnq = new Uint8Array(slots);
-    this.tFirstPending = new Uint8Array(slots);
+    this.jobs = new TaskJobs(slots);
+    this.tEnq = this.jobs.enqNs;
+    this.tKdl = this.jobs.deadlineNs;
+    this.tWakeEnq = this.jobs.wakeEnqueue;
+    this.tFirstPending = this.jobs.firstPending;
     this.tPrevCpu = new Int32Array(slots).fill(-1);
     this.tSlice = new Float64Array(slots);
     this.tQueueKey = new Float64Array(slots);
@@ -397,11 +399,11 @@ export class Simulation {
     this.edfDsq = new TaskHeap(this.tKdl, this.tQueueOrder);
     this.userDsq = new TaskHeap(this.tQueueKey, this.tQueueOrder);
 
-    this.gWake = Array.from({ length: groupSlots }, () => new LatencyHistogram());
-    this.gRuns = new Float64Array(groupSlots);
-    this.gLate = new Float64Array(groupSlots);
-    this.gCpu = new Float64Array(groupSlots);
-    this.gBursts = new Float64Array(groupSlots);
+    this.gWake = this.tally.wakeLatency;
+    this.gRuns = this.tally.runs;
+    this.gLate = this.tally.lateRuns;
+    this.gCpu = this.tally.cpuNs;
+    this.gBursts = this.tally.bursts;
   }
 
   /** Runs the replay to the end of the model's duration and returns the results. */
@@ -950,33 +952,11 @@ export class Simulation {
   private result(): SimResult {
     const w = this.workload;
     const end = this.end;
-    const groups: GroupResult[] = w.groups.map((group, g) => ({
-      group,
-      delayNs: this.gDelay[g]!,
-      tasks: 0,
-      wakeLatency: this.gWake[g]!,
-      requestLatency: this.scripts.hasRequests[g] === 1 ? this.scripts.requestLatency[g]! : null,
-      runs: this.gRuns[g]!,
-      lateRuns: this.gLate[g]!,
-      lateWaiting: 0,
-      waitingAtEnd: 0,
-      cpuNs: this.gCpu[g]!,
-      burstsCompleted: this.gBursts[g]!,
-      requestsCompleted: this.scripts.requestsDone[g]!,
-      requestsUnfinished: 0,
-    }));
-    for (let k = 0; k < w.tasks.length; k++) {
-      const gr = groups[this.tGroup[k]!]!;
-      gr.tasks++;
+    const waiting = (k: number): boolean => {
       const state = this.tState[k];
-      const waiting = state === S_POLICY || state === S_EDF || state === S_LOCAL || state === S_USERDSQ || state === S_RING || state === S_WAKING || state === S_AGENT;
-      if (waiting && this.tFirstPending[k] === 1) {
-        gr.waitingAtEnd++;
-        if (this.tWakeEnq[k] === 1) gr.wakeLatency.record(end - this.tEnq[k]!);
-        if (end > this.tKdl[k]!) gr.lateWaiting++;
-      }
-      if (gr.requestLatency !== null) gr.requestsUnfinished += this.scripts.recordUnfinished(k, end, gr.requestLatency);
-    }
+      return state === S_POLICY || state === S_EDF || state === S_LOCAL || state === S_USERDSQ || state === S_RING || state === S_WAKING || state === S_AGENT;
+    };
+    const groups = groupResults(w, this.tally, this.jobs, this.scripts, waiting, end);
     return {
       policy: this.module.name,
       kernelFastPath: this.module.kernelFastPath === true,
