@@ -23,8 +23,8 @@
  *     the lax work they schedule but behind tighter deadlines, and kernel threads;
  *   - tasks whose deadline is closer than the agent can react (ctl.direct_max_ns, zero
  *     when the policy does not want it), which also preempt the CPU running the task
- *     with the latest deadline, if later than theirs (SCX_KICK_PREEMPT): wake-up
- *     preemption for tight budgets.
+ *     with the latest deadline, if later than theirs (straight into that CPU's local
+ *     DSQ with SCX_ENQ_PREEMPT): wake-up preemption for tight budgets.
  *
  * Deadlines follow EDF jobs: a job starts when a task wakes up or its slice ends; a
  * preempted task keeps its job's deadline, so lax work cannot be starved by being
@@ -334,42 +334,6 @@ static void begin_enqueue(struct task_struct *p, struct task_ctx *tctx, struct s
 }
 
 /*
- * An urgent task was queued: wake an idle CPU it may use, or else preempt the allowed
- * CPU running the task with the latest deadline, if that is later than this one's.
- */
-static void kick_for(struct task_struct *p, struct task_ctx *tctx, struct slo_cpu_stats *st)
-{
-	struct cpu_ctx *cc;
-	u64 worst = tctx->deadline;
-	s32 cpu, victim = -1;
-	u32 nr = scx_bpf_nr_cpu_ids();
-
-	cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
-	if (cpu >= 0) {
-		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
-		return;
-	}
-	bpf_for(cpu, 0, MAX_CPUS) {
-		if ((u32)cpu >= nr)
-			break;
-		if (!bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
-			continue;
-		cc = bpf_map_lookup_percpu_elem(&cpu_ctxs, &zero, cpu);
-		if (cc && cc->cur_deadline > worst) {
-			worst = cc->cur_deadline;
-			victim = cpu;
-		}
-	}
-	if (victim >= 0) {
-		cc = bpf_map_lookup_percpu_elem(&cpu_ctxs, &zero, victim);
-		if (cc)
-			cc->kicked = true;
-		scx_bpf_kick_cpu(victim, SCX_KICK_PREEMPT);
-		STAT_INC(st, preempt_kicks);
-	}
-}
-
-/*
  * May @p be moved to @cpu's local DSQ now? Its affinity must allow @cpu, and a task with
  * migration disabled stays where it is (sched_ext ejects a scheduler that gets this wrong).
  */
@@ -380,13 +344,69 @@ static __always_inline bool can_run_on(struct task_struct *p, s32 cpu)
 	return !p->migration_disabled || scx_bpf_task_cpu(p) == cpu;
 }
 
-/* Queue @p in the in-kernel EDF by its SLO deadline. */
+/*
+ * The CPU an urgent @p should preempt: of the CPUs it may run on now, the one running
+ * the task with the latest deadline, if that is later than @p's; -1 if there is none.
+ */
+static s32 preemption_victim(struct task_struct *p, struct task_ctx *tctx)
+{
+	struct cpu_ctx *cc;
+	u64 worst = tctx->deadline;
+	s32 cpu, victim = -1;
+	u32 nr = scx_bpf_nr_cpu_ids();
+
+	bpf_for(cpu, 0, MAX_CPUS) {
+		if ((u32)cpu >= nr)
+			break;
+		if (!can_run_on(p, cpu))
+			continue;
+		cc = bpf_map_lookup_percpu_elem(&cpu_ctxs, &zero, cpu);
+		if (cc && cc->cur_deadline > worst) {
+			worst = cc->cur_deadline;
+			victim = cpu;
+		}
+	}
+	return victim;
+}
+
+/*
+ * Queue @p in the in-kernel EDF by its SLO deadline. An urgent task also wakes an idle
+ * CPU it may use or, with none idle, takes the CPU of its preemption victim at once: it
+ * goes straight to that CPU's local DSQ with SCX_ENQ_PREEMPT, which ends the running
+ * task's slice and reschedules the CPU right there. (SCX_KICK_PREEMPT would do the same
+ * from an irq_work, which the guest was seen to run only at the next tick, 2-4 ms later,
+ * whenever the victim was the waking CPU itself.)
+ */
 static void queue_kernel(struct task_struct *p, struct task_ctx *tctx, struct slo_ctl *ctl,
 			 struct slo_cpu_stats *st, u64 enq_flags)
 {
+	struct cpu_ctx *cc;
+	s32 cpu;
+
+	if (tctx->urgent) {
+		cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
+		if (cpu < 0 && (cpu = preemption_victim(p, tctx)) >= 0) {
+			cc = bpf_map_lookup_percpu_elem(&cpu_ctxs, &zero, cpu);
+			if (cc) {
+				cc->kicked = true;	/* the victim resumes its job later */
+				/*
+				 * The CPU is @p's now (SCX_ENQ_PREEMPT puts it at the head
+				 * of the local DSQ): a later urgent task must not pick it
+				 * as a victim too and go ahead of @p.
+				 */
+				cc->cur_deadline = tctx->deadline;
+			}
+			slo_insert(p, SCX_DSQ_LOCAL_ON | cpu, kernel_slice(tctx, ctl),
+				   enq_flags | SCX_ENQ_PREEMPT);
+			STAT_INC(st, preempt_kicks);
+			return;
+		}
+		slo_insert_vtime(p, SLO_DSQ_EDF, kernel_slice(tctx, ctl), tctx->deadline, enq_flags);
+		if (cpu >= 0)
+			scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+		return;
+	}
 	slo_insert_vtime(p, SLO_DSQ_EDF, kernel_slice(tctx, ctl), tctx->deadline, enq_flags);
-	if (tctx->urgent)
-		kick_for(p, tctx, st);
 }
 
 /* Hand @p to userspace. False when tasks_rb is full. */
