@@ -17,6 +17,9 @@
 #   SCX_DEMO_SCHEDULERS  the schedulers compared (default
 #                      default,slo-edf,slo-fallback,slo-fair; slo-edf-inline runs the
 #                      policy on the agent's main thread, --workers 0)
+#   SCX_DEMO_ALT_BPF_OBJECT  another build of scx_slo.bpf.o for the slo-edf-alt cells
+#                      (copied into the results directory): two kernel-side versions
+#                      compared in one run, e.g. SCX_DEMO_SCHEDULERS=default,slo-edf,slo-edf-alt
 #   SCX_DEMO_PEERS     1: also run the kernel's example schedulers scx_simple and
 #                      scx_flatcg (built from Debian's linux-source by
 #                      bench/demo/build-peers.sh into .cache/scx-peers; takes minutes)
@@ -42,6 +45,11 @@ if [ "${SCX_DEMO_PEERS:-0}" = 1 ]; then
   fi
 fi
 args+=(--schedulers "$SCHEDULERS")
+if [ -n "${SCX_DEMO_ALT_BPF_OBJECT:-}" ]; then
+  mkdir -p "$OUT"
+  cp "$SCX_DEMO_ALT_BPF_OBJECT" "$OUT/alt-scx_slo.bpf.o"
+  args+=(--alt-bpf-object alt-scx_slo.bpf.o)
+fi
 
 load_before=$(demo_host_load)
 t0=$SECONDS

@@ -1,6 +1,6 @@
 // The preemption victim index: each CPU's current deadline (cpu_ctx.cur_deadline in
 // bpf/scx_slo.bpf.c), the absolute deadline of the job its task is running, and which CPU
-// has the latest. kick_for() preempts that CPU when its deadline is later than the urgent
+// has the latest. queue_kernel() preempts that CPU when its deadline is later than the urgent
 // task's; among equal deadlines it takes the lowest-numbered CPU, and so does this index.
 // An idle CPU, or one between two tasks, has none (cur_deadline = 0 in the kernel: never
 // a victim).

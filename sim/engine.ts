@@ -386,7 +386,7 @@ export class Simulation {
     this.timers = new CpuMinTree(this.n, Infinity);
     this.cpuTimerAt = this.timers.value;
     this.victims = new CpusByDeadline(this.n);
-    // The agent preempts (kick_for()) whatever the policy, so with it every policy does.
+    // The agent preempts (preemption_victim()) whatever the policy, so with it every policy does.
     this.useVictims = this.directMax >= 0 || agentOn;
     this.tick = this.useVictims ? model.tickNs : 0;
     this.idleStack = new Int32Array(this.n);
@@ -601,7 +601,7 @@ export class Simulation {
       this.tFirstPending[k] = 1;
     }
     if (delay <= this.directMax || k === this.agentTask) {
-      // Urgent (the agent always is): the kernel queues it by deadline and finds it a CPU (kick_for()).
+      // Urgent (the agent always is): the kernel queues it by deadline and finds it a CPU (queue_kernel()).
       this.totals.direct++;
       this.tState[k] = S_EDF;
       this.tQueueOrder[k] = this.queueOrder++;
@@ -649,7 +649,7 @@ export class Simulation {
   }
 
   /**
-   * kick_for() with no idle CPU: preempts the CPU whose running job has the latest
+   * queue_kernel() with no idle CPU: preempts the CPU whose running job has the latest
    * deadline, if later than `deadline`, and puts its task back (resuming its job, unless
    * the model renews deadlines on preemption).
    */

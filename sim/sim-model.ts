@@ -25,8 +25,8 @@ export interface SimModel {
    * is at most this is "urgent". The kernel queues it in its own deadline-ordered queue
    * (SLO_DSQ_EDF, consumed before the policy's tasks) without asking the policy, wakes an
    * idle CPU for it, or, when none is idle, preempts the CPU whose running job has the
-   * latest absolute deadline if that is later than the urgent task's (kick_for(),
-   * SCX_KICK_PREEMPT): wake-up preemption. 0 disables the fast path (and so all preemption).
+   * latest absolute deadline if that is later than the urgent task's
+   * (preemption_victim(), SCX_ENQ_PREEMPT): wake-up preemption. 0 disables the fast path (and so all preemption).
    */
   directMaxNs: number;
   /** Decisions asked of the policy per dispatch(); the extra ones wait in SLO_DSQ_USER. */

@@ -12,6 +12,8 @@
 //   slo-edf       scx-slo with the edf policy in the agent (delegated to userspace), the
 //                 policy in one piscina worker (--workers 1, the agent's default)
 //   slo-edf-inline  the same with the policy on the agent's main thread (--workers 0)
+//   slo-edf-alt   slo-edf with another build of the BPF scheduler (--alt-bpf-object), to
+//                 compare two kernel-side versions in one run
 //   slo-fallback  scx-slo with the agent SIGSTOPped: the in-kernel EDF fallback alone
 //   slo-fair      scx-slo with the fair policy in the agent
 //   scx_simple, scx_flatcg  the kernel's example schedulers (--peer-dir), if given
@@ -49,6 +51,7 @@ const USAGE = `usage: node dist/bench/demo/guest-run.js --out DIR [options]
                       scx_simple,scx_flatcg with --peer-dir
   --peer-dir DIR      directory with the kernel's example schedulers (scx_simple, scx_flatcg)
   --bpf-object PATH   scx_slo.bpf.o (default: bpf/build/scx_slo.bpf.o next to this dist/)
+  --alt-bpf-object PATH  the scx_slo.bpf.o of the slo-edf-alt cells (relative: to --out)
   --lag-ms MS         the agent's lag bound (default 50: generous under emulation)
   --idle-s S          seconds of the probe alone under the default scheduler (default 3; 0 = skip)
   --trace-s S         seconds of trace-cmd recording of a default cell (default 4; 0 = skip)
@@ -68,6 +71,7 @@ function parseOptions() {
       schedulers: { type: 'string', default: 'default,slo-edf,slo-fallback,slo-fair' },
       'peer-dir': { type: 'string' },
       'bpf-object': { type: 'string' },
+      'alt-bpf-object': { type: 'string' },
       'lag-ms': { type: 'string', default: '50' },
       'idle-s': { type: 'string', default: '3' },
       'trace-s': { type: 'string', default: '4' },
@@ -104,6 +108,8 @@ function parseOptions() {
     traceSchedulers: traceSchedulers as SchedulerName[],
     peerDir: values['peer-dir'],
     bpfObject: resolve(values['bpf-object'] ?? join(ROOT, 'bpf', 'build', 'scx_slo.bpf.o')),
+    // A relative path is relative to --out (demo.sh copies the object there).
+    altBpfObject: values['alt-bpf-object'] ? resolve(values.out, values['alt-bpf-object']) : undefined,
     lagMs: int('lag-ms', values['lag-ms'], 1),
     idleS: int('idle-s', values['idle-s'], 0),
     traceS: int('trace-s', values['trace-s'], 0),
@@ -141,6 +147,7 @@ const run: RawRun = {
     histogramRangeUs: HIST_US,
     slos: SLOS,
     bpfObject: opts.bpfObject,
+    ...(opts.altBpfObject ? { altBpfObject: opts.altBpfObject } : {}),
   },
   idle: null,
   cells: [],
@@ -285,8 +292,9 @@ class Agent {
   private proc: Proc | undefined;
   private exited = false;
   policy: string | undefined;
-  /** The agent's --workers. */
+  /** The agent's --workers and --bpf-object. */
   workers: number | undefined;
+  bpfObject: string | undefined;
   stopped = false;
   private starts = 0;
 
@@ -307,7 +315,7 @@ class Agent {
     return this.proc !== undefined && !this.exited;
   }
 
-  async start(policy: string, config: string, workers: number): Promise<boolean> {
+  async start(policy: string, config: string, workers: number, bpfObject: string): Promise<boolean> {
     this.starts++;
     const log = join(opts.out, `agent-${this.starts}.log`);
     this.log = log;
@@ -315,7 +323,7 @@ class Agent {
     this.exited = false;
     this.proc = startIn(null, ['node', CLI, 'run', '--config', config, '--policy', policy, '--lag-ms', String(opts.lagMs),
       '--stall-ms', String(STALL_MS), '--heartbeat-ms', String(HEARTBEAT_MS), '--workers', String(workers),
-      '--metrics-port', '0', '--control-socket', SOCK, '--bpf-object', opts.bpfObject], log);
+      '--metrics-port', '0', '--control-socket', SOCK, '--bpf-object', bpfObject], log);
     void this.proc.exit.then(() => (this.exited = true));
     const ok = await waitFor('the scx-slo agent to attach', 240_000, () => {
       const s = schedExtState();
@@ -333,6 +341,7 @@ class Agent {
         if (Object.keys(s.slos).length >= 2) {
           this.policy = s.policy;
           this.workers = workers;
+          this.bpfObject = bpfObject;
           say(`agent attached (policy ${s.policy}) after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
           return true;
         }
@@ -378,6 +387,7 @@ class Agent {
     this.proc = undefined;
     this.policy = undefined;
     this.workers = undefined;
+    this.bpfObject = undefined;
     await waitFor('sched_ext to be disabled', 30_000, () => schedExtState().state !== 'enabled');
   }
 }
@@ -592,7 +602,9 @@ async function main(): Promise<void> {
   mkdirSync(opts.out, { recursive: true });
   mkdirSync(WORK, { recursive: true });
   if (!existsSync('/sys/kernel/sched_ext/state')) throw new Error('this kernel has no sched_ext (/sys/kernel/sched_ext/state missing)');
-  if (!existsSync(opts.bpfObject)) throw new Error(`no BPF object at ${opts.bpfObject} (make build-bpf)`);
+  for (const object of [opts.bpfObject, opts.altBpfObject]) {
+    if (object !== undefined && !existsSync(object)) throw new Error(`no BPF object at ${object} (make build-bpf)`);
+  }
   if (extState().state === 'enabled') throw new Error(`a sched_ext scheduler (${extState().ops}) is already attached: detach it first`);
   for (const tool of ['cyclictest', 'stress-ng', ...(opts.traceS > 0 ? ['trace-cmd'] : [])]) {
     const r = await execText('sh', ['-c', `command -v ${tool}`]);
@@ -640,13 +652,15 @@ async function main(): Promise<void> {
     if (peer.name !== undefined) await peer.shutdown();
     const want = scheduler === 'slo-fair' ? 'fair' : 'edf';
     const workers = scheduler === 'slo-edf-inline' ? 0 : WORKERS;
-    if (agent.running && agent.workers !== workers) {
-      say(`${tag}: restarting the agent with --workers ${workers}`);
+    const object = scheduler === 'slo-edf-alt' ? opts.altBpfObject : opts.bpfObject;
+    if (object === undefined) throw new Error('slo-edf-alt needs --alt-bpf-object');
+    if (agent.running && (agent.workers !== workers || agent.bpfObject !== object)) {
+      say(`${tag}: restarting the agent with --workers ${workers}, ${object}`);
       await agent.shutdown();
     }
     if (!agent.running) {
       say(`${tag}: attaching the agent (policy ${want}, --workers ${workers}); under emulation this takes a while`);
-      if (!(await agent.start(want, config, workers))) return false;
+      if (!(await agent.start(want, config, workers, object))) return false;
       await sleep(2000);
     } else if (agent.policy !== want) {
       await agent.setPolicy(want);

@@ -6,6 +6,7 @@ export const SCHEDULERS = {
   default: { label: 'kernel default (EEVDF)', slo: false },
   'slo-edf': { label: 'scx-slo edf (userspace)', slo: true },
   'slo-edf-inline': { label: 'scx-slo edf, policy inline (--workers 0)', slo: true },
+  'slo-edf-alt': { label: 'scx-slo edf, alternative BPF object (--alt-bpf-object)', slo: true },
   'slo-fallback': { label: 'scx-slo, agent SIGSTOPped (in-kernel EDF)', slo: true },
   'slo-fair': { label: 'scx-slo fair (userspace)', slo: true },
   scx_simple: { label: 'scx_simple (kernel example)', slo: false },
@@ -99,6 +100,8 @@ export interface RawRun {
     histogramRangeUs: number;
     slos: Record<string, { budgetMs: number; importance: number }>;
     bpfObject: string;
+    /** The BPF object of the slo-edf-alt cells, if any. */
+    altBpfObject?: string;
   };
   /** The probe alone under the default scheduler: the machine's wake-up floor. */
   idle: RawCell | null;

@@ -288,7 +288,7 @@ test('the victim is the CPU running the latest absolute deadline, not the laxest
   t.deepEqual(recs(2).map((rec) => rec.enqNs), [15_000_000, 15_000_000], 'mid was preempted and resumed its job');
   t.is(r.groups[2]!.wakeLatency.max, 1_000);
 
-  // Equal deadlines: the lowest-numbered CPU (CPU 0 takes the first task), as kick_for() does.
+  // Equal deadlines: the lowest-numbered CPU (CPU 0 takes the first task), as preemption_victim() does.
   const tie = handWorkload(2, 5_000_000, groups, [
     { group: 1, steps: [['run', 10_000_000]] }, // pid 1, CPU 0
     { group: 1, steps: [['run', 10_000_000]] }, // pid 2, CPU 1
@@ -302,7 +302,7 @@ test('the victim is the CPU running the latest absolute deadline, not the laxest
 
 test('no preemption when the waking task\'s deadline is later than every running one', (t) => {
   // Everything is "urgent" (direct_max 50 ms), so both tasks go through the kernel's EDF
-  // queue and kick_for(). P runs from 0 with deadline 10.2 ms; W has the smaller laxity
+  // queue and preemption_victim(). P runs from 0 with deadline 10.2 ms; W has the smaller laxity
   // (5.1 ms): waking at 3 ms (deadline 8.1 ms) it preempts P, waking at 6 ms (deadline
   // 11.1 ms) it does not, although P's laxity is larger than W's.
   const run = (wake: number) => {
