@@ -71,6 +71,7 @@ demo_measure() {
   if [ -e /sys/kernel/sched_ext/state ] && [ -z "${SCX_DEMO_FORCE_GUEST:-}" ]; then
     [ "$(id -u)" -eq 0 ] || demo_die "attaching a sched_ext scheduler needs root"
     demo_say "this kernel has sched_ext: measuring on the host itself"
+    cp "/boot/config-$(uname -r)" "$out/kernel-config" 2>/dev/null || true
     node "$out/snapshot/dist/bench/demo/guest-run.js" --out "$out" --bpf-object "$out/snapshot/bpf/build/scx_slo.bpf.o" "$@"
   else
     demo_say "no sched_ext on this kernel ($(uname -r)): measuring inside the QEMU guest (bpf/vm/run-guest.sh)"
@@ -81,6 +82,8 @@ demo_measure() {
       "$REPO/bench/demo/in-guest.sh" --bpf-object /mnt/out/snapshot/bpf/build/scx_slo.bpf.o "$@" || rc=$?
     kill "$sampler" 2>/dev/null || true
     wait "$sampler" 2>/dev/null || true
+    # The guest kernel's config (its HZ sets the simulator's tick in the fidelity check).
+    cp "$REPO/.cache/vm/kernel/config" "$out/kernel-config" 2>/dev/null || true
     [ "$rc" -eq 0 ] || demo_say "the guest run exited with status $rc (124 = timeout); reporting what it measured"
     [ -f "$out/raw.json" ] || demo_die "the guest wrote no results into $out"
   fi

@@ -52,6 +52,13 @@ export function resultsTable(s: Summary): string {
   return table(rows, ['scheduler', 'n', 'p50', 'p99', 'p99.9', 'miss', 'batch ops', 'p99 vs default (range)', 'batch vs default (range)', 'miss vs def', 'user/fallback/direct']);
 }
 
+/** The tick period (us) of the measured kernel, from its config (CONFIG_HZ), or null. */
+function kernelTickUs(configFile: string): number | null {
+  if (!existsSync(configFile)) return null;
+  const hz = /^CONFIG_HZ=(\d+)$/m.exec(readFileSync(configFile, 'utf8'));
+  return hz && Number(hz[1]) > 0 ? Math.round(1e6 / Number(hz[1])) : null;
+}
+
 function fidelityTable(f: FidelityResult): string {
   const rows = f.variants.map((v) => [
     v.name,
@@ -107,6 +114,7 @@ async function main(): Promise<void> {
     // run like the traced scx-slo cell (worker or inline), its deadline the lag bound.
     const agentCpu = run.traceSlo?.scheduler ? agentCpuPerRecord(run.cells, run.traceSlo.scheduler) : null;
     const agentArgs = agentCpu ? agentCpuArgs(agentCpu, run.config.lagMs) : null;
+    const tickUs = kernelTickUs(join(dir, 'kernel-config'));
     const agentNote = agentCpu ? `the agent as a CPU consumer: ${fmtUs(agentCpu.nsPerRecord)} per record (${run.traceSlo?.scheduler} cells' agent CPU / records to userspace), deadline now + ${run.config.lagMs} ms` : '';
     fidelity = await runFidelity({
       cli: CLI,
@@ -127,13 +135,18 @@ async function main(): Promise<void> {
           description: `the live run's settings: direct below the lag bound (${run.config.lagMs} ms, as the agent's 'auto'), agent lag = the measured median decision lag of the edf cells (${fmtUs(lagNs)})`,
           args: liveArgs,
         },
+        ...(tickUs !== null ? [{
+          name: 'sim defaults, kernel tick',
+          description: `the sim defaults with the measured kernel's tick (CONFIG_HZ=${Math.round(1e6 / tickUs)}: --tick-us ${tickUs}; the sim's default is 1 ms)`,
+          args: ['--tick-us', String(tickUs)],
+        }] : []),
         { name: 'sim defaults, eevdf flat', description: 'the sim defaults with the eevdf baseline without cgroups (--eevdf-flat: every task on its CPU\'s root runqueue), the model before the cgroup hierarchy', args: ['--eevdf-flat'] },
         ...(agentArgs ? [
           { name: 'sim defaults + agent CPU', description: `the sim defaults; ${agentNote}`, args: agentArgs },
           { name: 'live settings + agent CPU', description: `the live run's settings; ${agentNote}`, args: [...liveArgs, ...agentArgs] },
         ] : []),
       ],
-      calibrate: ['sim defaults', 'live settings', 'sim defaults, eevdf flat', 'sim defaults + agent CPU', 'live settings + agent CPU'],
+      calibrate: ['sim defaults', 'live settings', 'sim defaults, kernel tick', 'sim defaults, eevdf flat', 'sim defaults + agent CPU', 'live settings + agent CPU'],
       agentCpu,
     });
   }
