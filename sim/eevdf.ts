@@ -12,9 +12,16 @@
 //     RUN_TO_PARITY: an eligible current task keeps the CPU until its vruntime reaches
 //     the protected point (its deadline, all slices being the base slice);
 //   - a tick (model.tickNs) at which a current task past its protection is rescheduled;
+//   - the hrtick (HRTICK, on in 7.2 when CONFIG_HRTIMER_REARM_DEFERRED, as on x86): when a
+//     task is switched in with company (hrtick_start_fair() from set_next_task_fair()), or
+//     company arrives (hrtick_update()), a timer is armed for when its own vruntime reaches
+//     its virtual deadline; it updates every level and reschedules (entity_tick(queued)),
+//     so slices end at their deadlines, not at the next tick;
 //   - wake-up preemption: the woken task takes the CPU at once when the pick would
 //     choose it over the current task (wakeup_preempt_fair(), lazy resched taken as
-//     immediate);
+//     immediate: the waking interrupt returns to user space, exit_to_user_mode_loop());
+//     when it would not but the current entity is past its protected slice, update_curr()
+//     reschedules anyway and the CPU picks again at once;
 //   - placement with preserved lag (place_entity(), PLACE_LAG with the lag inflation),
 //     the lag clamp (entity_lag()), half a slice for a task's first start
 //     (PLACE_DEADLINE_INITIAL), delayed dequeue of sleepers with negative lag
@@ -89,6 +96,8 @@ export function cgroupLevels(w: Workload, cgroups: boolean): number[] {
 
 /** Virtual-time tolerance for comparisons after floating-point arithmetic, ns. */
 const V_EPS = 1e-3;
+/** hrtick_start(): no hrtick sooner than this, ns. */
+const HRTICK_MIN_NS = 10_000;
 /** A burst with less than this left is over (floating-point residue of slice arithmetic), ns. */
 const REMAIN_EPS = 1e-6;
 
@@ -170,6 +179,11 @@ export class EevdfSimulation {
   private readonly cpuLast: Int32Array;
   private readonly cpuIdleSince: Float64Array;
   private readonly timerGen: Float64Array;
+  /**
+   * When each CPU's hrtick fires (rq->hrtick_timer: HRTICK, on in 7.2 with
+   * CONFIG_HRTIMER_REARM_DEFERRED), or -1 when it is not armed.
+   */
+  private readonly hrtickAt: Float64Array;
 
   private readonly events = new Heap<EevdfEvent>(byTimeThenOrder);
   private eventOrder = 0;
@@ -249,6 +263,7 @@ export class EevdfSimulation {
     this.cpuLast = new Int32Array(n).fill(-1);
     this.cpuIdleSince = new Float64Array(n).fill(0);
     this.timerGen = new Float64Array(n);
+    this.hrtickAt = new Float64Array(n).fill(-1);
 
     this.gWake = this.tally.wakeLatency;
     this.gRuns = this.tally.runs;
@@ -449,10 +464,12 @@ export class EevdfSimulation {
     }
   }
 
-  /** A timer on CPU c: the current task's burst ended, or a tick past a protected slice. */
+  /** A timer on CPU c: the current task's burst ended, its hrtick fired, or a tick past a protected slice. */
   private onTimer(c: number, t: number): void {
     const k = this.cpuTask[c]!;
     this.updateCurr(c, t);
+    const hrtick = this.hrtickAt[c]! >= 0 && this.hrtickAt[c]! <= t;
+    if (hrtick) this.hrtickAt[c] = -1;
     if (this.tRemain[k]! <= REMAIN_EPS) {
       this.gBursts[this.tGroup[k]!]!++;
       const next = this.advance(k, t);
@@ -464,8 +481,10 @@ export class EevdfSimulation {
     }
     // entity_tick(): the group entities on the running path take their current shares.
     for (let e = this.parentOf(k); e >= 0; e = this.parentOf(e)) this.refreshGroupWeight(e);
-    if (this.pastProtection(k)) {
-      // update_curr(): a slice is used up (resched_curr_lazy), pick again.
+    if (hrtick || this.pastProtection(k)) {
+      // The hrtick (entity_tick(queued): resched_curr()), or update_curr() at the tick: a
+      // slice is used up (resched_curr_lazy(), promoted by sched_tick() and acted on at the
+      // tick's return to user space); pick again.
       this.schedule(c, t, true);
     } else {
       this.armTimer(c, t);
@@ -712,6 +731,9 @@ export class EevdfSimulation {
       this.schedule(c, t);
       return;
     }
+    // hrtick_update() at the end of enqueue_task_fair(): the running task's hrtick is
+    // armed now if it was not (it has company on this CPU now).
+    if (this.hrtickAt[c]! < 0) this.armHrtick(c, r, t);
     // wakeup_preempt_fair(): find_matching_se() brings both to a common runqueue; preempt
     // when the woken side is what that runqueue would pick now.
     let se = r;
@@ -729,6 +751,14 @@ export class EevdfSimulation {
       } else {
         this.schedule(c, t, true, false);
       }
+    } else if (this.eV[se]! >= this.eVprot[se]! - V_EPS) {
+      // The update_curr() of wakeup_preempt_fair() (and of enqueue_entity()) on that
+      // runqueue, with others queued there, finds the current entity past its protected
+      // slice (or its deadline reached: update_deadline()) and calls resched_curr_lazy();
+      // the waking interrupt's return to user space (exit_to_user_mode_loop(), which
+      // acts on TIF_NEED_RESCHED_LAZY too) then schedules: the pick runs now, not at
+      // the next tick, even when it is not the woken task.
+      this.schedule(c, t, true);
     } else {
       // update_protect_slice(): all slices are the base slice, so at most the deadline.
       const vp = this.eV[se]! + this.vdelta(se, this.baseSliceNs);
@@ -864,6 +894,7 @@ export class EevdfSimulation {
   private goIdle(c: number, t: number): void {
     this.cpuTask[c] = -1;
     if (this.cpuIdleSince[c]! < 0) this.cpuIdleSince[c] = t;
+    this.hrtickAt[c] = -1; // hrtick_schedule_exit(): an idle runqueue cancels it
     this.timerGen[c]!++;
   }
 
@@ -904,7 +935,24 @@ export class EevdfSimulation {
       if (start > this.tKdl[k]!) this.gLate[g]!++;
     }
     this.tPrevCpu[k] = c;
+    // set_next_task_fair(first) -> hrtick_start_fair(), when another task is queued here.
+    if (this.waitingTasks(c, true) > 0) this.armHrtick(c, k, t);
     this.armTimer(c, t);
+  }
+
+  /**
+   * hrtick_start_fair(): CPU c's hrtick is armed for when running task k's own vruntime
+   * reaches its virtual deadline (delta = weight * (deadline - vruntime) / NICE_0_LOAD,
+   * at least 10 us: hrtick_start()), counted from when k runs (after the switch). Armed
+   * only when k has company on the CPU (rq->cfs.h_nr_queued > 1, delayed tasks counted).
+   * When it fires, hrtick() -> task_tick_fair(queued = 1) -> entity_tick() updates every
+   * level and calls resched_curr(): the CPU picks again then, not at the next tick.
+   */
+  private armHrtick(c: number, k: number, t: number): void {
+    if (this.waitingTasks(c, true) === 0) return;
+    const from = Math.max(t, this.cpuFrom[c]!);
+    const delta = ((this.eVd[k]! - this.eV[k]!) * this.eWeight[k]!) / NICE0_WEIGHT;
+    this.hrtickAt[c] = Math.ceil(from + Math.max(HRTICK_MIN_NS, delta));
   }
 
   /**
@@ -933,6 +981,8 @@ export class EevdfSimulation {
       if (slice <= t) slice = this.tick > 0 ? (Math.floor(t / this.tick) + 1) * this.tick : t + 1;
       if (slice < at) at = slice;
     }
+    const hr = this.hrtickAt[c]!;
+    if (hr >= 0 && hr < at) at = Math.max(hr, t);
     this.timerGen[c]!++;
     this.push(at, EV_TIMER, c, this.timerGen[c]!);
   }

@@ -91,3 +91,38 @@ test('cgroups: groups in the root cgroup replay exactly as the flat model', (t) 
   // With the scenario's groups as cgroups the replay differs.
   t.not(sig(simulateEevdf(w, model(4, d))), sig(flat));
 });
+
+test('hrtick: with the guest\'s 4 ms tick (HZ=250) hogs switch at their slice ends and the probe waits less than a tick', (t) => {
+  // 7.2 with CONFIG_HRTIMER_REARM_DEFERRED has HRTICK on: set_next_task_fair() ->
+  // hrtick_start_fair() arms a timer for when the task's vruntime reaches its deadline
+  // (if others are queued on the CPU; hrtick_update() on enqueue otherwise), and hrtick()
+  // -> entity_tick(queued) updates every level and calls resched_curr(). So the hogs'
+  // slices end at their deadlines (the base slice), not at the tick, and each such end
+  // is a pick at the root too: a probe past the hogs' protected slice waits at most for
+  // the hogs' group entity to reach its deadline and the next hrtick after that.
+  const d = 2_000_000_000;
+  const csw = 1_000;
+  const tick = 4_000_000;
+  const slice = eevdfBaseSliceNs(1);
+  for (const hogs of [2, 4]) {
+    const r = simulateEevdf(probeAndHogs(1, d, hogs), model(1, d, { contextSwitchNs: csw, tickNs: tick }), { checkInvariants: true });
+    const probe = r.groups[1]!.wakeLatency;
+    t.true(probe.max <= 2 * slice + 2 * csw, `${hogs} hogs: probe max wait ${probe.max} <= ${2 * slice + 2 * csw}`);
+    t.true(probe.max < tick, `${hogs} hogs: probe max wait ${probe.max} < the tick`);
+  }
+  // Two hogs alone, flat, no switch cost: every run is one base slice (the first half of
+  // one, PLACE_DEADLINE_INITIAL), so about 100 ms / 0.7 ms switches, not 100 ms / 4 ms.
+  const w = hogCgroups(1, 100_000_000, 2, 0);
+  const flat = simulateEevdf(w, model(1, 100_000_000, { contextSwitchNs: 0, tickNs: tick, baselineCgroups: false }), { checkInvariants: true });
+  const expected = 100_000_000 / slice;
+  t.true(Math.abs(flat.totals.contextSwitches - expected) <= 3, `${flat.totals.contextSwitches} switches, ${expected} slices`);
+});
+
+test('a wake-up on a CPU whose running entity is past its protected slice picks again at once (update_curr() in wakeup_preempt_fair())', (t) => {
+  // Two hogs of cgroup "batch" and the probe: without the wake-up pick the probe would
+  // wait for the next update (hrtick or tick) whenever the hogs' entity is past its
+  // protection but its deadline is still earlier than the probe's.
+  const d = 1_000_000_000;
+  const r = simulateEevdf(probeAndHogs(1, d, 2), model(1, d, { contextSwitchNs: 0, tickNs: 4_000_000 }), { checkInvariants: true });
+  t.true(r.groups[1]!.wakeLatency.quantile(0.5)! < 1_000, `probe p50 ${r.groups[1]!.wakeLatency.quantile(0.5)}`);
+});
