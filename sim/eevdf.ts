@@ -935,8 +935,8 @@ export class EevdfSimulation {
       if (start > this.tKdl[k]!) this.gLate[g]!++;
     }
     this.tPrevCpu[k] = c;
-    // set_next_task_fair(first) -> hrtick_start_fair(), when another task is queued here.
-    if (this.waitingTasks(c, true) > 0) this.armHrtick(c, k, t);
+    // set_next_task_fair(first) -> hrtick_start_fair() (armed only with company here).
+    this.armHrtick(c, k, t);
     this.armTimer(c, t);
   }
 
