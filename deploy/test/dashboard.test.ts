@@ -2,8 +2,8 @@
 import test from 'ava';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { AGENT_METRICS, PENDING_METRICS, dashboardMetrics, dashboardProblems } from './dashboard-check.js';
-import { DEPLOY_DIR, REPO_ROOT } from './k8s-check.js';
+import { AGENT_METRICS, PENDING_METRICS, dashboardMetrics, dashboardProblems } from '../verify/dashboard-check.js';
+import { DEPLOY_DIR, REPO_ROOT } from '../verify/k8s-check.js';
 
 const DASHBOARD = join(DEPLOY_DIR, 'grafana', 'scx-slo-dashboard.json');
 const load = (): unknown => JSON.parse(readFileSync(DASHBOARD, 'utf8'));
