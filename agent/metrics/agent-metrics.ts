@@ -19,6 +19,7 @@
 //   scx_slo_attached                                      gauge    1 when our sched_ext scheduler is attached
 //   scx_slo_mode{mode}                                    gauge    1 for the current mode (sched_ext|monitor|detached)
 //   scx_slo_policy_info{policy,ops}                       gauge    always 1
+//   scx_slo_build_info{version,commit,kernel}             gauge    always 1
 //   scx_slo_config_errors_total{source,field}             counter  source=annotation|slopolicy|config_file
 //   scx_slo_source_synced{source}, scx_slo_source_workloads{source},
 //   scx_slo_source_workloads_unresolved{source}           gauges
@@ -45,6 +46,7 @@ import type { RunqueueLatencySnapshot } from '../monitor/rqlat-monitor.js';
 import type { CgroupOwnerIndex } from './cgroup-owner-index.js';
 import { runqueueLatencySamples } from './runqueue-latency-metric.js';
 import { overloadState } from '../overload/overload-state.js';
+import { buildInfo } from './build-info.js';
 
 export const METRIC_PREFIX = 'scx_slo_';
 const MODES: readonly SchedulerMode[] = ['sched_ext', 'monitor', 'detached'];
@@ -149,6 +151,10 @@ export function createAgentMetrics(inputs: AgentMetricsInputs): AgentMetrics {
 
   gauge('attached', '1 when the scx-slo sched_ext scheduler is attached, else 0.', fromSnapshot((s) => [{ value: s.mode === 'sched_ext' ? 1 : 0 }]));
   gauge('mode', 'How the agent runs: 1 for the current mode (sched_ext, monitor or detached).', fromSnapshot((s) => MODES.map((m) => ({ labels: { mode: m }, value: s.mode === m ? 1 : 0 }))));
+  gauge('build_info', 'The scx-slo version, the commit it was built from and the running kernel; always 1.', () => {
+    const b = buildInfo();
+    return [{ labels: { version: b.version, commit: b.commit, kernel: b.kernel }, value: 1 }];
+  });
   gauge('policy_info', 'The scheduling policy in use and the sched_ext ops name; always 1.', fromSnapshot((s) => [{ labels: { policy: s.policy, ops: s.opsName }, value: 1 }]));
 
   counter('config_errors_total', 'Invalid SLO configuration values seen, by source and field (each distinct problem once).', () =>
