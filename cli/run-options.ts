@@ -8,6 +8,7 @@ import { DEFAULT_CONTROL_SOCKET } from '../agent/serving/control-socket.js';
 import { UsageError } from './command.js';
 import { DEFAULT_POLICY } from '../policy/registry.js';
 import { MAX_BUDGET_NS } from '../policy/api.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../agent/log/logger.js';
 
 /** Where the compiled scheduler lives relative to this file (dist/cli -> bpf/build). */
 export const DEFAULT_BPF_OBJECT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bpf', 'build', 'scx_slo.bpf.o');
@@ -26,6 +27,9 @@ export interface RunOptions {
   scheduler: LiveSchedulerConfig;
   controlSocket: string;
   fallbackMonitor: boolean;
+  /** Least severe log messages written (-v = debug, which also shows libbpf's debug output). */
+  logLevel: LogLevel;
+  logFormat: LogFormat;
 }
 
 export const RUN_USAGE = `usage: scx-slo run [options]
@@ -68,6 +72,11 @@ Serving:
   --fallback-monitor        on a kernel without sched_ext, stay up in monitoring-only
                             mode (run-queue latency per cgroup) instead of exiting
   --bpf-object PATH         compiled scheduler (default bpf/build/scx_slo.bpf.o)
+Logging (stderr):
+  --log-level LEVEL         error, warn, info (default) or debug
+  -v, --verbose             same as --log-level debug; also shows libbpf's debug output
+  --log-format FORMAT       text (default: "<time> scx-slo: <message>") or json (one
+                            {"time","level","msg"} object per line)
 `;
 
 function num(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
@@ -77,6 +86,14 @@ function num(name: string, raw: string | undefined, fallback: number, min: numbe
     throw new UsageError(`--${name}: expected a number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   }
   return v;
+}
+
+function oneOf<T extends string>(name: string, raw: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new UsageError(`--${name}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  return raw as T;
 }
 
 export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): RunOptions {
@@ -107,6 +124,9 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
         'control-socket': { type: 'string' },
         'fallback-monitor': { type: 'boolean' },
         'bpf-object': { type: 'string' },
+        'log-level': { type: 'string' },
+        'log-format': { type: 'string' },
+        verbose: { type: 'boolean', short: 'v' },
       },
     });
   } catch (err) {
@@ -129,6 +149,11 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
   const kubernetes = v.kubernetes === true;
   const nodeName = v['node-name'] ?? env['NODE_NAME'];
   if (kubernetes && !nodeName) throw new UsageError('--kubernetes needs the node name: set NODE_NAME or pass --node-name');
+  const logLevel = oneOf('log-level', v['log-level'], LOG_LEVELS, v.verbose === true ? 'debug' : 'info');
+  if (v.verbose === true && v['log-level'] !== undefined && logLevel !== 'debug') {
+    throw new UsageError(`-v means --log-level debug, but --log-level ${JSON.stringify(v['log-level'])} was given too`);
+  }
+  const logFormat = oneOf('log-format', v['log-format'], LOG_FORMATS, 'text');
   return {
     policy: v.policy ?? DEFAULT_POLICY,
     policyOptions,
@@ -154,5 +179,7 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
     },
     controlSocket: v['control-socket'] ?? DEFAULT_CONTROL_SOCKET,
     fallbackMonitor: v['fallback-monitor'] === true,
+    logLevel,
+    logFormat,
   };
 }

@@ -9,9 +9,14 @@ import { loadPolicyModule } from '../policy/registry.js';
 import { startRunner } from '../agent/policy-runner/runner.js';
 import { startSloSources, type SloSources } from '../agent/slo/slo-sources.js';
 import { startServing, type Serving } from '../agent/serving/serving.js';
+import { createLogger, type Logger } from '../agent/log/logger.js';
+import { setLibbpfVerbose } from '../agent/bpf/libbpf-log.js';
+
+/** The run's logger, set from --log-level/-v/--log-format once the options are parsed. */
+let logger: Logger = createLogger({ level: 'info', format: 'text' });
 
 function log(line: string): void {
-  process.stderr.write(`${new Date().toISOString()} scx-slo: ${line}\n`);
+  logger.info(line);
 }
 
 async function runAttached(opts: RunOptions): Promise<number> {
@@ -30,7 +35,7 @@ async function runAttached(opts: RunOptions): Promise<number> {
     await serving?.close();
     await sources?.close();
     const report = await sched.stop();
-    if (report && !/unregistered from user space/i.test(report)) log(`kernel exit report: ${report}`);
+    if (report && !/unregistered from user space/i.test(report)) logger.warn(`kernel exit report: ${report}`);
   };
   try {
     sources = await startSloSources(opts, sched, log);
@@ -68,6 +73,8 @@ export const runCommand: Command = {
   usage: RUN_USAGE,
   async run(argv) {
     const opts = parseRunOptions(argv);
+    logger = createLogger({ level: opts.logLevel, format: opts.logFormat });
+    setLibbpfVerbose(opts.logLevel === 'debug');
     try {
       return await runAttached(opts);
     } catch (err) {
