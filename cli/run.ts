@@ -10,6 +10,7 @@ import { startRunner } from '../agent/policy-runner/runner.js';
 import { startSloSources, type SloSources } from '../agent/slo/slo-sources.js';
 import { startServing, type Serving } from '../agent/serving/serving.js';
 import { createLogger, type Logger } from '../agent/log/logger.js';
+import type { WorkloadLookup } from '../agent/slo/workload-registry.js';
 import { setLibbpfVerbose } from '../agent/bpf/libbpf-log.js';
 
 /** The run's logger, set from --log-level/-v/--log-format once the options are parsed. */
@@ -17,6 +18,16 @@ let logger: Logger = createLogger({ level: 'info', format: 'text' });
 
 function log(line: string): void {
   logger.info(line);
+}
+
+/** cgroup id -> "namespace/pod" or the cgroup path, for `scx-slo status`. */
+function workloadNames(registry: WorkloadLookup, ids: Iterable<number>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const id of ids) {
+    const w = registry.byCgroupId(id);
+    if (w) out[String(id)] = w.pod ? `${w.pod.namespace}/${w.pod.name}` : w.cgroupPath;
+  }
+  return out;
 }
 
 async function runAttached(opts: RunOptions): Promise<number> {
@@ -50,6 +61,7 @@ async function runAttached(opts: RunOptions): Promise<number> {
         mode: snap.mode, ops: snap.opsName, policy: snap.policy, counters: snap.counters,
         transport: sched.transportCounters, slos: Object.fromEntries(sched.entries()),
         cgroups: Object.fromEntries(snap.cgroups), lagHistogram: snap.lagHistogram,
+        workloads: workloadNames(sources!.registry, snap.cgroups.keys()),
       };
     });
   } catch (err) {
