@@ -11,6 +11,7 @@ import { startSloSources, type SloSources } from '../agent/slo/slo-sources.js';
 import { startServing, type Serving } from '../agent/serving/serving.js';
 import { createLogger, type Logger } from '../agent/log/logger.js';
 import type { WorkloadLookup } from '../agent/slo/workload-registry.js';
+import { MissReporter } from '../agent/metrics/miss-reporter.js';
 import { setLibbpfVerbose } from '../agent/bpf/libbpf-log.js';
 
 /** The run's logger, set from --log-level/-v/--log-format once the options are parsed. */
@@ -50,7 +51,9 @@ async function runAttached(opts: RunOptions): Promise<number> {
   };
   try {
     sources = await startSloSources(opts, sched, log);
-    serving = await startServing(opts, { stats: sched, sources }, log);
+    const misses = new MissReporter({ workloads: sources.registry, log: (line) => logger.warn(line) });
+    sched.onMiss((e) => misses.record(e));
+    serving = await startServing(opts, { stats: sched, sources, missLateness: misses }, log);
     control = await serveControlSocket(opts.controlSocket, async (req) => {
       if (req.cmd === 'policy-set') {
         await sched.setPolicy(req.spec);

@@ -16,6 +16,8 @@
 //   scx_slo_workload_wait_seconds_total{namespace,pod,cgroup}      enqueue-to-run wait
 //   scx_slo_miss_events_dropped_total, scx_slo_preempt_kicks_total
 //   scx_slo_userspace_lag_seconds                         histogram (kernel log2 buckets, no _sum)
+//   scx_slo_workload_lateness_seconds{namespace,pod,cgroup} histogram  how late missed runs started
+//                                                                  (the kernel's rate-limited miss events)
 //   scx_slo_attached                                      gauge    1 when our sched_ext scheduler is attached
 //   scx_slo_mode{mode}                                    gauge    1 for the current mode (sched_ext|monitor|detached)
 //   scx_slo_policy_info{policy,ops}                       gauge    always 1
@@ -59,6 +61,8 @@ export interface AgentMetricsInputs {
   configErrors?: ConfigErrorCounter;
   /** Include prom-client's process_* and nodejs_* metrics (default true). */
   processMetrics?: boolean;
+  /** The kernel's deadline-miss events, per workload (attached mode). */
+  missLateness?: { samples(name: string): Sample[] };
   /** Monitoring-only mode: per-cgroup run-queue latency, and who owns each cgroup. */
   runqueueLatency?: { read: () => RunqueueLatencySnapshot; owners: CgroupOwnerIndex };
 }
@@ -138,6 +142,16 @@ export function createAgentMetrics(inputs: AgentMetricsInputs): AgentMetrics {
     'histogram',
     fromSnapshot((s) => lagHistogramSamples(n('userspace_lag_seconds'), s.lagHistogram)),
   ).registerIn(registry);
+
+  const lateness = inputs.missLateness;
+  if (lateness) {
+    new ComputedMetric(
+      n('workload_lateness_seconds'),
+      'How late a workload\'s missed runs started after their deadline, from the kernel\'s miss events (rate-limited per CPU: a sample of the misses; the exact count is scx_slo_workload_deadline_misses_total).',
+      'histogram',
+      () => lateness.samples(n('workload_lateness_seconds')),
+    ).registerIn(registry);
+  }
 
   const rqlat = inputs.runqueueLatency;
   if (rqlat) {

@@ -4,6 +4,7 @@
 import type { SchedulerStatsSource } from '../kernel/scheduler-stats.js';
 import type { SloSources } from '../slo/slo-sources.js';
 import { startAgentHttpServer } from '../metrics/agent-http-server.js';
+import type { MissReporter } from '../metrics/miss-reporter.js';
 
 export interface Serving {
   close(): Promise<void>;
@@ -18,6 +19,8 @@ export interface ServingOptions {
 export interface ServingInputs {
   stats: SchedulerStatsSource;
   sources: SloSources;
+  /** The kernel's deadline-miss events per workload, for /metrics. */
+  missLateness?: MissReporter;
 }
 
 export async function startServing(opts: ServingOptions, inputs: ServingInputs, log: (line: string) => void): Promise<Serving> {
@@ -29,6 +32,7 @@ export async function startServing(opts: ServingOptions, inputs: ServingInputs, 
     workloads: inputs.sources.registry,
     sources: inputs.sources.sources,
     configErrors: inputs.sources.configErrors,
+    missLateness: inputs.missLateness,
     log: { warn: (m: string) => log(m) },
   });
   log(`serving /metrics, /healthz, /readyz, /overload on ${server.url}`);
