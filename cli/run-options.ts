@@ -8,6 +8,7 @@ import { DEFAULT_CONTROL_SOCKET } from '../agent/serving/control-socket.js';
 import { UsageError } from './command.js';
 import { DEFAULT_POLICY } from '../policy/registry.js';
 import { MAX_BUDGET_NS } from '../policy/api.js';
+import { DEFAULT_OVERLOAD_RULE, type OverloadRule } from '../agent/overload/overload-state.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../agent/log/logger.js';
 
 /** Where the compiled scheduler lives relative to this file (dist/cli -> bpf/build). */
@@ -27,6 +28,8 @@ export interface RunOptions {
   scheduler: LiveSchedulerConfig;
   controlSocket: string;
   fallbackMonitor: boolean;
+  /** When a workload counts as overloaded (/overload, scx_slo_pod_overloaded). */
+  overload: OverloadRule;
   /** Least severe log messages written (-v = debug, which also shows libbpf's debug output). */
   logLevel: LogLevel;
   logFormat: LogFormat;
@@ -67,6 +70,10 @@ Delegation and fallback:
 Serving:
   --metrics-port N          /metrics, /healthz, /readyz, /overload (default 8080; 0 = off)
   --metrics-host ADDR       address to listen on (default 0.0.0.0)
+  --overload-window-ms MS   a workload is overloaded for this long after a deadline miss
+                            or a run that started with low slack (default 50)
+  --overload-slack-ms MS    a run starting with less slack than this counts as low slack
+                            (default 0: only late runs; more = an earlier signal)
   --control-socket PATH     for \`scx-slo status\` and \`scx-slo policy set\`
                             (default ${DEFAULT_CONTROL_SOCKET})
   --fallback-monitor        on a kernel without sched_ext, stay up in monitoring-only
@@ -121,6 +128,8 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
         'batch-window-us': { type: 'string' },
         'metrics-port': { type: 'string' },
         'metrics-host': { type: 'string' },
+        'overload-window-ms': { type: 'string' },
+        'overload-slack-ms': { type: 'string' },
         'control-socket': { type: 'string' },
         'fallback-monitor': { type: 'boolean' },
         'bpf-object': { type: 'string' },
@@ -164,6 +173,10 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
     cgroupRoot: v['cgroup-root'] ?? '/sys/fs/cgroup',
     metricsPort: num('metrics-port', v['metrics-port'], 8080, 0, 65535),
     metricsHost: v['metrics-host'] ?? '0.0.0.0',
+    overload: {
+      windowMs: num('overload-window-ms', v['overload-window-ms'], DEFAULT_OVERLOAD_RULE.windowMs, 1, 60_000),
+      slackThresholdMs: num('overload-slack-ms', v['overload-slack-ms'], DEFAULT_OVERLOAD_RULE.slackThresholdMs, 0, 10_000),
+    },
     scheduler: {
       objectPath: v['bpf-object'] ?? DEFAULT_BPF_OBJECT,
       lagNs: Math.round(lagNs),

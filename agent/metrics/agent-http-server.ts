@@ -68,6 +68,7 @@ export async function startAgentHttpServer(options: AgentHttpServerOptions): Pro
     processMetrics: options.processMetrics,
     runqueueLatency: options.runqueueLatency,
     missLateness: options.missLateness,
+    overloadRule: options.overload,
   });
   const overload = new OverloadEndpoint({
     stats: options.stats,

@@ -47,7 +47,7 @@ import type { SloSource } from './slo-source-status.js';
 import type { RunqueueLatencySnapshot } from '../monitor/rqlat-monitor.js';
 import type { CgroupOwnerIndex } from './cgroup-owner-index.js';
 import { runqueueLatencySamples } from './runqueue-latency-metric.js';
-import { overloadState } from '../overload/overload-state.js';
+import { DEFAULT_OVERLOAD_RULE, overloadState, type OverloadRule } from '../overload/overload-state.js';
 import { buildInfo } from './build-info.js';
 
 export const METRIC_PREFIX = 'scx_slo_';
@@ -61,6 +61,8 @@ export interface AgentMetricsInputs {
   configErrors?: ConfigErrorCounter;
   /** Include prom-client's process_* and nodejs_* metrics (default true). */
   processMetrics?: boolean;
+  /** The overload rule of scx_slo_pod_overloaded (default: the /overload default). */
+  overloadRule?: Partial<OverloadRule>;
   /** The kernel's deadline-miss events, per workload (attached mode). */
   missLateness?: { samples(name: string): Sample[] };
   /** Monitoring-only mode: per-cgroup run-queue latency, and who owns each cgroup. */
@@ -131,9 +133,10 @@ export function createAgentMetrics(inputs: AgentMetricsInputs): AgentMetrics {
   counter('workload_runs_total', 'Runs of a workload\'s tasks after an enqueue, per SLO cgroup.', perWorkload((c) => c.runs));
   counter('workload_wait_seconds_total', 'Total enqueue-to-run wait of a workload\'s tasks, per SLO cgroup.', perWorkload((c) => c.waitNsSum / 1e9));
 
-  gauge('pod_overloaded', 'Whether a workload is overloaded right now (a deadline miss or negative slack in the last 50 ms): the load-shedding signal of /overload.',
+  const overloadRule: OverloadRule = { ...DEFAULT_OVERLOAD_RULE, ...inputs.overloadRule };
+  gauge('pod_overloaded', `Whether a workload is overloaded right now (a deadline miss or a run with slack below ${overloadRule.slackThresholdMs} ms in the last ${overloadRule.windowMs} ms): the load-shedding signal of /overload.`,
     fromSnapshot((s) => [...s.cgroups].filter(([id]) => id !== 0).map(([id, c]) => ({
-      labels: workloadLabels(inputs.workloads, id), value: overloadState(c, s.takenAtNs).overloaded ? 1 : 0,
+      labels: workloadLabels(inputs.workloads, id), value: overloadState(c, s.takenAtNs, overloadRule).overloaded ? 1 : 0,
     }))));
 
   new ComputedMetric(

@@ -5,6 +5,7 @@ import type { SchedulerStatsSource } from '../kernel/scheduler-stats.js';
 import type { SloSources } from '../slo/slo-sources.js';
 import { startAgentHttpServer } from '../metrics/agent-http-server.js';
 import type { MissReporter } from '../metrics/miss-reporter.js';
+import type { OverloadRule } from '../overload/overload-state.js';
 
 export interface Serving {
   close(): Promise<void>;
@@ -14,6 +15,8 @@ export interface Serving {
 export interface ServingOptions {
   metricsPort: number;
   metricsHost: string;
+  /** When a workload counts as overloaded (default: the 50 ms window, late runs only). */
+  overload?: OverloadRule;
 }
 
 export interface ServingInputs {
@@ -28,6 +31,7 @@ export async function startServing(opts: ServingOptions, inputs: ServingInputs, 
   const server = await startAgentHttpServer({
     port: opts.metricsPort,
     host: opts.metricsHost,
+    overload: opts.overload,
     stats: inputs.stats,
     workloads: inputs.sources.registry,
     sources: inputs.sources.sources,
