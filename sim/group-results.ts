@@ -1,7 +1,7 @@
 // The per-group results both simulators (engine.ts and eevdf.ts) report at the end of a
 // replay: the tallies they kept while replaying, plus what was still in flight at the
 // end (tasks still waiting for their first run, requests not yet done).
-import type { GroupResult } from './engine.js';
+import type { GroupResult } from './sim-result.js';
 import { edfDelayNs, sloOrDefault } from '../policy/deadline.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import type { TaskScripts } from './task-script.js';

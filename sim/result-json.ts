@@ -4,7 +4,7 @@
 // what cannot be computed (a percentile of no samples, a rate over zero runs) is null,
 // with a note saying why.
 import type { LatencyHistogram } from './latency-histogram.js';
-import type { GroupResult, SimResult } from './engine.js';
+import type { GroupResult, SimResult } from './sim-result.js';
 import { eevdfBaseSliceNs } from './eevdf.js';
 import type { Workload } from './workload.js';
 

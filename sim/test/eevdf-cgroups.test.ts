@@ -5,7 +5,7 @@
 // cgroup replay exactly as the flat model.
 import test from 'ava';
 import { NICE0_WEIGHT } from '../../policy/api.js';
-import type { SimResult } from '../engine.js';
+import type { SimResult } from '../sim-result.js';
 import { cgroupLevels, eevdfBaseSliceNs, EevdfSimulation, simulateEevdf } from '../eevdf.js';
 import { SCENARIOS } from '../scenarios/index.js';
 import { Op, WorkloadBuilder, type Workload } from '../workload.js';
