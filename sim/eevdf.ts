@@ -49,7 +49,7 @@ import type { SimModel } from './sim-model.js';
 import { S_BLOCKED, S_RUNNING, S_SCHEDULER, S_WAKING, SimCore, type SimOptions } from './sim-core.js';
 import type { SimResult } from './sim-result.js';
 import { STEP_BLOCKED, STEP_RUN } from './task-script.js';
-import type { Workload } from './workload.js';
+import { CPU_WEIGHT_DEFAULT, CPU_WEIGHT_MAX, CPU_WEIGHT_MIN, type Workload } from './workload.js';
 
 /** The name `--policy` accepts for this model, and its results' `policy`. */
 export const EEVDF_BASELINE_NAME = 'eevdf';
@@ -71,8 +71,14 @@ export function eevdfBaseSliceNs(cpus: number): number {
 const S_QUEUED = S_SCHEDULER; // on a runqueue, waiting
 const S_DELAYED = S_SCHEDULER + 1; // sleeping but still on its runqueue (delayed dequeue)
 
-/** A cgroup's cpu.weight 100 as shares, in the sim's weight unit (kernel: 1024 = nice 0). */
-const CGROUP_SHARES = NICE0_WEIGHT;
+/**
+ * A cgroup's cpu.weight as the shares of its group entities, in the sim's weight unit
+ * (NICE0_WEIGHT = the kernel's 1024): sched_weight_from_cgroup(), weight * 1024 / 100
+ * rounded to the closest integer, so cpu.weight 100 is a nice-0 task's weight.
+ */
+export function cgroupShares(cpuWeight: number): number {
+  return (Math.round((cpuWeight * 1024) / CPU_WEIGHT_DEFAULT) * NICE0_WEIGHT) / 1024;
+}
 /** MIN_SHARES (2 of 1024) in the sim's weight unit. */
 const CGROUP_MIN_SHARES = (2 * NICE0_WEIGHT) / 1024;
 
@@ -84,6 +90,27 @@ const CGROUP_MIN_SHARES = (2 * NICE0_WEIGHT) / 1024;
 export function cgroupLevels(w: Workload, cgroups: boolean): number[] {
   let next = 0;
   return w.groups.map((g) => (cgroups && g.inRootCgroup !== true ? next++ : -1));
+}
+
+/**
+ * Each workload group's cgroup cpu.weight for the baseline: the group's own (default
+ * 100), unless the model overrides it by group name (model.baselineCpuWeights, the
+ * hand-tuned default: `--baseline-cpu-weight`). Throws on a name the workload lacks.
+ */
+export function baselineCpuWeights(w: Workload, model: SimModel): number[] {
+  const overrides = model.baselineCpuWeights ?? {};
+  for (const name of Object.keys(overrides)) {
+    if (!w.groups.some((g) => g.name === name)) {
+      throw new RangeError(`sim model: baselineCpuWeights names group ${JSON.stringify(name)}, which the workload does not have (groups: ${w.groups.map((g) => g.name).join(', ')})`);
+    }
+  }
+  return w.groups.map((g) => {
+    const weight = overrides[g.name] ?? g.cpuWeight ?? CPU_WEIGHT_DEFAULT;
+    if (!Number.isInteger(weight) || weight < CPU_WEIGHT_MIN || weight > CPU_WEIGHT_MAX) {
+      throw new RangeError(`group ${JSON.stringify(g.name)}: cpu.weight must be an integer in ${CPU_WEIGHT_MIN}..${CPU_WEIGHT_MAX}, got ${weight}`);
+    }
+    return weight;
+  });
 }
 
 /** Virtual-time tolerance for comparisons after floating-point arithmetic, ns. */
@@ -104,6 +131,8 @@ export class EevdfSimulation extends SimCore {
   private readonly nt: number;
   /** Number of cgroups with a level of their own (0 in the flat model). */
   readonly cgroupCount: number;
+  /** Each cgroup's shares (its cpu.weight in the sim's weight unit: cgroupShares()). */
+  private readonly cgShares: Float64Array;
 
   /** The cgroup (index into the cgroup levels) a task's entity sits in, -1 = the root. */
   private readonly tCgroup: Int32Array;
@@ -155,13 +184,19 @@ export class EevdfSimulation extends SimCore {
     const groupCgroup = cgroupLevels(w, model.baselineCgroups);
     const ncg = groupCgroup.reduce((m, c) => Math.max(m, c + 1), 0);
     this.cgroupCount = ncg;
+    this.cgShares = new Float64Array(ncg);
+    const weights = baselineCpuWeights(w, model);
+    groupCgroup.forEach((cg, g) => {
+      if (cg >= 0) this.cgShares[cg] = cgroupShares(weights[g]!);
+    });
 
     this.tCgroup = new Int32Array(nt);
     this.tStarted = new Uint8Array(nt);
 
     const ne = nt + ncg * n;
     this.eRq = new Int32Array(ne).fill(-1);
-    this.eWeight = new Float64Array(ne).fill(CGROUP_SHARES);
+    this.eWeight = new Float64Array(ne);
+    for (let cg = 0; cg < ncg; cg++) this.eWeight.fill(this.cgShares[cg]!, nt + cg * n, nt + (cg + 1) * n);
     this.eV = new Float64Array(ne);
     this.eVd = new Float64Array(ne);
     this.eVprot = new Float64Array(ne);
@@ -240,8 +275,9 @@ export class EevdfSimulation extends SimCore {
     const rq = this.groupRqOf(ge);
     const load = this.rqTaskLoad[rq]!;
     const tgLoad = this.cgLoad[Math.floor((rq - this.n) / this.n)]!;
-    const shares = tgLoad > 0 ? (CGROUP_SHARES * load) / tgLoad : CGROUP_SHARES;
-    return shares < CGROUP_MIN_SHARES ? CGROUP_MIN_SHARES : shares > CGROUP_SHARES ? CGROUP_SHARES : shares;
+    const cgShares = this.cgShares[Math.floor((rq - this.n) / this.n)]!;
+    const shares = tgLoad > 0 ? (cgShares * load) / tgLoad : cgShares;
+    return shares < CGROUP_MIN_SHARES ? CGROUP_MIN_SHARES : shares > cgShares ? cgShares : shares;
   }
 
   /**

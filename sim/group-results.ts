@@ -90,5 +90,8 @@ export function groupResults(
     }
     if (gr.requestLatency !== null) gr.requestsUnfinished += scripts.recordUnfinished(k, endNs, gr.requestLatency);
   }
+  groups.forEach((gr, g) => {
+    if (gr.requestLatency !== null) gr.requestsUnfinished += scripts.recordUntaken(g, endNs, gr.requestLatency);
+  });
   return groups;
 }

@@ -93,7 +93,8 @@ export interface SimResultJson {
     seed: number | null;
     cpus: number;
     duration_ns: number;
-    groups: Array<{ name: string; kind: 'service' | 'batch'; cgroup_id: number; slo: { budget_ns: number; importance: number } | null }>;
+    /** `cpu_weight`: the group's cgroup cpu.weight, present only when the workload sets one (absent = 100). */
+    groups: Array<{ name: string; kind: 'service' | 'batch'; cgroup_id: number; slo: { budget_ns: number; importance: number } | null; cpu_weight?: number }>;
     /** Kernel traces only: the wake-to-run latency the recorded kernel gave each group (wake-up to switch-in). */
     recorded_wake_latency_ns?: Record<string, LatencySummaryJson>;
   };
@@ -117,6 +118,8 @@ export interface SimResultJson {
     baseline_base_slice_ns: number;
     /** Whether the eevdf baseline models the cgroup hierarchy (false: `--eevdf-flat`). */
     baseline_cgroups: boolean;
+    /** cpu.weight overrides for the eevdf baseline by group name (`--baseline-cpu-weight`); present only when given. */
+    baseline_cpu_weights?: Record<string, number>;
   };
   policies: Record<string, PolicyJson>;
   warnings: string[];
@@ -242,6 +245,7 @@ export function resultJson(
         kind: g.kind,
         cgroup_id: g.cgroupId,
         slo: g.slo === null ? null : { budget_ns: g.slo.budgetNs, importance: g.slo.importance },
+        ...(g.cpuWeight === undefined ? {} : { cpu_weight: g.cpuWeight }),
       })),
     },
     model: {
@@ -258,6 +262,9 @@ export function resultJson(
       baseline_wakeup_ns: model?.baselineWakeupNs ?? 0,
       baseline_base_slice_ns: eevdfBaseSliceNs(model?.cpus ?? workload.cpus),
       baseline_cgroups: model?.baselineCgroups ?? true,
+      ...(model?.baselineCpuWeights === undefined || Object.keys(model.baselineCpuWeights).length === 0
+        ? {}
+        : { baseline_cpu_weights: { ...model.baselineCpuWeights } }),
     },
     policies,
     warnings: [...warnings],

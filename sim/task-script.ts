@@ -34,6 +34,10 @@ export class TaskScripts {
   readonly requestsDone: Float64Array;
   /** After advance() returned STEP_BLOCKED: when the task wakes, ns. */
   wakeNs = 0;
+  /** Per group, its shared request queue's arrivals (ascending), or null. */
+  private readonly arrivals: (Float64Array | null)[];
+  /** Per group, the next request of its shared queue no task took yet. */
+  private readonly nextArrival: Int32Array;
   private readonly opKind: Uint8Array;
   private readonly opArg: Float64Array;
 
@@ -51,12 +55,14 @@ export class TaskScripts {
     this.hasRequests = new Uint8Array(ng);
     this.requestLatency = w.groups.map(() => new LatencyHistogram());
     this.requestsDone = new Float64Array(ng);
+    this.arrivals = w.groups.map((_, g) => w.arrivalsNs?.[g] ?? null);
+    this.nextArrival = new Int32Array(ng);
     w.tasks.forEach((t, i) => {
       this.cursor[i] = t.opStart;
       this.opEnd[i] = t.opEnd;
       this.group[i] = t.group;
       for (let j = t.opStart; j < t.opEnd; j++) {
-        if (w.opKind[j] === Op.REQUEST) {
+        if (w.opKind[j] === Op.REQUEST || w.opKind[j] === Op.TAKE) {
           this.hasRequests[t.group] = 1;
           break;
         }
@@ -95,6 +101,26 @@ export class TaskScripts {
           this.wakeNs = arg;
           return STEP_BLOCKED;
         }
+      } else if (kind === Op.TAKE) {
+        // The next request of the group's queue is this task's: taken at once if it has
+        // arrived, else waited for (a task that blocks first is served first, as with a
+        // FIFO of waiting workers woken one per arrival).
+        const g = this.group[k]!;
+        const queue = this.arrivals[g];
+        const next = this.nextArrival[g]!;
+        if (queue === null || queue === undefined || next >= queue.length) {
+          this.cursor[k] = i;
+          this.wakeNs = Infinity;
+          return STEP_BLOCKED;
+        }
+        const at = queue[next]!;
+        this.nextArrival[g] = next + 1;
+        this.requestNs[k] = at;
+        if (at > t) {
+          this.cursor[k] = i;
+          this.wakeNs = at;
+          return STEP_BLOCKED;
+        }
       } else if (kind === Op.DONE) {
         const arrival = this.requestNs[k]!;
         if (arrival >= 0) {
@@ -127,6 +153,24 @@ export class TaskScripts {
     for (let i = this.cursor[k]!; i < stop; i++) {
       if (this.opKind[i] !== Op.REQUEST) continue;
       const at = this.opArg[i]!;
+      if (at >= endNs) break;
+      latency.record(endNs - at);
+      count++;
+    }
+    return count;
+  }
+
+  /**
+   * At the end of the replay: records into `latency` the requests of group g's shared
+   * queue that arrived before `endNs` and no task took, each with its age; returns how
+   * many.
+   */
+  recordUntaken(g: number, endNs: number, latency: LatencyHistogram): number {
+    const queue = this.arrivals[g];
+    if (queue === null || queue === undefined) return 0;
+    let count = 0;
+    for (let i = this.nextArrival[g]!; i < queue.length; i++) {
+      const at = queue[i]!;
       if (at >= endNs) break;
       latency.record(endNs - at);
       count++;

@@ -28,6 +28,8 @@ export interface TraceGroup {
   slo: TraceSlo | null;
   /** Free-form note (e.g. how the group was matched when imported). Optional. */
   description?: string;
+  /** The cgroup's cpu.weight, 1..10000 (read by the eevdf baseline only). Optional, default 100. */
+  cpu_weight?: number;
 }
 
 /** Line 1 of a trace file. */
@@ -91,6 +93,24 @@ export interface TraceRequest {
   at_ns: number;
 }
 
+/**
+ * The task takes the next request of its group's shared queue (the `arrival` lines of its
+ * group): one that arrived and no task took yet, else the next to arrive, sleeping until
+ * then (tasks that wait are served in the order they started waiting). Request latency
+ * runs from that request's `at_ns` to the task's next `done`.
+ */
+export interface TraceTake {
+  type: 'take';
+  task: number;
+}
+
+/** A request reaches group `group`'s shared queue at absolute time `at_ns` (taken by `take`). */
+export interface TraceArrival {
+  type: 'arrival';
+  group: string;
+  at_ns: number;
+}
+
 /** The current request is answered (request latency ends here). */
 export interface TraceDone {
   type: 'done';
@@ -103,5 +123,5 @@ export interface TraceExit {
   task: number;
 }
 
-export type TraceEvent = TraceRun | TraceSleep | TraceRequest | TraceDone | TraceExit;
-export type TraceLine = TraceTask | TraceEvent;
+export type TraceEvent = TraceRun | TraceSleep | TraceRequest | TraceTake | TraceDone | TraceExit;
+export type TraceLine = TraceTask | TraceArrival | TraceEvent;

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { MAX_BUDGET_NS } from '../policy/api.js';
 import { InputError, showValue, Warnings } from './diagnostics.js';
 import { TRACE_FORMAT, TRACE_FORMAT_VERSION, type GroupKind } from './trace-format.js';
-import { Op, WorkloadBuilder, type Workload } from './workload.js';
+import { CPU_WEIGHT_MAX, CPU_WEIGHT_MIN, Op, WorkloadBuilder, type Workload } from './workload.js';
 
 /** Largest time accepted in a trace (2^53 ns, about 104 days); beyond it is clamped. */
 const MAX_TIME_NS = Number.MAX_SAFE_INTEGER;
@@ -149,6 +149,7 @@ function readHeader(r: LineReader, warnings: Warnings): WorkloadBuilder {
     }
     const group: Parameters<WorkloadBuilder['addGroup']>[0] = { name: gname, cgroupId, kind: kind as GroupKind, slo };
     if (typeof g.obj['description'] === 'string') group.description = g.obj['description'];
+    if (g.has('cpu_weight')) group.cpuWeight = g.clampedInt('cpu_weight', CPU_WEIGHT_MIN, CPU_WEIGHT_MAX, 'cpu.weight');
     builder.addGroup(group);
   });
   return builder;
@@ -190,8 +191,15 @@ export async function parseTrace(lines: Iterable<string> | AsyncIterable<string>
       tasks.set(id, { index: builder.addTask(spec), exited: false });
       continue;
     }
-    if (type !== 'run' && type !== 'sleep' && type !== 'request' && type !== 'done' && type !== 'exit') {
-      r.fail('type', `expected one of task, run, sleep, request, done, exit; got ${showValue(type)}`);
+    if (type === 'arrival') {
+      const groupName = r.string('group');
+      const group = builder.groupByName(groupName);
+      if (group === undefined) r.fail('group', `no group named ${JSON.stringify(groupName)} in the header`);
+      builder.arrival(group, r.time('at_ns'));
+      continue;
+    }
+    if (type !== 'run' && type !== 'sleep' && type !== 'request' && type !== 'take' && type !== 'done' && type !== 'exit') {
+      r.fail('type', `expected one of task, arrival, run, sleep, request, take, done, exit; got ${showValue(type)}`);
     }
     const taskId = r.id('task');
     const cursor = tasks.get(taskId);
@@ -209,6 +217,9 @@ export async function parseTrace(lines: Iterable<string> | AsyncIterable<string>
         break;
       case 'request':
         builder.op(cursor.index, Op.REQUEST, r.time('at_ns'));
+        break;
+      case 'take':
+        builder.op(cursor.index, Op.TAKE);
         break;
       case 'done':
         builder.op(cursor.index, Op.DONE);
