@@ -78,6 +78,7 @@ export function groupResults(
     cpuNs: tallies.cpuNs[g]!,
     burstsCompleted: tallies.bursts[g]!,
     requestsCompleted: scripts.requestsDone[g]!,
+    requestsWithinBudget: scripts.requestsWithinBudget[g]!,
     requestsUnfinished: 0,
   }));
   for (let k = 0; k < w.tasks.length; k++) {

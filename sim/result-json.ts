@@ -32,7 +32,12 @@ export interface GroupJson {
   wake_latency_ns: LatencySummaryJson;
   /** Present when the group's tasks serve requests. */
   request_latency_ns?: LatencySummaryJson;
-  requests?: { completed: number; unfinished: number };
+  /**
+   * `within_budget`: the fraction of the requests (completed and unfinished) answered
+   * within the group's SLO budget, arrival to done <= budget_ns; present for groups with
+   * an SLO, null when no request arrived.
+   */
+  requests?: { completed: number; unfinished: number; within_budget?: number | null };
   /** Enqueues whose first run happened. */
   runs: number;
   /** First runs after the deadline, plus enqueues still waiting past their deadline at the end. */
@@ -168,6 +173,10 @@ function groupJson(g: GroupResult, capacity: number, remaining: number): GroupJs
   if (g.requestLatency !== null) {
     out.request_latency_ns = latencySummary(g.requestLatency);
     out.requests = { completed: g.requestsCompleted, unfinished: g.requestsUnfinished };
+    if (g.group.slo !== null) {
+      const total = g.requestsCompleted + g.requestsUnfinished;
+      out.requests.within_budget = total > 0 ? g.requestsWithinBudget / total : null;
+    }
     if (g.requestLatency.count === 0) notes.push('no requests arrived: request latency percentiles are null');
     if (g.requestsUnfinished > 0) notes.push(`${g.requestsUnfinished} requests unfinished at the end (counted in request latency with their age)`);
   }

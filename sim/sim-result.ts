@@ -28,6 +28,8 @@ export interface GroupResult {
   /** Completed `run` operations (work units for batch groups). */
   burstsCompleted: number;
   requestsCompleted: number;
+  /** Of those, answered within the group's SLO budget (arrival to done <= budget_ns; 0 without an SLO). */
+  requestsWithinBudget: number;
   requestsUnfinished: number;
 }
 

@@ -32,6 +32,10 @@ export class TaskScripts {
   readonly requestLatency: LatencyHistogram[];
   /** Per group: completed requests. */
   readonly requestsDone: Float64Array;
+  /** Per group: completed requests whose latency was within the group's SLO budget (groups with an SLO). */
+  readonly requestsWithinBudget: Float64Array;
+  /** Per group: its SLO budget, ns, or Infinity without an SLO. */
+  private readonly budgetNs: Float64Array;
   /** After advance() returned STEP_BLOCKED: when the task wakes, ns. */
   wakeNs = 0;
   /** Per group, its shared request queue's arrivals (ascending), or null. */
@@ -55,6 +59,8 @@ export class TaskScripts {
     this.hasRequests = new Uint8Array(ng);
     this.requestLatency = w.groups.map(() => new LatencyHistogram());
     this.requestsDone = new Float64Array(ng);
+    this.requestsWithinBudget = new Float64Array(ng);
+    this.budgetNs = Float64Array.from(w.groups, (g) => g.slo?.budgetNs ?? Infinity);
     this.arrivals = w.groups.map((_, g) => w.arrivalsNs?.[g] ?? null);
     this.nextArrival = new Int32Array(ng);
     w.tasks.forEach((t, i) => {
@@ -127,6 +133,7 @@ export class TaskScripts {
           const g = this.group[k]!;
           this.requestLatency[g]!.record(t - arrival);
           this.requestsDone[g]!++;
+          if (t - arrival <= this.budgetNs[g]!) this.requestsWithinBudget[g]!++;
           this.requestNs[k] = -1;
         }
       } else {

@@ -1,10 +1,14 @@
-// Types of the scx-slo workload trace format, version 1 (documented in TRACE_FORMAT.md):
+// Types of the scx-slo workload trace format, versions 1 and 2 (documented in TRACE_FORMAT.md):
 // JSON Lines, one header line (version, machine, groups), then `task` lines and task
 // event lines. These are the shapes on disk (snake_case, as in the file); the reader
 // turns them into a Workload (workload.ts), the writer turns a Workload back into them.
 
 export const TRACE_FORMAT = 'scx-slo-trace' as const;
-export const TRACE_FORMAT_VERSION = 1 as const;
+/** The newest version: 2 added shared request queues (`arrival` lines, `take` events). */
+export const TRACE_FORMAT_VERSION = 2 as const;
+/** The versions this reader accepts; a writer writes 1 unless the workload needs 2. */
+export const TRACE_FORMAT_VERSIONS = [1, 2] as const;
+export type TraceFormatVersion = (typeof TRACE_FORMAT_VERSIONS)[number];
 
 /** What kind of workload a group is: latency-sensitive requests, or throughput work. */
 export type GroupKind = 'service' | 'batch';
@@ -35,7 +39,7 @@ export interface TraceGroup {
 /** Line 1 of a trace file. */
 export interface TraceHeader {
   format: typeof TRACE_FORMAT;
-  version: typeof TRACE_FORMAT_VERSION;
+  version: TraceFormatVersion;
   /** Scenario or trace name. */
   name: string;
   /** Where it came from: "generated", "ftrace", "perf", or free text. */

@@ -3,13 +3,14 @@
 // to disk without building one giant string.
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { TRACE_FORMAT, TRACE_FORMAT_VERSION, type TraceHeader, type TraceLine, type TraceTask } from './trace-format.js';
+import { TRACE_FORMAT, type TraceHeader, type TraceLine, type TraceTask } from './trace-format.js';
 import { Op, type Workload } from './workload.js';
 
 export function traceHeader(w: Workload): TraceHeader {
   const header: TraceHeader = {
     format: TRACE_FORMAT,
-    version: TRACE_FORMAT_VERSION,
+    // Version 1 readers can still read a trace without shared request queues.
+    version: w.arrivalsNs === undefined && !w.opKind.includes(Op.TAKE) ? 1 : 2,
     name: w.name,
     source: w.source,
     cpus: w.cpus,

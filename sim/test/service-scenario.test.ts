@@ -4,6 +4,7 @@
 // kernel default and hand-tuned (the service's cpu.weight raised by --baseline-cpu-weight).
 import test from 'ava';
 import { kubeletCpuWeight } from '../kubelet-cpu-weight.js';
+import { policyJson } from '../result-json.js';
 import { replayAll } from '../run-replays.js';
 import { EEVDF_BASELINE } from '../replay-target.js';
 import { SCENARIOS } from '../scenarios/index.js';
@@ -98,6 +99,10 @@ test('the hand-tuned baseline (service at cpu.weight 10000) gives the service a 
   const p99 = (r: SimResult): number => group(r, 'service').requestLatency!.quantile(0.99)!;
   t.true(p99(eevdfTuned!) < p99(eevdfDefault!) / 2, `tuned ${p99(eevdfTuned!)} vs default ${p99(eevdfDefault!)}`);
   t.is(group(edfTuned!, 'service').cpuNs, group(edfDefault!, 'service').cpuNs);
+  const within = (r: SimResult): number => policyJson(r).groups['service']!.requests!.within_budget!;
+  t.true(within(eevdfTuned!) > within(eevdfDefault!), `within 20 ms: tuned ${within(eevdfTuned!)} vs default ${within(eevdfDefault!)}`);
+  const svc = group(edfDefault!, 'service');
+  t.is(within(edfDefault!), svc.requestsWithinBudget / (svc.requestsCompleted + svc.requestsUnfinished));
   t.is(p99(edfTuned!), p99(edfDefault!));
   t.throws(() => replayAll(w, [EEVDF_BASELINE], model(2, d, { baselineCpuWeights: { servic: 10_000 } })), { message: /baselineCpuWeights names group "servic"/ });
   t.throws(() => replayAll(w, [EEVDF_BASELINE], model(2, d, { baselineCpuWeights: { service: 0 } })), { message: /baselineCpuWeights\["service"\] must be an integer in 1\.\.10000, got 0/ });

@@ -97,3 +97,14 @@ test('take, replayed: three requests at once for two workers on two CPUs, the th
     t.is(g.requestLatency!.mean(), 8_000_000 / 3, `${r.policy}: 2 + 2 + 4 ms`);
   }
 });
+
+test('a request answered within its group\'s SLO budget is counted as such; one answered later is not', (t) => {
+  const slo = [{ name: 's', kind: 'service' as const, slo: { budgetNs: 1_000, importance: 90 } }];
+  const w = handWorkload(1, 1e9, slo, [{ group: 0, steps: [['request', 0], ['run', 1_000], ['done'], ['request', 1_000], ['run', 1_001], ['done']] }]);
+  const s = new TaskScripts(w);
+  t.is(s.advance(0, 0), STEP_RUN);
+  t.is(s.advance(0, 1_000), STEP_RUN, 'the first, 1000 ns: within the 1000 ns budget');
+  t.is(s.advance(0, 2_001), STEP_EXITED, 'the second, 1001 ns: over it');
+  t.is(s.requestsDone[0], 2);
+  t.is(s.requestsWithinBudget[0], 1);
+});
