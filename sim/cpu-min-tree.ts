@@ -5,8 +5,8 @@
 /**
  * One number per CPU in a tournament tree: node i holds the CPU with the smallest value
  * below it, so the minimum is at the root and changing one CPU's value costs log2(cpus)
- * steps. Ties go to the smaller `order` (each CPU's tie-break rank; by default -cpus + c,
- * so the lower CPU), then to the lower CPU.
+ * steps. Ties go to the lower CPU; in a `ranked` tree to the smaller `order` first (each
+ * CPU's tie-break rank, set with setRanked(); by default -cpus + c, the CPU order).
  */
 export class CpuMinTree {
   /** Each CPU's value (index `cpus` is a sentinel that never wins). */
@@ -18,7 +18,11 @@ export class CpuMinTree {
   private readonly nodeCpu: Int32Array;
   private readonly leaves: number;
 
-  constructor(cpus: number, initial: number) {
+  constructor(
+    cpus: number,
+    initial: number,
+    private readonly ranked = false,
+  ) {
     let leaves = 1;
     while (leaves < cpus) leaves <<= 1;
     this.leaves = leaves;
@@ -51,10 +55,11 @@ export class CpuMinTree {
     this.update(c, v);
   }
 
-  /** Sets CPU c's value and its tie-break rank. */
+  /** Sets CPU c's value and its tie-break rank (a ranked tree only). */
   setRanked(c: number, v: number, order: number): void {
+    if (!this.ranked) throw new Error('CpuMinTree.setRanked() on a tree built without ranks');
     this.order[c] = order;
-    this.update(c, v);
+    this.updateRanked(c, v);
   }
 
   private leftWins(l: number): boolean {
@@ -64,6 +69,32 @@ export class CpuMinTree {
   }
 
   private update(c: number, v: number): void {
+    if (this.ranked) {
+      this.updateRanked(c, v);
+      return;
+    }
+    // Ranks are the CPU order: the left (lower) side wins ties.
+    this.value[c] = v;
+    const nodeValue = this.nodeValue;
+    const nodeCpu = this.nodeCpu;
+    let i = this.leaves + c;
+    nodeValue[i] = v;
+    while (i > 1) {
+      const l = i & ~1;
+      const parent = i >> 1;
+      const vl = nodeValue[l]!;
+      const vr = nodeValue[l + 1]!;
+      const wv = vl <= vr ? vl : vr;
+      const wc = vl <= vr ? nodeCpu[l]! : nodeCpu[l + 1]!;
+      // Nothing above changes once a node keeps its winner and value.
+      if (nodeValue[parent] === wv && nodeCpu[parent] === wc) return;
+      nodeValue[parent] = wv;
+      nodeCpu[parent] = wc;
+      i = parent;
+    }
+  }
+
+  private updateRanked(c: number, v: number): void {
     this.value[c] = v;
     const nodeValue = this.nodeValue;
     const nodeCpu = this.nodeCpu;

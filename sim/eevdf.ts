@@ -170,7 +170,7 @@ export class EevdfSimulation extends SimCore {
 
 
   constructor(workload: Workload, model: SimModel, options: SimOptions = {}) {
-    super(workload, model, options, workload.tasks.length, workload.groups.length);
+    super(workload, model, options, workload.tasks.length, workload.groups.length, true);
     const w = workload;
     const nt = w.tasks.length;
     const n = model.cpus;

@@ -125,7 +125,7 @@ export class Simulation extends SimCore {
   ) {
     // The agent, when modelled, is one more task (index nt) in a group of its own (ng).
     const agentOn = model.agentCpuNsPerRecord > 0;
-    super(workload, model, options, workload.tasks.length + (agentOn ? 1 : 0), workload.groups.length + (agentOn ? 1 : 0));
+    super(workload, model, options, workload.tasks.length + (agentOn ? 1 : 0), workload.groups.length + (agentOn ? 1 : 0), false);
     const w = workload;
     const nt = w.tasks.length;
     const ng = w.groups.length;

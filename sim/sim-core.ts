@@ -115,13 +115,18 @@ export abstract class SimCore {
   protected readonly totals: SimTotals = zeroTotals();
   private ran = false;
 
-  /** `taskSlots` and `groupSlots` leave room for a scheduler's pseudo-tasks and pseudo-groups after the workload's. */
+  /**
+   * `taskSlots` and `groupSlots` leave room for a scheduler's pseudo-tasks and
+   * pseudo-groups after the workload's. `timersAsEvents`: the scheduler arms its CPU
+   * timers with setCpuTimerAsEvent() (else setCpuTimer()).
+   */
   constructor(
     protected readonly workload: Workload,
     protected readonly model: SimModel,
     protected readonly options: SimOptions,
     taskSlots: number,
     groupSlots: number,
+    timersAsEvents: boolean,
   ) {
     validateModel(model);
     const n = model.cpus;
@@ -154,7 +159,7 @@ export abstract class SimCore {
     this.cpuFrom = new Float64Array(n);
     // Every CPU starts idle.
     this.cpuIdleSince = new Float64Array(n).fill(0);
-    this.timers = new CpuMinTree(n, Infinity);
+    this.timers = new CpuMinTree(n, Infinity, timersAsEvents);
     this.cpuTimerAt = this.timers.value;
   }
 

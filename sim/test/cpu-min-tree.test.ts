@@ -20,8 +20,13 @@ test('with no timer armed the minimum is Infinity', (t) => {
   t.is(tree.value[tree.min()], Infinity);
 });
 
-test('ties go to the lower CPU by default, and to the smaller rank when ranks are given', (t) => {
-  const tree = new CpuMinTree(4, Infinity);
+test('ties go to the lower CPU, and in a ranked tree to the smaller rank', (t) => {
+  const plain = new CpuMinTree(4, Infinity);
+  plain.set(3, 100);
+  plain.set(1, 100);
+  t.is(plain.min(), 1);
+  t.throws(() => plain.setRanked(3, 100, -10), { message: /without ranks/ });
+  const tree = new CpuMinTree(4, Infinity, true);
   tree.set(3, 100);
   tree.set(1, 100);
   t.is(tree.min(), 1, 'default ranks: the lower CPU');
@@ -34,15 +39,15 @@ test('ties go to the lower CPU by default, and to the smaller rank when ranks ar
   t.is(tree.min(), 3);
 });
 
-test('the root always agrees with a linear scan under random re-arming', (t) => {
-  for (const cpus of [1, 2, 3, 7, 16]) {
+test('the root always agrees with a linear scan under random re-arming, ranked or not', (t) => {
+  for (const [cpus, ranked] of [[1, true], [2, true], [3, true], [7, true], [16, true], [5, false], [16, false]] as const) {
     const random = new SeededRandom(cpus);
     const rng = (): number => random.next();
-    const tree = new CpuMinTree(cpus, Infinity);
+    const tree = new CpuMinTree(cpus, Infinity, ranked);
     for (let i = 0; i < 2_000; i++) {
       const c = Math.floor(rng() * cpus);
       const v = rng() < 0.2 ? Infinity : Math.floor(rng() * 8);
-      if (rng() < 0.5) tree.set(c, v);
+      if (!ranked || rng() < 0.5) tree.set(c, v);
       else tree.setRanked(c, v, Math.floor(rng() * 4));
       const m = tree.min();
       const expected = scanMin(tree, cpus);
