@@ -107,26 +107,6 @@ export class TaskScripts {
           this.wakeNs = arg;
           return STEP_BLOCKED;
         }
-      } else if (kind === Op.TAKE) {
-        // The next request of the group's queue is this task's: taken at once if it has
-        // arrived, else waited for (a task that blocks first is served first, as with a
-        // FIFO of waiting workers woken one per arrival).
-        const g = this.group[k]!;
-        const queue = this.arrivals[g];
-        const next = this.nextArrival[g]!;
-        if (queue === null || queue === undefined || next >= queue.length) {
-          this.cursor[k] = i;
-          this.wakeNs = Infinity;
-          return STEP_BLOCKED;
-        }
-        const at = queue[next]!;
-        this.nextArrival[g] = next + 1;
-        this.requestNs[k] = at;
-        if (at > t) {
-          this.cursor[k] = i;
-          this.wakeNs = at;
-          return STEP_BLOCKED;
-        }
       } else if (kind === Op.DONE) {
         const arrival = this.requestNs[k]!;
         if (arrival >= 0) {
@@ -136,12 +116,39 @@ export class TaskScripts {
           if (t - arrival <= this.budgetNs[g]!) this.requestsWithinBudget[g]!++;
           this.requestNs[k] = -1;
         }
+      } else if (kind === Op.TAKE) {
+        if (!this.take(k, t)) {
+          this.cursor[k] = i;
+          return STEP_BLOCKED;
+        }
       } else {
         break; // EXIT
       }
     }
     this.cursor[k] = end;
     return STEP_EXITED;
+  }
+
+  /**
+   * A TAKE: the next request of task k's group's queue is k's (requestNs). It has arrived
+   * by t (true: k goes on), or k must wait for it, or for ever when none is left (false,
+   * with wakeNs). A task that blocks first is served first, as with a FIFO of waiting
+   * workers woken one per arrival.
+   */
+  private take(k: number, t: number): boolean {
+    const g = this.group[k]!;
+    const queue = this.arrivals[g];
+    const next = this.nextArrival[g]!;
+    if (queue === null || queue === undefined || next >= queue.length) {
+      this.wakeNs = Infinity;
+      return false;
+    }
+    const at = queue[next]!;
+    this.nextArrival[g] = next + 1;
+    this.requestNs[k] = at;
+    if (at <= t) return true;
+    this.wakeNs = at;
+    return false;
   }
 
   /**
