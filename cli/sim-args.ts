@@ -75,6 +75,7 @@ const OPTIONS = {
   'wakeup-us': { type: 'string' },
   'baseline-wakeup-us': { type: 'string' },
   'eevdf-flat': { type: 'boolean' },
+  'baseline-cpu-weight': { type: 'string', multiple: true },
 } as const;
 
 function number(option: string, raw: string | undefined, lo: number, hi: number, integer: boolean): number | undefined {
@@ -95,6 +96,22 @@ function keyValue(option: string, raw: string): [string, string] {
   const eq = raw.indexOf('=');
   if (eq <= 0) throw new UsageError(`--${option}: expected NAME=VALUE, got ${JSON.stringify(raw)}`);
   return [raw.slice(0, eq), raw.slice(eq + 1)];
+}
+
+/** `--baseline-cpu-weight GROUP=W`, repeatable: cpu.weight overrides for the eevdf baseline. */
+function baselineCpuWeights(raws: readonly string[] | undefined): Record<string, number> | undefined {
+  if (raws === undefined || raws.length === 0) return undefined;
+  const weights: Record<string, number> = {};
+  for (const raw of raws) {
+    const [name, text] = keyValue('baseline-cpu-weight', raw);
+    const weight = Number(text);
+    if (text.trim() === '' || !Number.isInteger(weight) || weight < 1 || weight > 10_000) {
+      throw new UsageError(`--baseline-cpu-weight ${name}: cpu.weight must be an integer in 1..10000, got ${JSON.stringify(text)}`);
+    }
+    if (name in weights) throw new UsageError(`--baseline-cpu-weight: group ${JSON.stringify(name)} given twice`);
+    weights[name] = weight;
+  }
+  return weights;
 }
 
 function kernelTraceArgs(values: Record<string, unknown>): KernelTraceArgs {
@@ -138,6 +155,10 @@ function kernelTraceArgs(values: Record<string, unknown>): KernelTraceArgs {
     kinds.set(name, kind);
   }
   return { format: format as TraceFileFormat | undefined, groups, slos, kinds };
+}
+
+function withBaselineCpuWeights(weights: Record<string, number> | undefined): { baselineCpuWeights?: Record<string, number> } {
+  return weights === undefined ? {} : { baselineCpuWeights: weights };
 }
 
 export function parseSimArgs(argv: string[]): ReplayArgs | ImportArgs {
@@ -195,6 +216,7 @@ export function parseSimArgs(argv: string[]): ReplayArgs | ImportArgs {
       wakeupNs: usNs('wakeup-us', values['wakeup-us'], 0, 1e6, DEFAULT_MODEL.wakeupNs),
       baselineWakeupNs: usNs('baseline-wakeup-us', values['baseline-wakeup-us'], 0, 1e6, DEFAULT_MODEL.baselineWakeupNs),
       baselineCgroups: values['eevdf-flat'] === true ? false : DEFAULT_MODEL.baselineCgroups,
+      ...withBaselineCpuWeights(baselineCpuWeights(values['baseline-cpu-weight'])),
     },
     ...kernelTraceArgs(values),
   };

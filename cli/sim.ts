@@ -94,6 +94,10 @@ model (see sim/README.md):
   --eevdf-flat          the eevdf baseline without cgroups: every task an entity of its CPU's
                         root runqueue (default: each workload group is a cgroup of
                         cpu.weight 100, tasks of a trace's unmatched "other" in the root)
+  --baseline-cpu-weight GROUP=W
+                        the eevdf baseline with group GROUP's cgroup at cpu.weight W
+                        (1..10000; repeatable), e.g. service=10000 for the kernel default
+                        hand-tuned; other groups keep their own (the scenario's, or 100)
   --tick-us N           scheduler tick period: a task running past its deadline gets a
                         new one (now + laxity) at the next tick, as slo_tick() does
                         (kernelFastPath policies, the ones that preempt); 0 = never

@@ -2,7 +2,7 @@
 // latency kind (wake-to-run, and request latency where the group serves requests), one
 // line per policy, log-scaled time axis, the group's SLO deadline delay as a dashed line.
 import { formatNs } from './format-duration.js';
-import type { SimResult } from './engine.js';
+import type { SimResult } from './sim-result.js';
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 const PANEL_W = 480;

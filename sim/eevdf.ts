@@ -42,14 +42,14 @@
 //     timer ticks (update_cfs_group()); picks go down the hierarchy (pick_task_fair()),
 //     wake-up preemption compares the two tasks' ancestors on their common runqueue
 //     (find_matching_se()).
-import { Heap } from 'heap-js';
+// The event loop, the task and CPU bookkeeping and the results are the simulator core's
+// (sim-core.ts); this file is the fair class plugged into it.
 import { NICE0_WEIGHT } from '../policy/api.js';
-import type { SimOptions, SimResult, SimTotals } from './engine.js';
-import { groupResults, GroupTallies, TaskJobs } from './group-results.js';
-import type { LatencyHistogram } from './latency-histogram.js';
-import { validateModel, type SimModel } from './sim-model.js';
-import { STEP_BLOCKED, STEP_EXITED, STEP_RUN, TaskScripts, type ScriptStep } from './task-script.js';
-import type { Workload } from './workload.js';
+import type { SimModel } from './sim-model.js';
+import { S_BLOCKED, S_RUNNING, S_SCHEDULER, S_WAKING, SimCore, type SimOptions } from './sim-core.js';
+import type { SimResult } from './sim-result.js';
+import { STEP_BLOCKED, STEP_RUN } from './task-script.js';
+import { CPU_WEIGHT_DEFAULT, CPU_WEIGHT_MAX, CPU_WEIGHT_MIN, type Workload } from './workload.js';
 
 /** The name `--policy` accepts for this model, and its results' `policy`. */
 export const EEVDF_BASELINE_NAME = 'eevdf';
@@ -66,21 +66,19 @@ export function eevdfBaseSliceNs(cpus: number): number {
   return EEVDF_NORMALIZED_BASE_SLICE_NS * (1 + Math.floor(Math.log2(n)));
 }
 
-// Task states.
-const S_BLOCKED = 0; // sleeping, waiting for a request, or not started
-const S_WAKING = 1; // woken, on its way to a runqueue (baselineWakeupNs)
-const S_QUEUED = 2; // on a runqueue, waiting
-const S_RUNNING = 3;
-const S_DELAYED = 4; // sleeping but still on its runqueue (delayed dequeue)
-const S_EXITED = 5;
+// Task states (with the core's S_BLOCKED, S_EXITED, S_WAKING: on its way to a runqueue,
+// baselineWakeupNs, and S_RUNNING).
+const S_QUEUED = S_SCHEDULER; // on a runqueue, waiting
+const S_DELAYED = S_SCHEDULER + 1; // sleeping but still on its runqueue (delayed dequeue)
 
-// Event kinds.
-const EV_WAKE = 0;
-const EV_QUEUE = 1;
-const EV_TIMER = 2;
-
-/** A cgroup's cpu.weight 100 as shares, in the sim's weight unit (kernel: 1024 = nice 0). */
-const CGROUP_SHARES = NICE0_WEIGHT;
+/**
+ * A cgroup's cpu.weight as the shares of its group entities, in the sim's weight unit
+ * (NICE0_WEIGHT = the kernel's 1024): sched_weight_from_cgroup(), weight * 1024 / 100
+ * rounded to the closest integer, so cpu.weight 100 is a nice-0 task's weight.
+ */
+export function cgroupShares(cpuWeight: number): number {
+  return (Math.round((cpuWeight * 1024) / CPU_WEIGHT_DEFAULT) * NICE0_WEIGHT) / 1024;
+}
 /** MIN_SHARES (2 of 1024) in the sim's weight unit. */
 const CGROUP_MIN_SHARES = (2 * NICE0_WEIGHT) / 1024;
 
@@ -94,6 +92,27 @@ export function cgroupLevels(w: Workload, cgroups: boolean): number[] {
   return w.groups.map((g) => (cgroups && g.inRootCgroup !== true ? next++ : -1));
 }
 
+/**
+ * Each workload group's cgroup cpu.weight for the baseline: the group's own (default
+ * 100), unless the model overrides it by group name (model.baselineCpuWeights, the
+ * hand-tuned default: `--baseline-cpu-weight`). Throws on a name the workload lacks.
+ */
+export function baselineCpuWeights(w: Workload, model: SimModel): number[] {
+  const overrides = model.baselineCpuWeights ?? {};
+  for (const name of Object.keys(overrides)) {
+    if (!w.groups.some((g) => g.name === name)) {
+      throw new RangeError(`sim model: baselineCpuWeights names group ${JSON.stringify(name)}, which the workload does not have (groups: ${w.groups.map((g) => g.name).join(', ')})`);
+    }
+  }
+  return w.groups.map((g) => {
+    const weight = overrides[g.name] ?? g.cpuWeight ?? CPU_WEIGHT_DEFAULT;
+    if (!Number.isInteger(weight) || weight < CPU_WEIGHT_MIN || weight > CPU_WEIGHT_MAX) {
+      throw new RangeError(`group ${JSON.stringify(g.name)}: cpu.weight must be an integer in ${CPU_WEIGHT_MIN}..${CPU_WEIGHT_MAX}, got ${weight}`);
+    }
+    return weight;
+  });
+}
+
 /** Virtual-time tolerance for comparisons after floating-point arithmetic, ns. */
 const V_EPS = 1e-3;
 /** hrtick_start(): no hrtick sooner than this, ns. */
@@ -101,22 +120,7 @@ const HRTICK_MIN_NS = 10_000;
 /** A burst with less than this left is over (floating-point residue of slice arithmetic), ns. */
 const REMAIN_EPS = 1e-6;
 
-interface EevdfEvent {
-  time: number;
-  order: number;
-  kind: number;
-  target: number;
-  gen: number;
-}
-
-function byTimeThenOrder(a: EevdfEvent, b: EevdfEvent): number {
-  return a.time - b.time || a.order - b.order;
-}
-
-export class EevdfSimulation {
-  private readonly n: number;
-  private readonly end: number;
-  private readonly csw: number;
+export class EevdfSimulation extends SimCore {
   private readonly tick: number;
   private readonly wakeup: number;
   /** sysctl_sched_base_slice for this machine. */
@@ -127,26 +131,12 @@ export class EevdfSimulation {
   private readonly nt: number;
   /** Number of cgroups with a level of their own (0 in the flat model). */
   readonly cgroupCount: number;
+  /** Each cgroup's shares (its cpu.weight in the sim's weight unit: cgroupShares()). */
+  private readonly cgShares: Float64Array;
 
-  /** Where each task is in its script; tRemain and tGroup are its arrays. */
-  private readonly scripts: TaskScripts;
-  private readonly tGroup: Int32Array;
   /** The cgroup (index into the cgroup levels) a task's entity sits in, -1 = the root. */
   private readonly tCgroup: Int32Array;
-  /** Per-group tallies (gDelay, gWake, ... are views of its arrays). */
-  private readonly tally: GroupTallies;
-  /** Per-task EDF jobs (tEnq, tKdl, tWakeEnq, tFirstPending are its arrays). */
-  private readonly jobs: TaskJobs;
-  private readonly gDelay: Float64Array;
-
-  private readonly tState: Uint8Array;
-  private readonly tRemain: Float64Array;
-  private readonly tEnq: Float64Array;
-  private readonly tKdl: Float64Array;
-  private readonly tWakeEnq: Uint8Array;
-  private readonly tFirstPending: Uint8Array;
   private readonly tStarted: Uint8Array;
-  private readonly tPrevCpu: Int32Array;
 
   // Scheduling entities: tasks (0..nt-1), then one group entity per (cgroup, CPU),
   // entity nt + cgroup * cpus + cpu, sitting on that CPU's root runqueue.
@@ -172,48 +162,19 @@ export class EevdfSimulation {
   /** The summed rqTaskLoad of each cgroup over all CPUs (stands in for tg->load_avg). */
   private readonly cgLoad: Float64Array;
 
-  /** The task running on each CPU, else -1. */
-  private readonly cpuTask: Int32Array;
-  /** When the current task's execution since its last accounting began (after a switch). */
-  private readonly cpuFrom: Float64Array;
-  private readonly cpuLast: Int32Array;
-  private readonly cpuIdleSince: Float64Array;
-  private readonly timerGen: Float64Array;
   /**
    * When each CPU's hrtick fires (rq->hrtick_timer: HRTICK, on in 7.2 with
    * CONFIG_HRTIMER_REARM_DEFERRED), or -1 when it is not armed.
    */
   private readonly hrtickAt: Float64Array;
 
-  private readonly events = new Heap<EevdfEvent>(byTimeThenOrder);
-  private eventOrder = 0;
 
-  private readonly gWake: LatencyHistogram[];
-  private readonly gRuns: Float64Array;
-  private readonly gLate: Float64Array;
-  private readonly gCpu: Float64Array;
-  private readonly gBursts: Float64Array;
-  private readonly totals: SimTotals = {
-    events: 0, enqueues: 0, direct: 0, toPolicy: 0, contextSwitches: 0, switchNs: 0, idleNs: 0,
-    preemptKicks: 0, sliceRefills: 0, deadlineRenewals: 0, staleDecisions: 0, badDecisions: 0, lostTasks: 0,
-    agentCpuNs: 0, agentRecords: 0, agentRounds: 0,
-  };
-  private ran = false;
-
-  constructor(
-    private readonly workload: Workload,
-    private readonly model: SimModel,
-    private readonly options: SimOptions = {},
-  ) {
-    validateModel(model);
+  constructor(workload: Workload, model: SimModel, options: SimOptions = {}) {
+    super(workload, model, options, workload.tasks.length, workload.groups.length, true);
     const w = workload;
     const nt = w.tasks.length;
-    const ng = w.groups.length;
     const n = model.cpus;
-    this.n = n;
     this.nt = nt;
-    this.end = model.durationNs;
-    this.csw = model.contextSwitchNs;
     this.tick = model.tickNs;
     this.wakeup = model.baselineWakeupNs;
     this.baseSliceNs = eevdfBaseSliceNs(n);
@@ -223,25 +184,19 @@ export class EevdfSimulation {
     const groupCgroup = cgroupLevels(w, model.baselineCgroups);
     const ncg = groupCgroup.reduce((m, c) => Math.max(m, c + 1), 0);
     this.cgroupCount = ncg;
+    this.cgShares = new Float64Array(ncg);
+    const weights = baselineCpuWeights(w, model);
+    groupCgroup.forEach((cg, g) => {
+      if (cg >= 0) this.cgShares[cg] = cgroupShares(weights[g]!);
+    });
 
-    this.scripts = new TaskScripts(w);
-    this.tGroup = this.scripts.group;
     this.tCgroup = new Int32Array(nt);
-    this.tally = new GroupTallies(w);
-    this.gDelay = this.tally.delayNs;
-    this.tState = new Uint8Array(nt);
-    this.tRemain = this.scripts.remainNs;
-    this.jobs = new TaskJobs(nt);
-    this.tEnq = this.jobs.enqNs;
-    this.tKdl = this.jobs.deadlineNs;
-    this.tWakeEnq = this.jobs.wakeEnqueue;
-    this.tFirstPending = this.jobs.firstPending;
     this.tStarted = new Uint8Array(nt);
-    this.tPrevCpu = new Int32Array(nt).fill(-1);
 
     const ne = nt + ncg * n;
     this.eRq = new Int32Array(ne).fill(-1);
-    this.eWeight = new Float64Array(ne).fill(CGROUP_SHARES);
+    this.eWeight = new Float64Array(ne);
+    for (let cg = 0; cg < ncg; cg++) this.eWeight.fill(this.cgShares[cg]!, nt + cg * n, nt + (cg + 1) * n);
     this.eV = new Float64Array(ne);
     this.eVd = new Float64Array(ne);
     this.eVprot = new Float64Array(ne);
@@ -258,51 +213,7 @@ export class EevdfSimulation {
     this.rqZeroV = new Float64Array(nrq);
     this.rqTaskLoad = new Float64Array(nrq);
     this.cgLoad = new Float64Array(ncg);
-    this.cpuTask = new Int32Array(n).fill(-1);
-    this.cpuFrom = new Float64Array(n);
-    this.cpuLast = new Int32Array(n).fill(-1);
-    this.cpuIdleSince = new Float64Array(n).fill(0);
-    this.timerGen = new Float64Array(n);
     this.hrtickAt = new Float64Array(n).fill(-1);
-
-    this.gWake = this.tally.wakeLatency;
-    this.gRuns = this.tally.runs;
-    this.gLate = this.tally.lateRuns;
-    this.gCpu = this.tally.cpuNs;
-    this.gBursts = this.tally.bursts;
-  }
-
-  run(): SimResult {
-    if (this.ran) throw new Error('an EevdfSimulation runs once; create a new one');
-    this.ran = true;
-    const w = this.workload;
-    for (let i = 0; i < w.tasks.length; i++) {
-      const start = w.tasks[i]!.startNs;
-      if (start < this.end) this.push(start, EV_WAKE, i, 0);
-    }
-    const check = this.options.checkInvariants === true;
-    const progress = this.options.onProgress;
-    let count = 0;
-    for (;;) {
-      const ev = this.events.pop();
-      if (ev === undefined || ev.time >= this.end) break;
-      const t = ev.time;
-      if (ev.kind === EV_TIMER) {
-        if (ev.gen !== this.timerGen[ev.target]) continue; // superseded
-        this.onTimer(ev.target, t);
-      } else if (ev.kind === EV_WAKE) {
-        this.onWake(ev.target, t);
-      } else {
-        this.enqueueWoken(ev.target, t);
-      }
-      count++;
-      if (check) this.checkInvariants(t);
-      if (progress !== undefined && (count & 0xffff) === 0) progress(t / this.end);
-    }
-    this.totals.events = count;
-    this.finish();
-    progress?.(1);
-    return this.result();
   }
 
   /** The weight of cgroup `cgroup`'s group entity on CPU `cpu` now (for tests). */
@@ -364,8 +275,9 @@ export class EevdfSimulation {
     const rq = this.groupRqOf(ge);
     const load = this.rqTaskLoad[rq]!;
     const tgLoad = this.cgLoad[Math.floor((rq - this.n) / this.n)]!;
-    const shares = tgLoad > 0 ? (CGROUP_SHARES * load) / tgLoad : CGROUP_SHARES;
-    return shares < CGROUP_MIN_SHARES ? CGROUP_MIN_SHARES : shares > CGROUP_SHARES ? CGROUP_SHARES : shares;
+    const cgShares = this.cgShares[Math.floor((rq - this.n) / this.n)]!;
+    const shares = tgLoad > 0 ? (cgShares * load) / tgLoad : cgShares;
+    return shares < CGROUP_MIN_SHARES ? CGROUP_MIN_SHARES : shares > cgShares ? cgShares : shares;
   }
 
   /**
@@ -445,27 +357,20 @@ export class EevdfSimulation {
 
   // ---- events ---------------------------------------------------------------------------
 
-  private push(time: number, kind: number, target: number, gen: number): void {
-    this.events.push({ time, order: this.eventOrder++, kind, target, gen });
-  }
-
-  private onWake(k: number, t: number): void {
+  protected override onWake(k: number, t: number): void {
     if (this.tState[k] === S_DELAYED) this.finishDelayedDequeue(k, t);
     if (this.advance(k, t) !== STEP_RUN) return;
-    this.tEnq[k] = t;
-    this.tKdl[k] = t + this.gDelay[this.tGroup[k]!]!;
-    this.tWakeEnq[k] = 1;
-    this.tFirstPending[k] = 1;
-    if (this.wakeup > 0) {
-      this.tState[k] = S_WAKING;
-      this.push(t + this.wakeup, EV_QUEUE, k, 0);
-    } else {
-      this.enqueueWoken(k, t);
-    }
+    this.startJob(k, t, 1);
+    if (this.wakeup > 0) this.queueWoken(k, t, this.wakeup);
+    else this.enqueueWoken(k, t);
+  }
+
+  protected override onWokenArrives(k: number, t: number): void {
+    this.enqueueWoken(k, t);
   }
 
   /** A timer on CPU c: the current task's burst ended, its hrtick fired, or a tick past a protected slice. */
-  private onTimer(c: number, t: number): void {
+  protected override onCpuTimer(c: number, t: number): void {
     const k = this.cpuTask[c]!;
     this.updateCurr(c, t);
     const hrtick = this.hrtickAt[c]! >= 0 && this.hrtickAt[c]! <= t;
@@ -550,8 +455,7 @@ export class EevdfSimulation {
     if (t <= from) return;
     const ns = t - from;
     this.cpuFrom[c] = t;
-    this.tRemain[k]! -= ns;
-    this.gCpu[this.tGroup[k]!]! += ns;
+    this.charge(k, ns);
     for (let e = k; e >= 0; e = this.parentOf(e)) {
       this.eV[e]! += this.vdelta(e, ns);
       if (this.eV[e]! >= this.eVd[e]! - V_EPS) {
@@ -782,12 +686,7 @@ export class EevdfSimulation {
     this.rqCurr[rq] = -1;
     this.tState[k] = S_QUEUED;
     this.rqWaiting[rq]!.push(k);
-    if (sliceEnd) {
-      this.tEnq[k] = t;
-      this.tKdl[k] = t + this.gDelay[this.tGroup[k]!]!;
-      this.tWakeEnq[k] = 0;
-      this.tFirstPending[k] = 1;
-    }
+    if (sliceEnd) this.startJob(k, t, 0);
   }
 
   /** dequeue_entities() of a task that blocks (`sleeping`) or exits, running on CPU c. */
@@ -893,9 +792,9 @@ export class EevdfSimulation {
 
   private goIdle(c: number, t: number): void {
     this.cpuTask[c] = -1;
-    if (this.cpuIdleSince[c]! < 0) this.cpuIdleSince[c] = t;
+    this.idleFrom(c, t);
     this.hrtickAt[c] = -1; // hrtick_schedule_exit(): an idle runqueue cancels it
-    this.timerGen[c]!++;
+    this.setCpuTimer(c, Infinity);
   }
 
   /**
@@ -904,10 +803,7 @@ export class EevdfSimulation {
    * slice is set: RUN_TO_PARITY with all slices the base slice, so its deadline).
    */
   private startTask(c: number, k: number, t: number): void {
-    if (this.cpuTask[c]! < 0 && this.cpuIdleSince[c]! >= 0) {
-      this.totals.idleNs += t - this.cpuIdleSince[c]!;
-      this.cpuIdleSince[c] = -1;
-    }
+    if (this.cpuTask[c]! < 0) this.busyFrom(c, t);
     for (let e = k; e >= 0; e = this.parentOf(e)) {
       const rq = this.eRq[e]!;
       const prev = this.rqCurr[rq]!;
@@ -917,24 +813,7 @@ export class EevdfSimulation {
       this.rqCurr[rq] = e;
       this.eVprot[e] = this.eVd[e]!;
     }
-    this.tState[k] = S_RUNNING;
-    this.cpuTask[c] = k;
-    let start = t;
-    if (this.cpuLast[c] !== k) {
-      start += this.csw;
-      this.totals.contextSwitches++;
-      this.totals.switchNs += this.csw;
-      this.cpuLast[c] = k;
-    }
-    this.cpuFrom[c] = start;
-    const g = this.tGroup[k]!;
-    if (this.tFirstPending[k] === 1) {
-      this.tFirstPending[k] = 0;
-      this.gRuns[g]!++;
-      if (this.tWakeEnq[k] === 1) this.gWake[g]!.record(start - this.tEnq[k]!);
-      if (start > this.tKdl[k]!) this.gLate[g]!++;
-    }
-    this.tPrevCpu[k] = c;
+    this.switchIn(c, k, t);
     // set_next_task_fair(first) -> hrtick_start_fair() (armed only with company here).
     this.armHrtick(c, k, t);
     this.armTimer(c, t);
@@ -983,59 +862,26 @@ export class EevdfSimulation {
     }
     const hr = this.hrtickAt[c]!;
     if (hr >= 0 && hr < at) at = Math.max(hr, t);
-    this.timerGen[c]!++;
-    this.push(at, EV_TIMER, c, this.timerGen[c]!);
-  }
-
-  // ---- task scripts -------------------------------------------------------------------------
-
-  /** Walks task k's script (TaskScripts.advance()) and queues its wake-up or marks it exited. */
-  private advance(k: number, t: number): ScriptStep {
-    const step = this.scripts.advance(k, t);
-    if (step === STEP_BLOCKED) this.wakeAt(k, this.scripts.wakeNs);
-    else if (step === STEP_EXITED) this.tState[k] = S_EXITED;
-    return step;
-  }
-
-  private wakeAt(k: number, at: number): void {
-    this.tState[k] = S_BLOCKED;
-    if (at < this.end) this.push(at, EV_WAKE, k, 0);
+    this.setCpuTimerAsEvent(c, at);
   }
 
   // ---- end of the replay ----------------------------------------------------------------------
 
-  private finish(): void {
-    const end = this.end;
-    for (let c = 0; c < this.n; c++) {
-      const k = this.cpuTask[c]!;
-      if (k >= 0) {
-        const from = this.cpuFrom[c]!;
-        if (from > end) this.totals.switchNs -= from - end;
-        else this.updateCurr(c, end);
-      } else if (this.cpuIdleSince[c]! >= 0) {
-        this.totals.idleNs += end - this.cpuIdleSince[c]!;
-      }
-    }
+  protected override chargeUntil(c: number, t: number): void {
+    this.updateCurr(c, t);
   }
 
-  private result(): SimResult {
-    const w = this.workload;
-    const end = this.end;
-    const waiting = (k: number): boolean => this.tState[k] === S_QUEUED || this.tState[k] === S_WAKING;
-    const groups = groupResults(w, this.tally, this.jobs, this.scripts, waiting, end);
-    return {
-      policy: EEVDF_BASELINE_NAME,
-      kernelFastPath: false,
-      model: { ...this.model },
-      workload: w.name,
-      groups,
-      totals: { ...this.totals },
-    };
+  protected override isWaiting(k: number): boolean {
+    return this.tState[k] === S_QUEUED || this.tState[k] === S_WAKING;
+  }
+
+  protected override describe(): { policy: string; kernelFastPath: boolean } {
+    return { policy: EEVDF_BASELINE_NAME, kernelFastPath: false };
   }
 
   // ---- invariants (tests) ------------------------------------------------------------------
 
-  private checkInvariants(t: number): void {
+  protected override checkInvariants(t: number): void {
     const fail = (what: string): never => {
       throw new Error(`eevdf invariant violated at t=${t} ns: ${what}`);
     };

@@ -20,184 +20,32 @@
 //     (index = the workload's task count, its own pseudo group) that records wait for;
 //     the kernel queues it urgently with deadline now + agentDeadlineNs, it runs a round
 //     of n records for n * agentCpuNsPerRecord, then hands them to policy.enqueue().
-// Hot-path state lives in typed arrays indexed by task or CPU. Wake-ups and agent
-// deliveries are pooled event objects in a heap-js queue; each CPU's single timer (end of
-// burst or slice, or the tick that renews a running job's deadline) lives in a tournament
-// tree over the CPUs, re-armed in place, so preemptions leave no stale events behind; the
-// preemption victim comes from an index of CPUs by their current deadline. The loop
-// allocates only what the policy API requires (one TaskRecord per enqueue, the policy's
-// Decision arrays).
-import { Heap } from 'heap-js';
+// The event loop, the task and CPU bookkeeping and the results are the simulator core's
+// (sim-core.ts); this file is the scx-slo side plugged into it. Hot-path state lives in
+// typed arrays indexed by task or CPU. Each CPU's single timer is the end of its burst
+// or slice, or the tick that renews a running job's deadline; the preemption victim
+// comes from an index of CPUs by their current deadline. The loop allocates only what
+// the policy API requires (one TaskRecord per enqueue, the policy's Decision arrays).
 import { TaskFlags, type Decision, type Policy, type PolicyModule, type SloEntry, type TaskRecord } from '../policy/api.js';
-import { groupResults, GroupTallies, TaskJobs } from './group-results.js';
-import type { LatencyHistogram } from './latency-histogram.js';
-import { MIN_KERNEL_SLICE_NS, validateModel, type SimModel } from './sim-model.js';
+import { MIN_KERNEL_SLICE_NS, type SimModel } from './sim-model.js';
 import { CpusByDeadline } from './cpus-by-deadline.js';
+import { EV_SCHEDULER, S_BLOCKED, S_RUNNING, S_SCHEDULER, S_WAKING, SimCore, type SimOptions } from './sim-core.js';
+import type { SimResult, SimTotals } from './sim-result.js';
 import { TaskHeap } from './task-heap.js';
-import { STEP_BLOCKED, STEP_EXITED, STEP_RUN, TaskScripts, type ScriptStep } from './task-script.js';
+import { STEP_RUN } from './task-script.js';
 import type { Workload, WorkloadGroup } from './workload.js';
 
-// Task states.
-const S_BLOCKED = 0; // sleeping, waiting for a request, or not started
-const S_POLICY = 1; // handed to the policy, no decision yet
-const S_EDF = 2; // in the kernel EDF queue
-const S_LOCAL = 3; // decided for a CPU, in its local queue
-const S_USERDSQ = 4; // decided, waiting in SLO_DSQ_USER
-const S_RUNNING = 5;
-const S_EXITED = 6;
-const S_RING = 7; // on its way to the policy (agentLagNs)
-const S_WAKING = 8; // woken, on its way into the scheduler (wakeupNs)
-const S_AGENT = 9; // its record waits for the agent's round (agentCpuNsPerRecord)
+// Task states (with the core's S_BLOCKED, S_EXITED, S_WAKING, S_RUNNING).
+const S_POLICY = S_SCHEDULER; // handed to the policy, no decision yet
+const S_EDF = S_SCHEDULER + 1; // in the kernel EDF queue
+const S_LOCAL = S_SCHEDULER + 2; // decided for a CPU, in its local queue
+const S_USERDSQ = S_SCHEDULER + 3; // decided, waiting in SLO_DSQ_USER
+const S_RING = S_SCHEDULER + 4; // on its way to the policy (agentLagNs)
+const S_AGENT = S_SCHEDULER + 5; // its record waits for the agent's round (agentCpuNsPerRecord)
 
-// Event kinds (heap-js queue; CPU timers are kept apart, see CpuTimers).
-const EV_WAKE = 0;
-const EV_AGENT = 2;
-const EV_QUEUE = 3; // a woken task reaches the scheduler (after wakeupNs)
-
-/** A pooled event; `gen` carries the enqueue sequence an agent delivery is for. */
-class SimEvent {
-  time = 0;
-  order = 0;
-  kind = 0;
-  target = 0;
-  gen = 0;
-}
-
-function byTimeThenOrder(a: SimEvent, b: SimEvent): number {
-  return a.time - b.time || a.order - b.order;
-}
-
-/**
- * One number per CPU in a tournament tree: node i holds the CPU with the smallest value
- * below it (the lower CPU on ties), so the minimum is at the root and changing one CPU's
- * value costs log2(cpus) steps. Used for the CPU timers (one per CPU, Infinity = none:
- * re-armed in place, so preemptions leave no stale events).
- */
-class CpuMinTree {
-  /** Each CPU's value (index `cpus` is a sentinel that never wins). */
-  readonly value: Float64Array;
-  /** Node i's winning value and CPU; leaves at [leaves, 2 * leaves), siblings adjacent. */
-  private readonly nodeValue: Float64Array;
-  private readonly nodeCpu: Int32Array;
-  private readonly leaves: number;
-
-  constructor(cpus: number, initial: number) {
-    let leaves = 1;
-    while (leaves < cpus) leaves <<= 1;
-    this.leaves = leaves;
-    this.value = new Float64Array(cpus + 1).fill(initial);
-    this.value[cpus] = Infinity;
-    this.nodeValue = new Float64Array(2 * leaves).fill(Infinity);
-    this.nodeCpu = new Int32Array(2 * leaves).fill(cpus);
-    for (let c = 0; c < cpus; c++) {
-      this.nodeValue[leaves + c] = initial;
-      this.nodeCpu[leaves + c] = c;
-    }
-    for (let i = leaves - 1; i >= 1; i--) {
-      const l = 2 * i;
-      const left = this.nodeValue[l]! <= this.nodeValue[l + 1]!;
-      this.nodeValue[i] = left ? this.nodeValue[l]! : this.nodeValue[l + 1]!;
-      this.nodeCpu[i] = left ? this.nodeCpu[l]! : this.nodeCpu[l + 1]!;
-    }
-  }
-
-  /** The CPU with the smallest value (value[min()] is Infinity when no CPU has one). */
-  min(): number {
-    return this.nodeCpu[1]!;
-  }
-
-  set(c: number, v: number): void {
-    this.value[c] = v;
-    const nodeValue = this.nodeValue;
-    const nodeCpu = this.nodeCpu;
-    let i = this.leaves + c;
-    nodeValue[i] = v;
-    while (i > 1) {
-      const l = i & ~1;
-      const parent = i >> 1;
-      const vl = nodeValue[l]!;
-      const vr = nodeValue[l + 1]!;
-      const wv = vl <= vr ? vl : vr;
-      const wc = vl <= vr ? nodeCpu[l]! : nodeCpu[l + 1]!;
-      // Nothing above changes once a node keeps its winner and value.
-      if (nodeValue[parent] === wv && nodeCpu[parent] === wc) return;
-      nodeValue[parent] = wv;
-      nodeCpu[parent] = wc;
-      i = parent;
-    }
-  }
-}
-
-/** Per-group results of one replay. */
-export interface GroupResult {
-  group: WorkloadGroup;
-  /** SLO laxity (deadline - enqueue), ns, with the scheduler defaults for groups without SLO. */
-  delayNs: number;
-  tasks: number;
-  /** Wake-up (and start) to first run, ns; waits still in progress at the end count with their length so far. */
-  wakeLatency: LatencyHistogram;
-  /** Request arrival to `done`, ns, or null when the group has no requests; unfinished requests count with their age at the end. */
-  requestLatency: LatencyHistogram | null;
-  /** Enqueues whose first run happened (every enqueue, not only wake-ups, as the kernel counts). */
-  runs: number;
-  /** Of those, first run after the SLO deadline. */
-  lateRuns: number;
-  /** Enqueues still waiting at the end whose deadline had passed (certain misses). */
-  lateWaiting: number;
-  /** Enqueues still waiting at the end. */
-  waitingAtEnd: number;
-  cpuNs: number;
-  /** Completed `run` operations (work units for batch groups). */
-  burstsCompleted: number;
-  requestsCompleted: number;
-  requestsUnfinished: number;
-}
-
-export interface SimTotals {
-  /** Events taken off the event queue (wake-ups, CPU timers, agent deliveries), superseded timers excluded. */
-  events: number;
-  enqueues: number;
-  /** Tasks queued by the kernel fast path (urgent). */
-  direct: number;
-  /** Records handed to the policy. */
-  toPolicy: number;
-  contextSwitches: number;
-  switchNs: number;
-  idleNs: number;
-  preemptKicks: number;
-  /** Slices refilled because nothing else waited. */
-  sliceRefills: number;
-  /** Running jobs past their deadline renewed at a tick (fast-path policies only, where they matter). */
-  deadlineRenewals: number;
-  staleDecisions: number;
-  badDecisions: number;
-  /** Tasks the policy dropped (queued reached 0 with tasks undecided), run by the kernel EDF fallback. */
-  lostTasks: number;
-  /** CPU time the agent used (model.agentCpuNsPerRecord > 0; 0 otherwise), ns. */
-  agentCpuNs: number;
-  /** Records the agent took into its rounds. */
-  agentRecords: number;
-  /** Rounds the agent started. */
-  agentRounds: number;
-}
-
-export interface SimResult {
-  policy: string;
-  kernelFastPath: boolean;
-  model: SimModel;
-  workload: string;
-  groups: GroupResult[];
-  totals: SimTotals;
-}
-
-export interface SimOptions {
-  /** Options given to the policy (`--policy-opt`). */
-  policyOptions?: Readonly<Record<string, string>>;
-  /** Called now and then with the fraction of simulated time done (0..1). */
-  onProgress?: (fraction: number) => void;
-  /** Check scheduler invariants after every event (slow; for tests). Throws on a violation. */
-  checkInvariants?: boolean;
-}
+// Event kinds (with the core's wake-ups): a record reaches the agent after agentLagNs,
+// `gen` the enqueue sequence it is for.
+const EV_AGENT = EV_SCHEDULER;
 
 /** The SLO table the policy reads: cgroup id -> SLO of the workload's groups. */
 class GroupSloTable {
@@ -210,11 +58,8 @@ class GroupSloTable {
   }
 }
 
-export class Simulation {
+export class Simulation extends SimCore {
   private readonly policy: Policy;
-  private readonly n: number;
-  private readonly end: number;
-  private readonly csw: number;
   private readonly slice: number;
   private readonly directMax: number;
   private readonly batch: number;
@@ -234,100 +79,61 @@ export class Simulation {
   private agentRound: number[] = [];
 
   // Workload.
-  /** Where each task is in its script; tRemain and tGroup are its arrays. */
-  private readonly scripts: TaskScripts;
   private readonly tPid: Float64Array;
   private readonly tTgid: Float64Array;
   private readonly tCgroup: Float64Array;
   private readonly tSloCgroup: Float64Array;
   private readonly tWeight: Float64Array;
-  private readonly tGroup: Int32Array;
-  /** Per-group tallies (gDelay, gWake, ... are views of its arrays). */
-  private readonly tally: GroupTallies;
-  /** Per-task EDF jobs (tEnq, tKdl, tWakeEnq, tFirstPending are its arrays). */
-  private readonly jobs: TaskJobs;
-  private readonly gDelay: Float64Array;
   private readonly gKernelSlice: Float64Array;
   /** pid -> task index: a dense table when pids are small (the usual case), else a Map. */
   private readonly pidTable: Int32Array | null;
   private readonly pidMap = new Map<number, number>();
 
-  // Task state.
-  private readonly tState: Uint8Array;
-  private readonly tRemain: Float64Array;
-  private readonly tRuntime: Float64Array;
+  // Task state (with the core's).
   private readonly tSeq: Float64Array;
-  private readonly tEnq: Float64Array;
-  private readonly tKdl: Float64Array;
-  private readonly tWakeEnq: Uint8Array;
-  private readonly tFirstPending: Uint8Array;
-  private readonly tPrevCpu: Int32Array;
   private readonly tSlice: Float64Array;
   private readonly tQueueKey: Float64Array;
   private readonly tQueueOrder: Float64Array;
   private queueOrder = 0;
 
-  // CPU state.
-  private readonly cpuTask: Int32Array;
-  private readonly cpuLast: Int32Array;
-  private readonly cpuRunStart: Float64Array;
+  // CPU state (with the core's).
   private readonly cpuSlice: Float64Array;
   private readonly cpuSliceEnd: Float64Array;
-  private readonly timers: CpuMinTree;
-  private readonly cpuTimerAt: Float64Array;
   /** CPUs by the deadline of their running job (cur_deadline): the preemption victim. */
   private readonly victims: CpusByDeadline;
   /** Only policies with the kernel fast path preempt, so only they need it. */
   private readonly useVictims: boolean;
+  /** Idle CPUs, the most recently idled last; idlePos[c] is c's place there, or -1. */
   private readonly idleStack: Int32Array;
   private readonly idlePos: Int32Array;
-  private readonly idleSince: Float64Array;
   private idleCount = 0;
   private readonly localQueues: number[][];
   private readonly kickQueue: number[] = [];
 
   // Queues.
-  private readonly events = new Heap<SimEvent>(byTimeThenOrder);
-  private readonly pool: SimEvent[] = [];
-  private eventOrder = 0;
   private readonly edfDsq: TaskHeap;
   private readonly userDsq: TaskHeap;
   private policyPending = 0;
 
-  // Accounting.
-  private readonly gWake: LatencyHistogram[];
-  private readonly gRuns: Float64Array;
-  private readonly gLate: Float64Array;
-  private readonly gCpu: Float64Array;
-  private readonly gBursts: Float64Array;
-  private readonly totals: SimTotals = {
-    events: 0, enqueues: 0, direct: 0, toPolicy: 0, contextSwitches: 0, switchNs: 0, idleNs: 0,
-    preemptKicks: 0, sliceRefills: 0, deadlineRenewals: 0, staleDecisions: 0, badDecisions: 0, lostTasks: 0,
-    agentCpuNs: 0, agentRecords: 0, agentRounds: 0,
-  };
   private pickSlice = 0;
-  private ran = false;
 
   constructor(
-    private readonly workload: Workload,
+    workload: Workload,
     private readonly module: PolicyModule,
-    private readonly model: SimModel,
-    private readonly options: SimOptions = {},
+    model: SimModel,
+    options: SimOptions = {},
   ) {
-    validateModel(model);
+    // The agent, when modelled, is one more task (index nt) in a group of its own (ng).
+    const agentOn = model.agentCpuNsPerRecord > 0;
+    super(workload, model, options, workload.tasks.length + (agentOn ? 1 : 0), workload.groups.length + (agentOn ? 1 : 0), false);
     const w = workload;
     const nt = w.tasks.length;
     const ng = w.groups.length;
-    // The agent, when modelled, is one more task (index nt) in a group of its own (ng).
-    const agentOn = model.agentCpuNsPerRecord > 0;
-    const slots = agentOn ? nt + 1 : nt;
-    const groupSlots = agentOn ? ng + 1 : ng;
+    const slots = this.tState.length;
+    const groupSlots = this.gDelay.length;
     this.agentTask = agentOn ? nt : -1;
     this.agentCost = model.agentCpuNsPerRecord;
     this.agentDeadline = model.agentDeadlineNs;
-    this.n = model.cpus;
-    this.end = model.durationNs;
-    this.csw = model.contextSwitchNs;
     this.slice = model.sliceNs;
     this.directMax = module.kernelFastPath === true && model.directMaxNs > 0 ? model.directMaxNs : -1;
     this.batch = model.dispatchBatch;
@@ -335,15 +141,11 @@ export class Simulation {
     this.wakeup = model.wakeupNs;
     this.policy = module.createPolicy({ nrCpus: this.n, slos: new GroupSloTable(w.groups), options: options.policyOptions ?? {} });
 
-    this.scripts = new TaskScripts(w, slots);
     this.tPid = new Float64Array(slots);
     this.tTgid = new Float64Array(slots);
     this.tCgroup = new Float64Array(slots);
     this.tSloCgroup = new Float64Array(slots);
     this.tWeight = new Float64Array(slots);
-    this.tGroup = this.scripts.group;
-    this.tally = new GroupTallies(w, groupSlots);
-    this.gDelay = this.tally.delayNs;
     this.gKernelSlice = new Float64Array(groupSlots);
     if (agentOn) {
       // job_deadline() for the agent: now + the lag bound; kernel_slice() from that.
@@ -352,16 +154,7 @@ export class Simulation {
     }
     for (let g = 0; g < groupSlots; g++) this.gKernelSlice[g] = Math.max(MIN_KERNEL_SLICE_NS, Math.min(this.slice, this.gDelay[g]!));
 
-    this.tState = new Uint8Array(slots);
-    this.tRemain = this.scripts.remainNs;
-    this.tRuntime = new Float64Array(slots);
     this.tSeq = new Float64Array(slots);
-    this.jobs = new TaskJobs(slots);
-    this.tEnq = this.jobs.enqNs;
-    this.tKdl = this.jobs.deadlineNs;
-    this.tWakeEnq = this.jobs.wakeEnqueue;
-    this.tFirstPending = this.jobs.firstPending;
-    this.tPrevCpu = new Int32Array(slots).fill(-1);
     this.tSlice = new Float64Array(slots);
     this.tQueueKey = new Float64Array(slots);
     this.tQueueOrder = new Float64Array(slots);
@@ -378,105 +171,35 @@ export class Simulation {
     const maxPid = w.tasks.reduce((m, t) => Math.max(m, t.pid), 0);
     this.pidTable = maxPid < 1 << 22 ? new Int32Array(maxPid + 1).fill(-1) : null;
     if (this.pidTable !== null) for (const [pid, k] of this.pidMap) this.pidTable[pid] = k;
-    this.cpuTask = new Int32Array(this.n).fill(-1);
-    this.cpuLast = new Int32Array(this.n).fill(-1);
-    this.cpuRunStart = new Float64Array(this.n);
     this.cpuSlice = new Float64Array(this.n);
     this.cpuSliceEnd = new Float64Array(this.n);
-    this.timers = new CpuMinTree(this.n, Infinity);
-    this.cpuTimerAt = this.timers.value;
     this.victims = new CpusByDeadline(this.n);
     // The agent preempts (preemption_victim()) whatever the policy, so with it every policy does.
     this.useVictims = this.directMax >= 0 || agentOn;
     this.tick = this.useVictims ? model.tickNs : 0;
     this.idleStack = new Int32Array(this.n);
     this.idlePos = new Int32Array(this.n).fill(-1);
-    this.idleSince = new Float64Array(this.n);
     this.localQueues = Array.from({ length: this.n }, () => []);
     // Every CPU starts idle; CPU 0 is taken first.
     for (let c = this.n - 1; c >= 0; c--) this.markIdle(c, 0);
 
     this.edfDsq = new TaskHeap(this.tKdl, this.tQueueOrder);
     this.userDsq = new TaskHeap(this.tQueueKey, this.tQueueOrder);
-
-    this.gWake = this.tally.wakeLatency;
-    this.gRuns = this.tally.runs;
-    this.gLate = this.tally.lateRuns;
-    this.gCpu = this.tally.cpuNs;
-    this.gBursts = this.tally.bursts;
-  }
-
-  /** Runs the replay to the end of the model's duration and returns the results. */
-  run(): SimResult {
-    if (this.ran) throw new Error('a Simulation runs once; create a new one');
-    this.ran = true;
-    const w = this.workload;
-    for (let i = 0; i < w.tasks.length; i++) {
-      const start = w.tasks[i]!.startNs;
-      if (start < this.end) this.push(start, EV_WAKE, i, 0);
-    }
-    const events = this.events;
-    const timers = this.timers;
-    const timerAt = this.cpuTimerAt;
-    const end = this.end;
-    const check = this.options.checkInvariants === true;
-    const progress = this.options.onProgress;
-    let count = 0;
-    for (;;) {
-      const ev = events.peek();
-      const evTime = ev === undefined ? Infinity : ev.time;
-      const c = timers.min();
-      const t = timerAt[c]!;
-      if (t <= evTime) {
-        if (t >= end) break;
-        // The handler re-arms or clears this CPU's timer on every path.
-        this.onCpuTimer(c, t);
-      } else {
-        if (evTime >= end) break;
-        events.pop();
-        const kind = ev!.kind;
-        const target = ev!.target;
-        const gen = ev!.gen;
-        this.pool.push(ev!);
-        if (kind === EV_WAKE) this.onWake(target, evTime);
-        else if (kind === EV_QUEUE) this.enqueueTask(target, evTime, TaskFlags.WAKEUP, false, this.tEnq[target]!);
-        else this.onAgent(target, gen, evTime);
-      }
-      const now = t <= evTime ? t : evTime;
-      if (this.kickQueue.length > 0) this.drainKicks(now);
-      if (this.idleCount > 0 && (this.userDsq.length > 0 || this.edfDsq.length > 0)) this.fillIdleCpus(now);
-      count++;
-      if (check) this.checkInvariants(now);
-      if (progress !== undefined && (count & 0xffff) === 0) progress(now / end);
-    }
-    this.totals.events = count;
-    this.finish();
-    progress?.(1);
-    return this.result();
   }
 
   // ---- events -------------------------------------------------------------------
 
-  private push(time: number, kind: number, target: number, gen: number): void {
-    const ev = this.pool.pop() ?? new SimEvent();
-    ev.time = time;
-    ev.kind = kind;
-    ev.target = target;
-    ev.gen = gen;
-    ev.order = this.eventOrder++;
-    this.events.add(ev);
+  /** Idle CPUs that got work in their local queue, or with decided tasks waiting, take it. */
+  protected override afterEvent(now: number): void {
+    if (this.kickQueue.length > 0) this.drainKicks(now);
+    if (this.idleCount > 0 && (this.userDsq.length > 0 || this.edfDsq.length > 0)) this.fillIdleCpus(now);
   }
 
-  private setTimer(c: number, at: number): void {
-    this.timers.set(c, at);
+  protected override onEvent(_kind: number, target: number, gen: number, t: number): void {
+    this.onAgent(target, gen, t); // EV_AGENT, the only kind of its own
   }
 
-  private wakeAt(k: number, at: number): void {
-    this.tState[k] = S_BLOCKED;
-    if (at < this.end) this.push(at, EV_WAKE, k, 0);
-  }
-
-  private onWake(k: number, t: number): void {
+  protected override onWake(k: number, t: number): void {
     if (this.advance(k, t) !== STEP_RUN) return;
     if (this.wakeup <= 0) {
       this.enqueueTask(k, t, TaskFlags.WAKEUP);
@@ -484,22 +207,22 @@ export class Simulation {
     }
     // The wake-up path (model.wakeupNs): the job and its latency start now, the
     // scheduler sees the task when the path is over.
-    this.tEnq[k] = t;
-    this.tKdl[k] = t + this.gDelay[this.tGroup[k]!]!;
-    this.tWakeEnq[k] = 1;
-    this.tFirstPending[k] = 1;
-    this.tState[k] = S_WAKING;
-    this.push(t + this.wakeup, EV_QUEUE, k, 0);
+    this.startJob(k, t, 1);
+    this.queueWoken(k, t, this.wakeup);
+  }
+
+  protected override onWokenArrives(k: number, t: number): void {
+    this.enqueueTask(k, t, TaskFlags.WAKEUP, false, this.tEnq[k]!);
   }
 
   private onAgent(k: number, seq: number, t: number): void {
     if (this.tState[k] === S_RING && this.tSeq[k] === seq) this.deliver(k, t);
   }
 
-  private onCpuTimer(c: number, t: number): void {
+  protected override onCpuTimer(c: number, t: number): void {
     const k = this.cpuTask[c]!;
-    this.charge(k, t - this.cpuRunStart[c]!);
-    this.cpuRunStart[c] = t;
+    this.charge(k, t - this.cpuFrom[c]!);
+    this.cpuFrom[c] = t;
     // A tick with the job past its deadline: armTimer() stops at the first such tick.
     if (this.tick > 0 && t > this.tKdl[k]! && t % this.tick === 0) this.renewDeadline(c, k, t);
     if (this.tRemain[k]! <= 0) {
@@ -535,7 +258,7 @@ export class Simulation {
       const renew = this.nextTick(deadline > from ? deadline : from);
       if (renew < at) at = renew;
     }
-    this.setTimer(c, at);
+    this.setCpuTimer(c, at);
   }
 
   /** The first tick strictly after `ns` (a multiple of the tick period). */
@@ -558,24 +281,8 @@ export class Simulation {
 
   // ---- task scripts -----------------------------------------------------------------
 
-  /** Walks task k's script (TaskScripts.advance()) and queues its wake-up or marks it exited. */
-  private advance(k: number, t: number): ScriptStep {
-    const step = this.scripts.advance(k, t);
-    if (step === STEP_BLOCKED) {
-      this.wakeAt(k, this.scripts.wakeNs);
-    } else if (step === STEP_EXITED) {
-      this.tState[k] = S_EXITED;
-      this.policy.taskExited?.(this.tPid[k]!);
-    }
-    return step;
-  }
-
-  /** Task k used `ns` of CPU. */
-  private charge(k: number, ns: number): void {
-    if (ns <= 0) return;
-    this.tRemain[k]! -= ns;
-    this.tRuntime[k]! += ns;
-    this.gCpu[this.tGroup[k]!]! += ns;
+  protected override onExit(k: number): void {
+    this.policy.taskExited?.(this.tPid[k]!);
   }
 
   // ---- enqueue path (ops.enqueue) --------------------------------------------------------
@@ -595,10 +302,7 @@ export class Simulation {
       this.tWakeEnq[k] = 0;
       this.tFirstPending[k] = 0;
     } else {
-      this.tEnq[k] = jobStart;
-      this.tKdl[k] = jobStart + delay;
-      this.tWakeEnq[k] = (flags & TaskFlags.WAKEUP) !== 0 ? 1 : 0;
-      this.tFirstPending[k] = 1;
+      this.startJob(k, jobStart, (flags & TaskFlags.WAKEUP) !== 0 ? 1 : 0);
     }
     if (delay <= this.directMax || k === this.agentTask) {
       // Urgent (the agent always is): the kernel queues it by deadline and finds it a CPU (queue_kernel()).
@@ -665,7 +369,7 @@ export class Simulation {
     }
     this.totals.preemptKicks++;
     const k = this.cpuTask[victim]!;
-    let ran = t - this.cpuRunStart[victim]!;
+    let ran = t - this.cpuFrom[victim]!;
     if (ran < 0) {
       // Preempted while still switching in: only part of the switch happened.
       this.totals.switchNs += ran;
@@ -864,24 +568,7 @@ export class Simulation {
   }
 
   private startTask(c: number, k: number, t: number, slice: number): void {
-    this.tState[k] = S_RUNNING;
-    this.cpuTask[c] = k;
-    let start = t;
-    if (this.cpuLast[c] !== k) {
-      start += this.csw;
-      this.totals.contextSwitches++;
-      this.totals.switchNs += this.csw;
-      this.cpuLast[c] = k;
-    }
-    const g = this.tGroup[k]!;
-    if (this.tFirstPending[k] === 1) {
-      this.tFirstPending[k] = 0;
-      this.gRuns[g]!++;
-      if (this.tWakeEnq[k] === 1) this.gWake[g]!.record(start - this.tEnq[k]!);
-      if (start > this.tKdl[k]!) this.gLate[g]!++;
-    }
-    this.tPrevCpu[k] = c;
-    this.cpuRunStart[c] = start;
+    const start = this.switchIn(c, k, t);
     this.cpuSlice[c] = slice;
     const sliceEnd = start + slice;
     this.cpuSliceEnd[c] = sliceEnd;
@@ -918,7 +605,7 @@ export class Simulation {
     if (this.useVictims) this.victims.clear(c);
     this.idlePos[c] = this.idleCount;
     this.idleStack[this.idleCount++] = c;
-    this.idleSince[c] = t;
+    this.cpuIdleSince[c] = t;
   }
 
   private unmarkIdle(c: number, t: number): void {
@@ -927,49 +614,31 @@ export class Simulation {
     this.idleStack[pos] = last;
     this.idlePos[last] = pos;
     this.idlePos[c] = -1;
-    this.totals.idleNs += t - this.idleSince[c]!;
+    this.busyFrom(c, t);
   }
 
   // ---- end of the replay --------------------------------------------------------------------
 
-  private finish(): void {
-    const end = this.end;
-    for (let c = 0; c < this.n; c++) {
-      const k = this.cpuTask[c]!;
-      if (k >= 0) {
-        let ran = end - this.cpuRunStart[c]!;
-        if (ran < 0) {
-          this.totals.switchNs += ran;
-          ran = 0;
-        }
-        this.charge(k, ran);
-      } else if (this.idlePos[c]! >= 0) {
-        this.totals.idleNs += end - this.idleSince[c]!;
-      }
-    }
+  protected override chargeUntil(c: number, t: number): void {
+    this.charge(this.cpuTask[c]!, t - this.cpuFrom[c]!);
   }
 
-  private result(): SimResult {
-    const w = this.workload;
-    const end = this.end;
-    const waiting = (k: number): boolean => {
-      const state = this.tState[k];
-      return state === S_POLICY || state === S_EDF || state === S_LOCAL || state === S_USERDSQ || state === S_RING || state === S_WAKING || state === S_AGENT;
-    };
-    const groups = groupResults(w, this.tally, this.jobs, this.scripts, waiting, end);
-    return {
-      policy: this.module.name,
-      kernelFastPath: this.module.kernelFastPath === true,
-      model: { ...this.model },
-      workload: w.name,
-      groups,
-      totals: { ...this.totals, agentCpuNs: this.agentTask >= 0 ? this.gCpu[w.groups.length]! : 0 },
-    };
+  protected override isWaiting(k: number): boolean {
+    const state = this.tState[k];
+    return state === S_POLICY || state === S_EDF || state === S_LOCAL || state === S_USERDSQ || state === S_RING || state === S_WAKING || state === S_AGENT;
+  }
+
+  protected override describe(): { policy: string; kernelFastPath: boolean } {
+    return { policy: this.module.name, kernelFastPath: this.module.kernelFastPath === true };
+  }
+
+  protected override resultTotals(): SimTotals {
+    return { ...this.totals, agentCpuNs: this.agentTask >= 0 ? this.gCpu[this.workload.groups.length]! : 0 };
   }
 
   // ---- invariants (tests) ----------------------------------------------------------------
 
-  private checkInvariants(t: number): void {
+  protected override checkInvariants(t: number): void {
     const fail = (what: string): never => {
       throw new Error(`sim invariant violated at t=${t} ns (${this.module.name}): ${what}`);
     };
@@ -979,7 +648,7 @@ export class Simulation {
         if (this.tState[k] !== S_RUNNING) fail(`CPU ${c} runs task ${k} in state ${this.tState[k]}`);
         if (this.idlePos[c]! >= 0) fail(`CPU ${c} is running and marked idle`);
         if (this.useVictims && k !== this.agentTask && this.victims.deadline(c) !== this.tKdl[k]!) fail(`CPU ${c}'s current deadline ${this.victims.deadline(c)} is not its job's ${this.tKdl[k]}`);
-        if (this.tick > 0 && this.tKdl[k]! < t && this.cpuTimerAt[c]! > this.nextTick(Math.max(t, this.cpuRunStart[c]!))) {
+        if (this.tick > 0 && this.tKdl[k]! < t && this.cpuTimerAt[c]! > this.nextTick(Math.max(t, this.cpuFrom[c]!))) {
           fail(`CPU ${c} runs a job past its deadline ${this.tKdl[k]} with no timer at the next tick (${this.cpuTimerAt[c]})`);
         }
       } else {

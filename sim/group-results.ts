@@ -1,7 +1,7 @@
 // The per-group results both simulators (engine.ts and eevdf.ts) report at the end of a
 // replay: the tallies they kept while replaying, plus what was still in flight at the
 // end (tasks still waiting for their first run, requests not yet done).
-import type { GroupResult } from './engine.js';
+import type { GroupResult } from './sim-result.js';
 import { edfDelayNs, sloOrDefault } from '../policy/deadline.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import type { TaskScripts } from './task-script.js';
@@ -78,6 +78,7 @@ export function groupResults(
     cpuNs: tallies.cpuNs[g]!,
     burstsCompleted: tallies.bursts[g]!,
     requestsCompleted: scripts.requestsDone[g]!,
+    requestsWithinBudget: scripts.requestsWithinBudget[g]!,
     requestsUnfinished: 0,
   }));
   for (let k = 0; k < w.tasks.length; k++) {
@@ -90,5 +91,8 @@ export function groupResults(
     }
     if (gr.requestLatency !== null) gr.requestsUnfinished += scripts.recordUnfinished(k, endNs, gr.requestLatency);
   }
+  groups.forEach((gr, g) => {
+    if (gr.requestLatency !== null) gr.requestsUnfinished += scripts.recordUntaken(g, endNs, gr.requestLatency);
+  });
   return groups;
 }

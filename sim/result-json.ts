@@ -4,7 +4,7 @@
 // what cannot be computed (a percentile of no samples, a rate over zero runs) is null,
 // with a note saying why.
 import type { LatencyHistogram } from './latency-histogram.js';
-import type { GroupResult, SimResult } from './engine.js';
+import type { GroupResult, SimResult } from './sim-result.js';
 import { eevdfBaseSliceNs } from './eevdf.js';
 import type { Workload } from './workload.js';
 
@@ -32,7 +32,12 @@ export interface GroupJson {
   wake_latency_ns: LatencySummaryJson;
   /** Present when the group's tasks serve requests. */
   request_latency_ns?: LatencySummaryJson;
-  requests?: { completed: number; unfinished: number };
+  /**
+   * `within_budget`: the fraction of the requests (completed and unfinished) answered
+   * within the group's SLO budget, arrival to done <= budget_ns; present for groups with
+   * an SLO, null when no request arrived.
+   */
+  requests?: { completed: number; unfinished: number; within_budget?: number | null };
   /** Enqueues whose first run happened. */
   runs: number;
   /** First runs after the deadline, plus enqueues still waiting past their deadline at the end. */
@@ -93,7 +98,8 @@ export interface SimResultJson {
     seed: number | null;
     cpus: number;
     duration_ns: number;
-    groups: Array<{ name: string; kind: 'service' | 'batch'; cgroup_id: number; slo: { budget_ns: number; importance: number } | null }>;
+    /** `cpu_weight`: the group's cgroup cpu.weight, present only when the workload sets one (absent = 100). */
+    groups: Array<{ name: string; kind: 'service' | 'batch'; cgroup_id: number; slo: { budget_ns: number; importance: number } | null; cpu_weight?: number }>;
     /** Kernel traces only: the wake-to-run latency the recorded kernel gave each group (wake-up to switch-in). */
     recorded_wake_latency_ns?: Record<string, LatencySummaryJson>;
   };
@@ -117,6 +123,8 @@ export interface SimResultJson {
     baseline_base_slice_ns: number;
     /** Whether the eevdf baseline models the cgroup hierarchy (false: `--eevdf-flat`). */
     baseline_cgroups: boolean;
+    /** cpu.weight overrides for the eevdf baseline by group name (`--baseline-cpu-weight`); present only when given. */
+    baseline_cpu_weights?: Record<string, number>;
   };
   policies: Record<string, PolicyJson>;
   warnings: string[];
@@ -165,6 +173,10 @@ function groupJson(g: GroupResult, capacity: number, remaining: number): GroupJs
   if (g.requestLatency !== null) {
     out.request_latency_ns = latencySummary(g.requestLatency);
     out.requests = { completed: g.requestsCompleted, unfinished: g.requestsUnfinished };
+    if (g.group.slo !== null) {
+      const total = g.requestsCompleted + g.requestsUnfinished;
+      out.requests.within_budget = total > 0 ? g.requestsWithinBudget / total : null;
+    }
     if (g.requestLatency.count === 0) notes.push('no requests arrived: request latency percentiles are null');
     if (g.requestsUnfinished > 0) notes.push(`${g.requestsUnfinished} requests unfinished at the end (counted in request latency with their age)`);
   }
@@ -242,6 +254,7 @@ export function resultJson(
         kind: g.kind,
         cgroup_id: g.cgroupId,
         slo: g.slo === null ? null : { budget_ns: g.slo.budgetNs, importance: g.slo.importance },
+        ...(g.cpuWeight === undefined ? {} : { cpu_weight: g.cpuWeight }),
       })),
     },
     model: {
@@ -258,6 +271,9 @@ export function resultJson(
       baseline_wakeup_ns: model?.baselineWakeupNs ?? 0,
       baseline_base_slice_ns: eevdfBaseSliceNs(model?.cpus ?? workload.cpus),
       baseline_cgroups: model?.baselineCgroups ?? true,
+      ...(model?.baselineCpuWeights === undefined || Object.keys(model.baselineCpuWeights).length === 0
+        ? {}
+        : { baseline_cpu_weights: { ...model.baselineCpuWeights } }),
     },
     policies,
     warnings: [...warnings],

@@ -1,7 +1,8 @@
 // Replays one workload through several policy modules (and sim-internal kernel
 // baselines such as eevdf), one after the other, with the same model, drawing a progress
 // bar for each when asked. Shared by the CLI, the tests and the benchmark.
-import { simulate, type SimResult } from './engine.js';
+import { simulate } from './engine.js';
+import type { SimResult } from './sim-result.js';
 import { simulateEevdf } from './eevdf.js';
 import { isKernelBaseline, type ReplayTarget } from './replay-target.js';
 import { ProgressBar } from './progress-bar.js';

@@ -90,6 +90,13 @@ export interface SimModel {
    * root runqueue.
    */
   baselineCgroups: boolean;
+  /**
+   * cpu.weight overrides for the eevdf baseline's cgroups, by group name (1..10000): the
+   * kernel default hand-tuned, e.g. { service: 10000 } (`--baseline-cpu-weight`). Groups
+   * not named keep their own cpu.weight (WorkloadGroup.cpuWeight, default 100). Absent or
+   * empty = none; ignored by the flat model and by the policies.
+   */
+  baselineCpuWeights?: Readonly<Record<string, number>>;
 }
 
 /** Defaults: see sim/README.md for why these numbers. */
@@ -131,5 +138,6 @@ export function validateModel(m: SimModel): void {
   check('wakeupNs', m.wakeupNs, 0, 1_000_000_000);
   check('baselineWakeupNs', m.baselineWakeupNs, 0, 1_000_000_000);
   if (typeof m.baselineCgroups !== 'boolean') throw new RangeError(`sim model: baselineCgroups must be a boolean, got ${String(m.baselineCgroups)}`);
+  for (const [name, weight] of Object.entries(m.baselineCpuWeights ?? {})) check(`baselineCpuWeights[${JSON.stringify(name)}]`, weight, 1, 10_000);
   if (typeof m.preemptKeepsDeadline !== 'boolean') throw new RangeError(`sim model: preemptKeepsDeadline must be a boolean, got ${String(m.preemptKeepsDeadline)}`);
 }

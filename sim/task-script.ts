@@ -32,8 +32,16 @@ export class TaskScripts {
   readonly requestLatency: LatencyHistogram[];
   /** Per group: completed requests. */
   readonly requestsDone: Float64Array;
+  /** Per group: completed requests whose latency was within the group's SLO budget (groups with an SLO). */
+  readonly requestsWithinBudget: Float64Array;
+  /** Per group: its SLO budget, ns, or Infinity without an SLO. */
+  private readonly budgetNs: Float64Array;
   /** After advance() returned STEP_BLOCKED: when the task wakes, ns. */
   wakeNs = 0;
+  /** Per group, its shared request queue's arrivals (ascending), or null. */
+  private readonly arrivals: (Float64Array | null)[];
+  /** Per group, the next request of its shared queue no task took yet. */
+  private readonly nextArrival: Int32Array;
   private readonly opKind: Uint8Array;
   private readonly opArg: Float64Array;
 
@@ -51,12 +59,16 @@ export class TaskScripts {
     this.hasRequests = new Uint8Array(ng);
     this.requestLatency = w.groups.map(() => new LatencyHistogram());
     this.requestsDone = new Float64Array(ng);
+    this.requestsWithinBudget = new Float64Array(ng);
+    this.budgetNs = Float64Array.from(w.groups, (g) => g.slo?.budgetNs ?? Infinity);
+    this.arrivals = w.groups.map((_, g) => w.arrivalsNs?.[g] ?? null);
+    this.nextArrival = new Int32Array(ng);
     w.tasks.forEach((t, i) => {
       this.cursor[i] = t.opStart;
       this.opEnd[i] = t.opEnd;
       this.group[i] = t.group;
       for (let j = t.opStart; j < t.opEnd; j++) {
-        if (w.opKind[j] === Op.REQUEST) {
+        if (w.opKind[j] === Op.REQUEST || w.opKind[j] === Op.TAKE) {
           this.hasRequests[t.group] = 1;
           break;
         }
@@ -101,7 +113,13 @@ export class TaskScripts {
           const g = this.group[k]!;
           this.requestLatency[g]!.record(t - arrival);
           this.requestsDone[g]!++;
+          if (t - arrival <= this.budgetNs[g]!) this.requestsWithinBudget[g]!++;
           this.requestNs[k] = -1;
+        }
+      } else if (kind === Op.TAKE) {
+        if (!this.take(k, t)) {
+          this.cursor[k] = i;
+          return STEP_BLOCKED;
         }
       } else {
         break; // EXIT
@@ -109,6 +127,28 @@ export class TaskScripts {
     }
     this.cursor[k] = end;
     return STEP_EXITED;
+  }
+
+  /**
+   * A TAKE: the next request of task k's group's queue is k's (requestNs). It has arrived
+   * by t (true: k goes on), or k must wait for it, or for ever when none is left (false,
+   * with wakeNs). A task that blocks first is served first, as with a FIFO of waiting
+   * workers woken one per arrival.
+   */
+  private take(k: number, t: number): boolean {
+    const g = this.group[k]!;
+    const queue = this.arrivals[g];
+    const next = this.nextArrival[g]!;
+    if (queue === null || queue === undefined || next >= queue.length) {
+      this.wakeNs = Infinity;
+      return false;
+    }
+    const at = queue[next]!;
+    this.nextArrival[g] = next + 1;
+    this.requestNs[k] = at;
+    if (at <= t) return true;
+    this.wakeNs = at;
+    return false;
   }
 
   /**
@@ -127,6 +167,24 @@ export class TaskScripts {
     for (let i = this.cursor[k]!; i < stop; i++) {
       if (this.opKind[i] !== Op.REQUEST) continue;
       const at = this.opArg[i]!;
+      if (at >= endNs) break;
+      latency.record(endNs - at);
+      count++;
+    }
+    return count;
+  }
+
+  /**
+   * At the end of the replay: records into `latency` the requests of group g's shared
+   * queue that arrived before `endNs` and no task took, each with its age; returns how
+   * many.
+   */
+  recordUntaken(g: number, endNs: number, latency: LatencyHistogram): number {
+    const queue = this.arrivals[g];
+    if (queue === null || queue === undefined) return 0;
+    let count = 0;
+    for (let i = this.nextArrival[g]!; i < queue.length; i++) {
+      const at = queue[i]!;
       if (at >= endNs) break;
       latency.record(endNs - at);
       count++;

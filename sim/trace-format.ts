@@ -1,10 +1,14 @@
-// Types of the scx-slo workload trace format, version 1 (documented in TRACE_FORMAT.md):
+// Types of the scx-slo workload trace format, versions 1 and 2 (documented in TRACE_FORMAT.md):
 // JSON Lines, one header line (version, machine, groups), then `task` lines and task
 // event lines. These are the shapes on disk (snake_case, as in the file); the reader
 // turns them into a Workload (workload.ts), the writer turns a Workload back into them.
 
 export const TRACE_FORMAT = 'scx-slo-trace' as const;
-export const TRACE_FORMAT_VERSION = 1 as const;
+/** The newest version: 2 added shared request queues (`arrival` lines, `take` events). */
+export const TRACE_FORMAT_VERSION = 2 as const;
+/** The versions this reader accepts; a writer writes 1 unless the workload needs 2. */
+export const TRACE_FORMAT_VERSIONS = [1, 2] as const;
+export type TraceFormatVersion = (typeof TRACE_FORMAT_VERSIONS)[number];
 
 /** What kind of workload a group is: latency-sensitive requests, or throughput work. */
 export type GroupKind = 'service' | 'batch';
@@ -28,12 +32,14 @@ export interface TraceGroup {
   slo: TraceSlo | null;
   /** Free-form note (e.g. how the group was matched when imported). Optional. */
   description?: string;
+  /** The cgroup's cpu.weight, 1..10000 (read by the eevdf baseline only). Optional, default 100. */
+  cpu_weight?: number;
 }
 
 /** Line 1 of a trace file. */
 export interface TraceHeader {
   format: typeof TRACE_FORMAT;
-  version: typeof TRACE_FORMAT_VERSION;
+  version: TraceFormatVersion;
   /** Scenario or trace name. */
   name: string;
   /** Where it came from: "generated", "ftrace", "perf", or free text. */
@@ -91,6 +97,24 @@ export interface TraceRequest {
   at_ns: number;
 }
 
+/**
+ * The task takes the next request of its group's shared queue (the `arrival` lines of its
+ * group): one that arrived and no task took yet, else the next to arrive, sleeping until
+ * then (tasks that wait are served in the order they started waiting). Request latency
+ * runs from that request's `at_ns` to the task's next `done`.
+ */
+export interface TraceTake {
+  type: 'take';
+  task: number;
+}
+
+/** A request reaches group `group`'s shared queue at absolute time `at_ns` (taken by `take`). */
+export interface TraceArrival {
+  type: 'arrival';
+  group: string;
+  at_ns: number;
+}
+
 /** The current request is answered (request latency ends here). */
 export interface TraceDone {
   type: 'done';
@@ -103,5 +127,5 @@ export interface TraceExit {
   task: number;
 }
 
-export type TraceEvent = TraceRun | TraceSleep | TraceRequest | TraceDone | TraceExit;
-export type TraceLine = TraceTask | TraceEvent;
+export type TraceEvent = TraceRun | TraceSleep | TraceRequest | TraceTake | TraceDone | TraceExit;
+export type TraceLine = TraceTask | TraceArrival | TraceEvent;

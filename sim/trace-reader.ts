@@ -7,8 +7,8 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { MAX_BUDGET_NS } from '../policy/api.js';
 import { InputError, showValue, Warnings } from './diagnostics.js';
-import { TRACE_FORMAT, TRACE_FORMAT_VERSION, type GroupKind } from './trace-format.js';
-import { Op, WorkloadBuilder, type Workload } from './workload.js';
+import { TRACE_FORMAT, TRACE_FORMAT_VERSION, TRACE_FORMAT_VERSIONS, type GroupKind } from './trace-format.js';
+import { CPU_WEIGHT_MAX, CPU_WEIGHT_MIN, Op, WorkloadBuilder, type Workload } from './workload.js';
 
 /** Largest time accepted in a trace (2^53 ns, about 104 days); beyond it is clamped. */
 const MAX_TIME_NS = Number.MAX_SAFE_INTEGER;
@@ -108,8 +108,9 @@ function readHeader(r: LineReader, warnings: Warnings): WorkloadBuilder {
   if (r.obj['format'] !== TRACE_FORMAT) {
     r.fail('format', `expected ${JSON.stringify(TRACE_FORMAT)} (is this an scx-slo trace? kernel traces need \`scx-slo sim import\` or --format), got ${showValue(r.obj['format'])}`);
   }
-  if (r.obj['version'] !== TRACE_FORMAT_VERSION) {
-    r.fail('version', `this scx-slo reads trace format version ${TRACE_FORMAT_VERSION}, got ${showValue(r.obj['version'])}`);
+  const version = r.obj['version'];
+  if (!(TRACE_FORMAT_VERSIONS as readonly unknown[]).includes(version)) {
+    r.fail('version', `this scx-slo reads trace format versions ${TRACE_FORMAT_VERSIONS.join(' and ')}, got ${showValue(version)}`);
   }
   const name = r.string('name', 'trace');
   const source = r.string('source', 'trace');
@@ -149,6 +150,7 @@ function readHeader(r: LineReader, warnings: Warnings): WorkloadBuilder {
     }
     const group: Parameters<WorkloadBuilder['addGroup']>[0] = { name: gname, cgroupId, kind: kind as GroupKind, slo };
     if (typeof g.obj['description'] === 'string') group.description = g.obj['description'];
+    if (g.has('cpu_weight')) group.cpuWeight = g.clampedInt('cpu_weight', CPU_WEIGHT_MIN, CPU_WEIGHT_MAX, 'cpu.weight');
     builder.addGroup(group);
   });
   return builder;
@@ -163,6 +165,7 @@ interface TaskCursor {
 /** Parses trace lines (without newlines) into a Workload. `file` names the source in messages. */
 export async function parseTrace(lines: Iterable<string> | AsyncIterable<string>, file: string, warnings: Warnings): Promise<Workload> {
   let builder: WorkloadBuilder | undefined;
+  let version = TRACE_FORMAT_VERSION as number;
   const tasks = new Map<number, TaskCursor>();
   let lineNo = 0;
   for await (const rawLine of lines) {
@@ -173,9 +176,13 @@ export async function parseTrace(lines: Iterable<string> | AsyncIterable<string>
     const r: LineReader = new LineReader(file, lineNo, obj, warnings);
     if (builder === undefined) {
       builder = readHeader(r, warnings);
+      version = obj['version'] as number;
       continue;
     }
     const type = obj['type'];
+    if ((type === 'arrival' || type === 'take') && version < 2) {
+      r.fail('type', `${JSON.stringify(type)} needs trace format version 2 (shared request queues), the header says ${version}`);
+    }
     if (type === 'task') {
       const id = r.id('id');
       if (tasks.has(id)) r.fail('id', `task ${id} declared twice`);
@@ -190,8 +197,15 @@ export async function parseTrace(lines: Iterable<string> | AsyncIterable<string>
       tasks.set(id, { index: builder.addTask(spec), exited: false });
       continue;
     }
-    if (type !== 'run' && type !== 'sleep' && type !== 'request' && type !== 'done' && type !== 'exit') {
-      r.fail('type', `expected one of task, run, sleep, request, done, exit; got ${showValue(type)}`);
+    if (type === 'arrival') {
+      const groupName = r.string('group');
+      const group = builder.groupByName(groupName);
+      if (group === undefined) r.fail('group', `no group named ${JSON.stringify(groupName)} in the header`);
+      builder.arrival(group, r.time('at_ns'));
+      continue;
+    }
+    if (type !== 'run' && type !== 'sleep' && type !== 'request' && type !== 'take' && type !== 'done' && type !== 'exit') {
+      r.fail('type', `expected one of task, arrival, run, sleep, request, take, done, exit; got ${showValue(type)}`);
     }
     const taskId = r.id('task');
     const cursor = tasks.get(taskId);
@@ -209,6 +223,9 @@ export async function parseTrace(lines: Iterable<string> | AsyncIterable<string>
         break;
       case 'request':
         builder.op(cursor.index, Op.REQUEST, r.time('at_ns'));
+        break;
+      case 'take':
+        builder.op(cursor.index, Op.TAKE);
         break;
       case 'done':
         builder.op(cursor.index, Op.DONE);

@@ -3,13 +3,14 @@
 // to disk without building one giant string.
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { TRACE_FORMAT, TRACE_FORMAT_VERSION, type TraceHeader, type TraceLine, type TraceTask } from './trace-format.js';
+import { TRACE_FORMAT, type TraceHeader, type TraceLine, type TraceTask } from './trace-format.js';
 import { Op, type Workload } from './workload.js';
 
 export function traceHeader(w: Workload): TraceHeader {
   const header: TraceHeader = {
     format: TRACE_FORMAT,
-    version: TRACE_FORMAT_VERSION,
+    // Version 1 readers can still read a trace without shared request queues.
+    version: w.arrivalsNs === undefined && !w.opKind.includes(Op.TAKE) ? 1 : 2,
     name: w.name,
     source: w.source,
     cpus: w.cpus,
@@ -20,6 +21,7 @@ export function traceHeader(w: Workload): TraceHeader {
       kind: g.kind,
       slo: g.slo === null ? null : { budget_ns: g.slo.budgetNs, importance: g.slo.importance },
       ...(g.description === undefined ? {} : { description: g.description }),
+      ...(g.cpuWeight === undefined ? {} : { cpu_weight: g.cpuWeight }),
     })),
   };
   if (w.seed !== undefined) header.seed = w.seed;
@@ -28,7 +30,14 @@ export function traceHeader(w: Workload): TraceHeader {
 
 /** Every line of the trace as a JSON string, header first. */
 export function* traceLines(w: Workload): Generator<string> {
+  const lines: string[] = [];
   yield JSON.stringify(traceHeader(w));
+  w.arrivalsNs?.forEach((arrivals, g) => {
+    if (arrivals === null) return;
+    const group = w.groups[g]!.name;
+    for (const at of arrivals) lines.push(JSON.stringify({ type: 'arrival', group, at_ns: at } satisfies TraceLine));
+  });
+  yield* lines.splice(0);
   for (const t of w.tasks) {
     const task: TraceTask = { type: 'task', id: t.id, pid: t.pid, tgid: t.tgid, group: w.groups[t.group]!.name, comm: t.comm, start_ns: t.startNs, weight: t.weight };
     yield JSON.stringify(task);
@@ -44,6 +53,9 @@ export function* traceLines(w: Workload): Generator<string> {
           break;
         case Op.REQUEST:
           line = { type: 'request', task: t.id, at_ns: arg };
+          break;
+        case Op.TAKE:
+          line = { type: 'take', task: t.id };
           break;
         case Op.DONE:
           line = { type: 'done', task: t.id };

@@ -16,6 +16,12 @@ export const Op = {
   DONE: 3,
   /** Exits. */
   EXIT: 4,
+  /**
+   * Takes the next request of its group's shared queue (Workload.arrivalsNs): one that has
+   * arrived and no other task took, or else the next to arrive, blocking until then.
+   * Request latency runs from the request's arrival to the next DONE.
+   */
+  TAKE: 5,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 
@@ -32,7 +38,17 @@ export interface WorkloadGroup {
    * baseline's cgroup hierarchy reads it; absent = a cgroup of its own.
    */
   inRootCgroup?: boolean;
+  /**
+   * The cgroup's cpu.weight (cgroup v2, 1..10000); absent = 100, the kernel's default.
+   * Only the eevdf baseline's cgroup hierarchy reads it.
+   */
+  cpuWeight?: number;
 }
+
+/** cgroup v2's default cpu.weight, and the bounds of the file. */
+export const CPU_WEIGHT_DEFAULT = 100;
+export const CPU_WEIGHT_MIN = 1;
+export const CPU_WEIGHT_MAX = 10000;
 
 export interface WorkloadTask {
   /** Trace task id. */
@@ -59,6 +75,11 @@ export interface Workload {
   tasks: WorkloadTask[];
   opKind: Uint8Array;
   opArg: Float64Array;
+  /**
+   * Per group, the arrival times (ns, ascending) of the requests its shared queue gets,
+   * taken by its tasks' TAKE ops; absent, or null for a group, when it has none.
+   */
+  arrivalsNs?: (Float64Array | null)[];
 }
 
 /** A growable list of (op, arg) pairs for one task. */
@@ -76,6 +97,8 @@ export class WorkloadBuilder {
   private readonly ops: OpList[] = [];
   private readonly pidsUsed = new Set<number>();
   private maxPid = 0;
+  /** Per group index, the arrivals of its shared request queue, in any order. */
+  private readonly arrivals = new Map<number, number[]>();
   /** Warnings about things the builder adjusted (duplicate pids). */
   readonly warnings: string[] = [];
 
@@ -147,6 +170,13 @@ export class WorkloadBuilder {
     list.args.push(arg);
   }
 
+  /** A request arrives at group `group`'s shared queue at `atNs` (taken by a TAKE op). */
+  arrival(group: number, atNs: number): void {
+    let list = this.arrivals.get(group);
+    if (list === undefined) this.arrivals.set(group, (list = []));
+    list.push(atNs);
+  }
+
   /** Number of ops so far for task `index`. */
   opCount(index: number): number {
     return this.ops[index]!.kinds.length;
@@ -180,6 +210,12 @@ export class WorkloadBuilder {
       opArg,
     };
     if (this.seed !== undefined) workload.seed = this.seed;
+    if (this.arrivals.size > 0) {
+      workload.arrivalsNs = this.groups.map((_, g) => {
+        const list = this.arrivals.get(g);
+        return list === undefined ? null : Float64Array.from(list).sort();
+      });
+    }
     return workload;
   }
 }

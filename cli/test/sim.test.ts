@@ -105,10 +105,30 @@ test('--preempt-renews-deadline and --tick-us reach the model', async (t) => {
   t.is((await sim('--scenario', 'steady', '--preempt-keeps-deadline')).code, 2, 'the old what-if flag is the default now, and gone');
 });
 
+test('--scenario service: 2 CPUs, groups service and batch with their cpu.weight; --baseline-cpu-weight reaches the model', async (t) => {
+  const { code, stdout, stderr } = await sim('--scenario', 'service', '--duration-ms', '300', '--policy', 'edf,eevdf', '--json', '--baseline-cpu-weight', 'service=10000');
+  t.is(code, 0, stderr);
+  const doc = JSON.parse(stdout) as SimResultJson;
+  t.is(doc.scenario.cpus, 2);
+  t.deepEqual(doc.scenario.groups.map((g) => [g.name, g.cpu_weight]), [['service', 10], ['batch', 69]]);
+  t.deepEqual(doc.model.baseline_cpu_weights, { service: 10_000 });
+  t.deepEqual(Object.keys(doc.policies), ['edf', 'eevdf']);
+  t.truthy(doc.policies['eevdf']!.groups['service']!.request_latency_ns);
+  const plain = JSON.parse((await sim('--scenario', 'steady', '--cpus', '2', '--duration-ms', '50', '--policy', 'eevdf', '--json')).stdout) as SimResultJson;
+  t.false('baseline_cpu_weights' in plain.model, 'absent when not given');
+  t.false(plain.scenario.groups.some((g) => 'cpu_weight' in g), 'absent when the workload sets none');
+  const bad = await sim('--scenario', 'service', '--baseline-cpu-weight', 'service=0');
+  t.is(bad.code, 2);
+  t.regex(bad.stderr, /--baseline-cpu-weight service: cpu\.weight must be an integer in 1\.\.10000, got "0"/);
+  const unknown = await sim('--scenario', 'service', '--duration-ms', '10', '--policy', 'eevdf', '--baseline-cpu-weight', 'web=200');
+  t.is(unknown.code, 1);
+  t.regex(unknown.stderr, /baselineCpuWeights names group "web", which the workload does not have \(groups: service, batch\)/);
+});
+
 test('--help documents every option', async (t) => {
   const { code, stdout } = await sim('--help');
   t.is(code, 0);
-  for (const opt of ['--scenario', '--trace', '--policy', '--policy-opt', '--cpus', '--duration-ms', '--seed', '--json', '--plot', '--out-trace', '--progress', '--no-progress', '--format', '--group', '--slo', '--kind', '--context-switch-us', '--slice-us', '--direct-max-us', '--dispatch-batch', '--agent-lag-us', '--tick-us', '--preempt-renews-deadline', 'sim import', '--out', 'noisy-neighbour', 'mixed', 'steady']) {
+  for (const opt of ['--scenario', '--trace', '--policy', '--policy-opt', '--cpus', '--duration-ms', '--seed', '--json', '--plot', '--out-trace', '--progress', '--no-progress', '--format', '--group', '--slo', '--kind', '--context-switch-us', '--slice-us', '--direct-max-us', '--dispatch-batch', '--agent-lag-us', '--tick-us', '--preempt-renews-deadline', '--baseline-cpu-weight', 'sim import', '--out', 'noisy-neighbour', 'mixed', 'steady', 'service']) {
     t.true(stdout.includes(opt), `--help mentions ${opt}`);
   }
 });

@@ -2,10 +2,12 @@
 import { mixed } from './mixed.js';
 import { noisyNeighbour } from './noisy-neighbour.js';
 import type { Scenario } from './scenario.js';
+import { service } from './service.js';
 import { steady } from './steady.js';
 
 export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map([
   [noisyNeighbour.name, noisyNeighbour],
   [mixed.name, mixed],
   [steady.name, steady],
+  [service.name, service],
 ]);

@@ -46,6 +46,8 @@ export interface BatchSpec {
   unitNs: number;
   /** Threads per process (tgid). */
   threadsPerProcess: number;
+  /** The group's cgroup cpu.weight (absent = 100). */
+  cpuWeight?: number;
 }
 
 /** Allocates task ids and pids for a scenario. */
@@ -97,7 +99,14 @@ export function addService(b: WorkloadBuilder, ids: TaskIds, rng: SeededRandom, 
 }
 
 export function addBatch(b: WorkloadBuilder, ids: TaskIds, rng: SeededRandom, spec: BatchSpec, params: ScenarioParams): void {
-  const group = b.addGroup({ name: spec.name, cgroupId: spec.cgroupId, kind: 'batch', slo: spec.slo, description: `${spec.threads} CPU-bound threads, ${spec.unitNs / 1e6} ms work units` });
+  const group = b.addGroup({
+    name: spec.name,
+    cgroupId: spec.cgroupId,
+    kind: 'batch',
+    slo: spec.slo,
+    description: `${spec.threads} CPU-bound threads, ${spec.unitNs / 1e6} ms work units`,
+    ...(spec.cpuWeight === undefined ? {} : { cpuWeight: spec.cpuWeight }),
+  });
   // Enough units to keep a thread busy for the whole run even if it had a CPU to itself.
   const units = Math.ceil(params.durationNs / spec.unitNs) + 1;
   let tgid = 0;

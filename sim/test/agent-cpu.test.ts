@@ -4,7 +4,8 @@
 // deadlines whatever the policy, and an urgent task still preempts it.
 import test from 'ava';
 import { BUILTIN_POLICIES } from '../../policy/registry.js';
-import { simulate, type SimResult } from '../engine.js';
+import { simulate } from '../engine.js';
+import type { SimResult } from '../sim-result.js';
 import { SCENARIOS } from '../scenarios/index.js';
 import { handWorkload, model } from './helpers.js';
 

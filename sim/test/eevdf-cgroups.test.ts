@@ -5,17 +5,18 @@
 // cgroup replay exactly as the flat model.
 import test from 'ava';
 import { NICE0_WEIGHT } from '../../policy/api.js';
-import type { SimResult } from '../engine.js';
-import { cgroupLevels, eevdfBaseSliceNs, EevdfSimulation, simulateEevdf } from '../eevdf.js';
+import type { SimResult } from '../sim-result.js';
+import { cgroupLevels, cgroupShares, eevdfBaseSliceNs, EevdfSimulation, simulateEevdf } from '../eevdf.js';
 import { SCENARIOS } from '../scenarios/index.js';
 import { Op, WorkloadBuilder, type Workload } from '../workload.js';
+import type { SimModel } from '../sim-model.js';
 import { model } from './helpers.js';
 
-/** Cgroup "a" with `a` CPU hogs and cgroup "b" with `b`, all started at 0. */
-function hogCgroups(cpus: number, durationNs: number, a: number, b: number): Workload {
+/** Cgroup "a" with `a` CPU hogs and cgroup "b" with `b`, all started at 0; their cpu.weight when given. */
+function hogCgroups(cpus: number, durationNs: number, a: number, b: number, weights: [number, number] | null = null): Workload {
   const w = new WorkloadBuilder('hogs', 'test', cpus, durationNs);
-  const ga = w.addGroup({ name: 'a', kind: 'batch', cgroupId: 100, slo: null });
-  const gb = w.addGroup({ name: 'b', kind: 'batch', cgroupId: 101, slo: null });
+  const ga = w.addGroup({ name: 'a', kind: 'batch', cgroupId: 100, slo: null, ...(weights === null ? {} : { cpuWeight: weights[0] }) });
+  const gb = w.addGroup({ name: 'b', kind: 'batch', cgroupId: 101, slo: null, ...(weights === null ? {} : { cpuWeight: weights[1] }) });
   let id = 1;
   for (let i = 0; i < a; i++) w.op(w.addTask({ id: id++, group: ga, startNs: 0 }), Op.RUN, 2 * durationNs);
   for (let i = 0; i < b; i++) w.op(w.addTask({ id: id++, group: gb, startNs: 0 }), Op.RUN, 2 * durationNs);
@@ -125,4 +126,41 @@ test('a wake-up on a CPU whose running entity is past its protected slice picks 
   const d = 1_000_000_000;
   const r = simulateEevdf(probeAndHogs(1, d, 2), model(1, d, { contextSwitchNs: 0, tickNs: 4_000_000 }), { checkInvariants: true });
   t.true(r.groups[1]!.wakeLatency.quantile(0.5)! < 1_000, `probe p50 ${r.groups[1]!.wakeLatency.quantile(0.5)}`);
+});
+
+test('cgroups: a higher cpu.weight gives a cgroup a larger CPU share under contention, in proportion', (t) => {
+  const d = 2_000_000_000;
+  for (const cpus of [1, 2]) {
+    for (const [wa, wb] of [[300, 100], [10, 69], [10_000, 10]] as const) {
+      const r = simulateEevdf(hogCgroups(cpus, d, 2 * cpus, 2 * cpus, [wa, wb]), model(cpus, d, { contextSwitchNs: 0 }), { checkInvariants: true });
+      const a = r.groups[0]!.cpuNs;
+      const b = r.groups[1]!.cpuNs;
+      const expected = cgroupShares(wa) / (cgroupShares(wa) + cgroupShares(wb));
+      t.true(a > b === wa > wb, `${cpus} CPUs, weights ${wa}:${wb}: a ${a}, b ${b}`);
+      t.true(Math.abs(a / (a + b) - expected) < 0.02, `${cpus} CPUs, weights ${wa}:${wb}: a's part ${a / (a + b)}, expected ${expected}`);
+    }
+  }
+});
+
+test('cgroups: cpu.weight 100 is the default (same replay as no weight), --baseline-cpu-weight overrides a group\'s, and the flat model ignores both', (t) => {
+  const d = 500_000_000;
+  // What the replay did: every total and each group's CPU, runs and wake-up latencies.
+  const run = (w: Workload, overrides: Partial<SimModel> = {}): string => {
+    const r = simulateEevdf(w, model(2, d, overrides), { checkInvariants: true });
+    return JSON.stringify({ totals: r.totals, groups: r.groups.map((g) => [g.cpuNs, g.runs, g.wakeLatency.count, g.wakeLatency.sum, g.wakeLatency.max]) });
+  };
+  const plain = run(hogCgroups(2, d, 2, 3));
+  t.is(run(hogCgroups(2, d, 2, 3, [100, 100])), plain);
+  t.not(run(hogCgroups(2, d, 2, 3, [100, 300])), plain);
+  t.is(run(hogCgroups(2, d, 2, 3), { baselineCpuWeights: { b: 300 } }), run(hogCgroups(2, d, 2, 3, [100, 300])));
+  t.is(run(hogCgroups(2, d, 2, 3, [100, 300]), { baselineCpuWeights: { b: 100 } }), plain, 'the override replaces the group\'s own weight');
+  const flat = { baselineCgroups: false };
+  t.is(run(hogCgroups(2, d, 2, 3, [10, 10_000]), flat), run(hogCgroups(2, d, 2, 3), flat));
+});
+
+test('cgroup shares follow the kernel: cpu.weight * 1024 / 100 rounded, 100 = a nice-0 task', (t) => {
+  t.is(cgroupShares(100), NICE0_WEIGHT);
+  t.is(cgroupShares(10), (102 * NICE0_WEIGHT) / 1024);
+  t.is(cgroupShares(69), (707 * NICE0_WEIGHT) / 1024);
+  t.is(cgroupShares(10_000), 100 * NICE0_WEIGHT);
 });

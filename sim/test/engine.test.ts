@@ -5,7 +5,8 @@
 import test from 'ava';
 import { POLICY_API_VERSION, TaskFlags, type Decision, type Policy, type PolicyModule, type TaskRecord } from '../../policy/api.js';
 import { BUILTIN_POLICIES } from '../../policy/registry.js';
-import { simulate, type SimResult } from '../engine.js';
+import { simulate } from '../engine.js';
+import type { SimResult } from '../sim-result.js';
 import { SCENARIOS } from '../scenarios/index.js';
 import { SeededRandom } from '../prng.js';
 import { handWorkload, model, type Step } from './helpers.js';

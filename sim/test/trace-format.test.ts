@@ -39,6 +39,40 @@ test('a generated workload survives a write / read round trip', async (t) => {
   t.is(back.seed, 9);
 });
 
+test('a workload with a shared request queue and cgroup cpu.weights survives a write / read round trip, and replays the same', async (t) => {
+  const w = SCENARIOS.get('service')!.generate({ cpus: 2, durationNs: 300_000_000, seed: 4 });
+  const dir = await tempDir(t);
+  const file = join(dir, 'service.jsonl');
+  await writeTraceFile(w, file);
+  const warnings = new Warnings();
+  const back = await readTraceFile(file, warnings);
+  t.is(warnings.count, 0);
+  t.deepEqual([...traceLines(back)], [...traceLines(w)]);
+  t.deepEqual(back.groups, w.groups);
+  t.deepEqual(back.arrivalsNs, w.arrivalsNs);
+  t.is(JSON.parse([...traceLines(w)][0]!).version, 2, 'a shared queue needs version 2');
+  const plain = SCENARIOS.get('steady')!.generate({ cpus: 2, durationNs: 10_000_000, seed: 1 });
+  t.is(JSON.parse([...traceLines(plain)][0]!).version, 1, 'without one, version 1 readers can read it');
+  const edf = BUILTIN_POLICIES.get('edf')!;
+  const m = model(2, 300_000_000);
+  t.deepEqual(policyJson(simulate(back, edf, m)), policyJson(simulate(w, edf, m)));
+});
+
+test('arrival and take lines, and a group\'s cpu_weight, are read and checked', async (t) => {
+  const header = { ...HEADER, version: 2, groups: [{ ...HEADER.groups[0], cpu_weight: 10 }] };
+  const w = await parseTrace(lines(header, { type: 'arrival', group: 'web', at_ns: 700 }, { type: 'arrival', group: 'web', at_ns: 300 }, TASK, { type: 'take', task: 1 }, { type: 'run', task: 1, ns: 50 }, { type: 'done', task: 1 }), 't.jsonl', new Warnings());
+  t.is(w.groups[0]!.cpuWeight, 10);
+  t.deepEqual(Array.from(w.arrivalsNs![0]!), [300, 700]);
+  const v2 = { ...HEADER, version: 2 };
+  await rejects(t, lines(v2, { type: 'arrival', group: 'nope', at_ns: 1 }), /^bad\.jsonl:2: field "group": no group named "nope"/);
+  await rejects(t, lines(v2, { type: 'arrival', group: 'web', at_ns: 'soon' }), /^bad\.jsonl:2: field "at_ns": expected a number, got "soon"/);
+  await rejects(t, lines(HEADER, TASK, { type: 'take', task: 1 }), /^bad\.jsonl:3: field "type": "take" needs trace format version 2 \(shared request queues\), the header says 1/);
+  const warnings = new Warnings();
+  const clamped = await parseTrace(lines({ ...HEADER, groups: [{ ...HEADER.groups[0], cpu_weight: 0 }] }), 't.jsonl', warnings);
+  t.is(clamped.groups[0]!.cpuWeight, 1);
+  t.is(warnings.count, 1);
+});
+
 test('malformed lines name the file, the line and the field', async (t) => {
   await rejects(t, lines(HEADER, TASK, '{"type":"run","task":1,"ns":'), /^bad\.jsonl:3: not valid JSON/);
   await rejects(t, lines(HEADER, TASK, { type: 'run', task: 1, ns: 'abc' }), /^bad\.jsonl:3: field "ns": expected a number, got "abc"/);
@@ -46,7 +80,7 @@ test('malformed lines name the file, the line and the field', async (t) => {
   await rejects(t, lines(HEADER, TASK, { type: 'jump', task: 1 }), /^bad\.jsonl:3: field "type": expected one of/);
   await rejects(t, lines(HEADER, { ...TASK, group: 'nope' }), /^bad\.jsonl:2: field "group": no group named "nope"/);
   await rejects(t, lines(HEADER, TASK, TASK), /^bad\.jsonl:3: field "id": task 1 declared twice/);
-  await rejects(t, lines({ ...HEADER, version: 2 }), /^bad\.jsonl:1: field "version": this scx-slo reads trace format version 1, got 2/);
+  await rejects(t, lines({ ...HEADER, version: 3 }), /^bad\.jsonl:1: field "version": this scx-slo reads trace format versions 1 and 2, got 3/);
   await rejects(t, lines({ ...HEADER, format: 'other' }), /^bad\.jsonl:1: field "format"/);
   await rejects(t, lines({ ...HEADER, groups: [{ ...HEADER.groups[0], kind: 'daemon' }] }), /^bad\.jsonl:1: field "groups\[0\]\.kind": expected "service" or "batch"/);
   await rejects(t, lines({ ...HEADER, groups: [{ ...HEADER.groups[0], slo: { budget_ns: null, importance: 5 } }] }), /field "groups\[0\]\.slo\.budget_ns": expected a number/);
