@@ -1,10 +1,9 @@
-// The overload rule is the operator's: --overload-window-ms and --overload-slack-ms reach
-// scx_slo_pod_overloaded (and /overload) instead of the built-in 50 ms / late-only rule.
+// The overload rule is the operator's (`scx-slo run --overload-window-ms/--overload-slack-ms`,
+// parsed in cli/test/run-overload-options.test.ts): it reaches scx_slo_pod_overloaded
+// (and /overload) instead of the built-in 50 ms / late-only rule.
 import test from 'ava';
 import { createAgentMetrics } from '../agent-metrics.js';
 import { WorkloadRegistry } from '../../slo/workload-registry.js';
-import { parseRunOptions } from '../../../cli/run-options.js';
-import { UsageError } from '../../../cli/command.js';
 import { FakeStats } from './fake-stats.js';
 import { parsePrometheusText } from './prometheus-text.js';
 
@@ -26,11 +25,4 @@ test('the default rule: a 200 ms old miss and a run with slack left is not overl
 test('a longer window or a slack threshold above the run\'s slack makes it overloaded', async (t) => {
   t.is(await overloaded({ windowMs: 500, slackThresholdMs: 0 }), 1);
   t.is(await overloaded({ windowMs: 50, slackThresholdMs: 5 }), 1);
-});
-
-test('the flags set the rule, with the defaults when absent, and bad values name the flag', (t) => {
-  t.deepEqual(parseRunOptions([], {}).overload, { windowMs: 50, slackThresholdMs: 0 });
-  t.deepEqual(parseRunOptions(['--overload-window-ms', '500', '--overload-slack-ms', '5'], {}).overload, { windowMs: 500, slackThresholdMs: 5 });
-  t.throws(() => parseRunOptions(['--overload-window-ms', '0'], {}), { instanceOf: UsageError, message: /--overload-window-ms: .* got "0"/ });
-  t.throws(() => parseRunOptions(['--overload-slack-ms', 'soon'], {}), { instanceOf: UsageError, message: /--overload-slack-ms: .* got "soon"/ });
 });
