@@ -7,6 +7,7 @@ import { agentPolicyViolations, sloFileViolations } from './agent-policy.js';
 import { dashboardProblems } from './dashboard-check.js';
 import { AGENT_NAMESPACE, DEMO_DIR, crd, loadDir, plainManifests, renderChartObjects, schemaProblems } from './fixtures.js';
 import { DEPLOY_DIR, validateCustomResource, type K8sObject } from './k8s-check.js';
+import { ValuesSchemaError } from './helm-render.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -31,6 +32,7 @@ const POLICY_CASES: [string, (by: Record<string, Any>) => void, RegExp][] = [
   ['non-root uid', (by) => (agent(by).securityContext.runAsUser = 1000), /runAsUser must be 0/],
   ['no seccomp profile', (by) => delete agent(by).securityContext.seccompProfile, /seccompProfile/],
   ['hostPID off', (by) => (podSpec(by).hostPID = false), /hostPID must be true/],
+  ['no x86-64 node pin', (by) => delete podSpec(by).nodeSelector['kubernetes.io/arch'], /kubernetes\.io\/arch: amd64/],
   ['hostNetwork on', (by) => (podSpec(by).hostNetwork = true), /hostNetwork/],
   ['NODE_NAME from the pod name', (by) => (agent(by).env[0].valueFrom.fieldRef.fieldPath = 'metadata.name'), /NODE_NAME/],
   ['NODE_NAME missing', (by) => agent(by).env.shift(), /NODE_NAME/],
@@ -118,7 +120,7 @@ test('SLO file check catches what the agent would skip or reject', (t) => {
   t.true(sloFileViolations('cgroups:\n  system.slice/a.service: {}\n').length > 0);
 });
 
-test('chart values that break a rule are caught in the rendered output', (t) => {
+test('chart values that break a rule are caught by values.schema.json or in the rendered output', (t) => {
   const cases: [Record<string, unknown>, RegExp][] = [
     [{ priorityClassName: '' }, /priorityClassName/],
     [{ tolerations: [] }, /tolerations/],
@@ -127,15 +129,21 @@ test('chart values that break a rule are caught in the rendered output', (t) => 
     [{ image: { tag: 'latest' } }, /pinned tag/],
     [{ metricsPort: 9000 }, /8080/],
     [{ seccompProfile: null }, /seccompProfile/],
-    [{ agent: { policy: 'nope' } }, /policy must name/],
-    [{ agent: { lagMs: 0 } }, /--lag-ms/],
+    [{ agent: { policy: 'nope' } }, /agent\.policy: must match pattern/],
+    [{ agent: { lagMs: 0 } }, /agent\.lagMs: must be >= 0\.05, got 0/],
     [{ agent: { extraArgs: ['--no-such-flag'] } }, /rejects the agent's options/],
-    [{ cgroupSlos: { 'system.slice/a.service': { importance: 0 } } }, /importance/],
+    [{ cgroupSlos: { 'system.slice/a.service': { importance: 0 } } }, /cgroupSlos\.system\.slice\/a\.service\.importance: must be >= 1, got 0/],
     [{ hostPort: 9000 }, /hostPort must be 8080/],
   ];
   for (const [values, expected] of cases) {
-    const objs = renderChartObjects(values).objects.map((o) => o.obj);
-    const v = agentPolicyViolations(objs, { namespace: AGENT_NAMESPACE });
+    let v: string[];
+    try {
+      const objs = renderChartObjects(values).objects.map((o) => o.obj);
+      v = agentPolicyViolations(objs, { namespace: AGENT_NAMESPACE });
+    } catch (err) {
+      if (!(err instanceof ValuesSchemaError)) throw err;
+      v = [err.message];
+    }
     t.true(v.some((x) => expected.test(x)), `${JSON.stringify(values)}: expected ${expected}, got ${JSON.stringify(v)}`);
   }
 });
