@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { agentPolicyViolations, sloFileViolations } from './agent-policy.js';
 import { dashboardProblems } from './dashboard-check.js';
+import { agentMetricCatalog } from './agent-metric-catalog.js';
 import { AGENT_NAMESPACE, DEMO_DIR, crd, loadDir, plainManifests, renderChartObjects, schemaProblems } from './fixtures.js';
 import { DEPLOY_DIR, validateCustomResource, type K8sObject } from './k8s-check.js';
 import { ValuesSchemaError } from './helm-render.js';
@@ -148,17 +149,20 @@ test('chart values that break a rule are caught by values.schema.json or in the 
   }
 });
 
-test('dashboard check catches an unknown metric, a bad label, a broken query, overlap and a hard-coded datasource', (t) => {
+test('dashboard check catches an unknown metric, a bad label, a broken query, overlap and a hard-coded datasource', async (t) => {
   const base = JSON.parse(readFileSync(join(DEPLOY_DIR, 'grafana', 'scx-slo-dashboard.json'), 'utf8')) as Any;
+  const catalog = await agentMetricCatalog();
   const check = (mutate: (d: Any) => void, expected: RegExp): void => {
     const d = JSON.parse(JSON.stringify(base)) as Any;
     mutate(d);
-    const p = dashboardProblems(d);
+    const p = dashboardProblems(d, catalog);
     t.true(p.some((x) => expected.test(x)), `expected ${expected}, got ${JSON.stringify(p)}`);
   };
   check((d) => (d.panels[0].targets[0].expr = 'sum(scx_slo_attachd)'), /unknown metric scx_slo_attachd/);
-  check((d) => (d.panels[4].targets[0].expr = 'sum by (podname) (rate(scx_slo_workload_runs_total[5m]))'), /unknown identifier podname/);
-  check((d) => (d.panels[0].targets[0].expr = 'sum(scx_slo_attached{node=~"$node"}'), /unclosed/);
+  check((d) => (d.panels[4].targets[0].expr = 'sum by (podname) (rate(scx_slo_workload_runs_total[5m]))'), /unknown label podname/);
+  check((d) => (d.panels[0].targets[0].expr = 'sum(scx_slo_attached{node=~"$node"}'), /syntax error/);
+  check((d) => (d.panels[0].targets[0].expr = 'sum(rate(scx_slo_attached[5m]) by'), /syntax error/);
+  check((d) => (d.panels[8].targets[0].expr = 'histogram_quantile(0.99, sum by (le) (rate(scx_slo_userspace_lag_seconds_sum[5m])))'), /unknown metric scx_slo_userspace_lag_seconds_sum/);
   check((d) => (d.panels[0].targets[0].expr = 'sum(scx_slo_attached{node=~"$nodes"})'), /unknown variable \$nodes/);
   check((d) => (d.panels[1].gridPos = { ...d.panels[0].gridPos }), /overlap/);
   check((d) => (d.panels[2].gridPos.w = 30), /within 24 columns/);
