@@ -14,7 +14,7 @@ export SCX_VM_KERNEL_PREFER ?= 7.2.13+deb14-amd64
 
 .PHONY: all setup build build-ts build-bpf test test-native vm-test demo clean vmlinux-h \
         bench-sim-events bench-policy-decisions bench-transport bench-guest-share \
-        image image-check image-tools
+        image image-check image-tools deploy-manifest install
 
 all: build
 
@@ -76,6 +76,10 @@ bench-transport: build
 
 bench-guest-share: build
 	bash bench/guest-share.sh
+
+# deploy/scx-slo-daemonset.yaml: deploy/kustomization.yaml rendered into one file.
+deploy-manifest: build-ts
+	node dist/deploy/single-file-manifest.js
 
 # The agent image, built with podman from Debian packages (no image registry needed):
 # deploy/image/build.sh; `make image-check` runs it with the DaemonSet's security context

@@ -28,6 +28,25 @@ qemu_ok() {
   v=$(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null || true)
   [ -n "$v" ] && dpkg --compare-versions "$v" ge "1:8.1"
 }
+# promtool (the deploy/ tests check metrics and alerting rules with it): only the
+# binary, extracted from Debian's `prometheus` package into .cache/tools/bin; installing
+# the package would also install (and on systemd hosts start) a Prometheus server.
+repo=$(cd "$(dirname "$0")/.." && pwd)
+promtool_ok() { command -v promtool >/dev/null 2>&1 || [ -x "$repo/.cache/tools/bin/promtool" ]; }
+fetch_promtool() {
+  local tmp deb
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User="$(id -un)" prometheus) || { rm -rf "$tmp"; return 1; }
+  deb=$(ls "$tmp"/prometheus_*.deb)
+  mkdir -p "$repo/.cache/tools/bin"
+  dpkg-deb --fsys-tarfile "$deb" | tar -x -O ./usr/bin/promtool >"$repo/.cache/tools/bin/promtool.new"
+  chmod 0755 "$repo/.cache/tools/bin/promtool.new" && mv -f "$repo/.cache/tools/bin/promtool.new" "$repo/.cache/tools/bin/promtool"
+  rm -rf "$tmp"
+  echo "setup-host: promtool $("$repo/.cache/tools/bin/promtool" --version 2>&1 | head -n1 | cut -d' ' -f3) into .cache/tools/bin"
+}
+# With current package lists no root is needed; else it is fetched after apt-get update below.
+promtool_ok || fetch_promtool 2>/dev/null || true
+
 # Node.js: 20 reached its end of life on 2026-04-30; build and test on an LTS >= 22.
 node_ok() {
   local v
@@ -41,13 +60,14 @@ libbpf_ok || bp+=(libbpf-dev libbpf1)
 qemu_ok || bp+=(qemu-system-x86)
 command -v bpftool >/dev/null 2>&1 || bp+=(bpftool)
 
-if [ ${#need[@]} -eq 0 ] && [ ${#bp[@]} -eq 0 ] && node_ok; then
+if [ ${#need[@]} -eq 0 ] && [ ${#bp[@]} -eq 0 ] && node_ok && promtool_ok; then
   echo "setup-host: all host packages present"
   exit 0
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
   node_ok || need+=("node >= 22 (.ci/node-lts.sh)")
+  promtool_ok || need+=("promtool (Debian package prometheus)")
   echo "setup-host: missing packages (${need[*]} ${bp[*]}) and not root: install them or run as root" >&2
   exit 1
 fi
@@ -61,6 +81,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 [ ${#need[@]} -gt 0 ] && apt-get install -y -qq --no-install-recommends "${need[@]}"
 [ ${#bp[@]} -gt 0 ] && apt-get install -y -qq --no-install-recommends -t bookworm-backports "${bp[@]}"
+promtool_ok || fetch_promtool
 if ! node_ok; then
   bash "$(dirname "$0")/node-lts.sh" --prefix /usr/local
   hash -r
