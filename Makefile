@@ -96,5 +96,10 @@ image: image-tools
 image-check: image build-ts
 	bash deploy/image/run-check.sh $(IMAGE)
 
+# The agent for hosts without Kubernetes, run by systemd (deploy/systemd/): after
+# `make build`; DESTDIR, PREFIX (/usr/local), SYSCONFDIR (/etc), UNITDIR as usual.
+install:
+	bash deploy/systemd/install.sh
+
 clean:
 	rm -rf dist bpf/build
