@@ -10,11 +10,11 @@
 import { BpfObject } from '../agent/bpf/bpf-object.js';
 import { RingReader } from '../agent/bpf/ring-reader.js';
 import { UserRingWriter } from '../agent/bpf/user-ring-writer.js';
-import { Transport } from '../agent/transport.js';
-import { ClockOrigin } from '../policy/kernel-abi.js';
+import { Transport } from '../agent/kernel/transport.js';
+import { ClockOrigin } from '../agent/kernel/kernel-abi.js';
 import { loadPolicyModule } from '../policy/registry.js';
-import { InlineRunner, PoolRunner, type PolicyRunner } from '../policy/runner.js';
-import { bpfObjectPath } from '../agent/test/bpf-fixture.js';
+import { InlineRunner, PoolRunner, type PolicyRunner } from '../agent/policy-runner/runner.js';
+import { bpfObjectPath } from '../agent/bpf/test/bpf-fixture.js';
 
 const ORIGIN = process.hrtime.bigint();
 const TOTAL_PER_RUN = 200_000;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * scx_slo.h - record layouts shared by the BPF scheduler (scx_slo.bpf.c) and the
- * TypeScript agent. policy/kernel-abi.ts mirrors every struct and constant here, and
- * policy/test/kernel-abi.test.ts compiles this header to check the two agree: change
+ * TypeScript agent. agent/kernel/kernel-abi.ts mirrors every struct and constant here, and
+ * agent/kernel/test/kernel-abi.test.ts compiles this header to check the two agree: change
  * both together and bump SLO_ABI_VERSION.
  *
  * Only fixed-width types, naturally aligned, no implicit padding.

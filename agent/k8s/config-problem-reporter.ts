@@ -8,7 +8,7 @@
 //   SLOPolicy problem  -> log and count {source=slopolicy} once per policy, and an Event
 //                         InvalidSLOPolicy on each pod of this node the policy applies to
 import type { ConfigErrorCounter } from '../metrics/config-errors.js';
-import type { PodIdentity } from '../workload-registry.js';
+import type { PodIdentity } from '../slo/workload-registry.js';
 import { problemKey, type ConfigProblem } from './config-problem.js';
 import type { EventSink } from './event-sink.js';
 

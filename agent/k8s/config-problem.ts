@@ -3,7 +3,7 @@
 // Events. Problems never stop anything: the value is ignored and the pod falls back to
 // the other source or the default.
 import type { ConfigSource } from '../metrics/config-errors.js';
-import { quoteValue } from '../slo-values.js';
+import { quoteValue } from '../slo/slo-values.js';
 
 export interface ConfigProblem {
   source: Extract<ConfigSource, 'annotation' | 'slopolicy'>;

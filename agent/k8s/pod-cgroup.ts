@@ -17,7 +17,7 @@
 // known), the stated class first. Static pods are also probed under the UID in their
 // kubernetes.io/config.mirror annotation, which is the UID the kubelet uses for them.
 import type { V1Pod } from '@kubernetes/client-node';
-import { cgroupIdOf } from '../cgroup-id.js';
+import { cgroupIdOf } from '../slo/cgroup-id.js';
 
 export type CgroupDriver = 'systemd' | 'cgroupfs';
 export type QosClass = 'Guaranteed' | 'Burstable' | 'BestEffort';

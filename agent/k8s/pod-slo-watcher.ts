@@ -13,12 +13,12 @@
 // Integration: startPodSloWatcher({ kubeConfig, nodeName, cgroupRoot, store, events }).
 // Needs RBAC: list/watch pods, list/watch slopolicies.scx-slo.io, create events.
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type V1Pod } from '@kubernetes/client-node';
-import { checkCgroupRoot, DEFAULT_CGROUP_ROOT } from '../cgroup-id.js';
+import { checkCgroupRoot, DEFAULT_CGROUP_ROOT } from '../slo/cgroup-id.js';
 import type { ConfigErrorCounter } from '../metrics/config-errors.js';
 import type { SloSource, SloSourceStatus } from '../metrics/slo-source-status.js';
-import type { SloStore } from '../slo-store.js';
-import { SloApplier, type DesiredSlo } from '../slo-applier.js';
-import { WorkloadRegistry } from '../workload-registry.js';
+import type { SloStore } from '../slo/slo-store.js';
+import { SloApplier, type DesiredSlo } from '../slo/slo-applier.js';
+import { WorkloadRegistry } from '../slo/workload-registry.js';
 import { ConfigProblemReporter } from './config-problem-reporter.js';
 import { KubernetesEventSink, type EventSink } from './event-sink.js';
 import { resolvePodCgroup, type PodCgroupLayout } from './pod-cgroup.js';

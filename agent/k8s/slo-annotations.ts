@@ -6,7 +6,7 @@
 //
 // Each is read on its own: a bad one is reported and ignored, the other still applies.
 import type { SloEntry } from '../../policy/api.js';
-import { parseBudgetMs, parseImportance } from '../slo-values.js';
+import { parseBudgetMs, parseImportance } from '../slo/slo-values.js';
 import { configProblem, type ConfigProblem } from './config-problem.js';
 
 export const BUDGET_ANNOTATION = 'scx-slo/budget-ms';

@@ -18,7 +18,7 @@
 // matches nothing. Pod annotations override whatever the policy says, field by field.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { SloEntry } from '../../policy/api.js';
-import { parseBudgetMs, parseImportance } from '../slo-values.js';
+import { parseBudgetMs, parseImportance } from '../slo/slo-values.js';
 import { configProblem, type ConfigProblem } from './config-problem.js';
 import { compileLabelSelector, type CompiledSelector } from './label-selector.js';
 

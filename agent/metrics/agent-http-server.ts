@@ -11,8 +11,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { OverloadEndpoint } from '../overload/overload-endpoint.js';
 import type { OverloadRule } from '../overload/overload-state.js';
-import type { SchedulerMode, SchedulerStatsSource } from '../scheduler-stats.js';
-import type { WorkloadLookup } from '../workload-registry.js';
+import type { SchedulerMode, SchedulerStatsSource } from '../kernel/scheduler-stats.js';
+import type { WorkloadLookup } from '../slo/workload-registry.js';
 import { createAgentMetrics, type AgentMetrics, type AgentMetricsInputs } from './agent-metrics.js';
 import type { ConfigErrorCounter } from './config-errors.js';
 import { EventLoopWatchdog, readiness, type EventLoopWatchdogOptions } from './health.js';

@@ -35,8 +35,8 @@
 // cgroup has empty namespace and pod; cgroup id 0 (tasks without an SLO, if the kernel
 // reports it) is cgroup="unconfigured"; an id no source knows is cgroup="unknown:<id>".
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { SchedulerMode, SchedulerSnapshot, SchedulerStatsSource } from '../scheduler-stats.js';
-import type { WorkloadLookup } from '../workload-registry.js';
+import type { SchedulerMode, SchedulerSnapshot, SchedulerStatsSource } from '../kernel/scheduler-stats.js';
+import type { WorkloadLookup } from '../slo/workload-registry.js';
 import { ComputedMetric, type Sample } from './computed-metric.js';
 import type { ConfigErrorCounter } from './config-errors.js';
 import { lagHistogramSamples } from './lag-histogram.js';

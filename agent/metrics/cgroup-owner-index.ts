@@ -5,7 +5,7 @@
 // at most every `refreshMs`, and sooner when asked about an id it does not know.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Workload, WorkloadLookup } from '../workload-registry.js';
+import type { Workload, WorkloadLookup } from '../slo/workload-registry.js';
 
 const MAX_DEPTH = 4;
 

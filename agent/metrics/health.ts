@@ -11,7 +11,7 @@
 // running, AND every SLO source has synced (the Kubernetes watcher has listed pods and
 // applied them, the config file was loaded). Otherwise not ready, with the reasons.
 import type { SloSourceStatus } from './slo-source-status.js';
-import type { SchedulerMode } from '../scheduler-stats.js';
+import type { SchedulerMode } from '../kernel/scheduler-stats.js';
 
 export interface HealthReport {
   ok: boolean;

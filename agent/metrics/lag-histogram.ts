@@ -5,7 +5,7 @@
 // seconds: le = 2^i us for buckets 0..22, then +Inf (which includes the last bucket).
 // The kernel keeps no sum of lags, so there is no _sum sample (optional in OpenMetrics;
 // histogram_quantile() needs only the buckets).
-import { SLO_LAG_BUCKETS } from '../../policy/kernel-abi.js';
+import { SLO_LAG_BUCKETS } from '../kernel/kernel-abi.js';
 import type { Sample } from './computed-metric.js';
 
 /** Upper bounds in seconds of buckets 0 .. SLO_LAG_BUCKETS-2. */

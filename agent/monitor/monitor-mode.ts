@@ -4,8 +4,8 @@
 // keeps serving /metrics and status instead of crash-looping. When the monitor cannot
 // run (no BTF, missing capabilities, the kernel refused the programs) it says why and
 // serves empty histograms.
-import { CPU_STATS_COUNTERS, SLO_LAG_BUCKETS, type CpuStatsCounter } from '../../policy/kernel-abi.js';
-import type { SchedulerSnapshot, SchedulerStatsSource } from '../scheduler-stats.js';
+import { CPU_STATS_COUNTERS, SLO_LAG_BUCKETS, type CpuStatsCounter } from '../kernel/kernel-abi.js';
+import type { SchedulerSnapshot, SchedulerStatsSource } from '../kernel/scheduler-stats.js';
 import { checkMonitorMode, type MonitorCheck, type MonitorCheckOptions } from './monitor-check.js';
 import { RunqueueLatencyMonitor, type RunqueueLatencyMonitorOptions, type RunqueueLatencySnapshot } from './rqlat-monitor.js';
 

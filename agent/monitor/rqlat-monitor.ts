@@ -9,7 +9,7 @@ import { BpfObject } from '../bpf/bpf-object.js';
 import type { BpfMap } from '../bpf/bpf-map.js';
 import { getLibbpf } from '../bpf/native.js';
 import { attachAllPrograms, type ProgramLinks } from '../bpf/program-attach.js';
-import { RQLAT_HIST, SLO_RQLAT_BUCKETS, readU64 } from '../../policy/kernel-abi.js';
+import { RQLAT_HIST, SLO_RQLAT_BUCKETS, readU64 } from '../kernel/kernel-abi.js';
 
 /** rqlat.bpf.o in this checkout (dist/agent/monitor/ -> bpf/build/). */
 export const DEFAULT_RQLAT_OBJECT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bpf', 'build', 'rqlat.bpf.o');

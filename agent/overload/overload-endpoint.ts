@@ -9,8 +9,8 @@
 // (default 5 ms), so polling is cheap however many clients poll, and evaluated at the
 // request's time: the kernel clock is advanced by the time since the snapshot was taken.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CgroupSloStats, SchedulerSnapshot, SchedulerStatsSource } from '../scheduler-stats.js';
-import type { Workload, WorkloadLookup } from '../workload-registry.js';
+import type { CgroupSloStats, SchedulerSnapshot, SchedulerStatsSource } from '../kernel/scheduler-stats.js';
+import type { Workload, WorkloadLookup } from '../slo/workload-registry.js';
 import { DEFAULT_OVERLOAD_RULE, overloadState, type OverloadRule, type OverloadState } from './overload-state.js';
 
 export interface OverloadEndpointOptions {

@@ -11,7 +11,7 @@
 // A positive slackThresholdMs makes the signal earlier: it fires when runs start close to
 // their deadline, before they miss it. The state clears by itself once the window passes
 // without a miss or low-slack run. All times are kernel monotonic ns.
-import type { CgroupSloStats } from '../scheduler-stats.js';
+import type { CgroupSloStats } from '../kernel/scheduler-stats.js';
 
 export const DEFAULT_OVERLOAD_WINDOW_MS = 50;
 

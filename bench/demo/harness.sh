@@ -12,7 +12,7 @@ demo_say() { printf 'demo: %s\n' "$*" >&2; }
 demo_die() { printf 'demo: error: %s\n' "$*" >&2; exit 1; }
 
 demo_check_build() {
-  [ -f "$REPO/dist/bench/demo/guest-run.js" ] && [ -f "$REPO/dist/agent/cli/main.js" ] ||
+  [ -f "$REPO/dist/bench/demo/guest-run.js" ] && [ -f "$REPO/dist/cli/main.js" ] ||
     demo_die "dist/ is missing or stale: run 'make build' first (make demo does)"
   [ -f "$REPO/bpf/build/scx_slo.bpf.o" ] || demo_die "bpf/build/scx_slo.bpf.o is missing: run 'make build-bpf'"
 }

@@ -19,7 +19,7 @@ import { percentile } from './stats.js';
 import { METRICS, summarize, TARGETS, type Summary } from './summarize.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const CLI = resolve(HERE, '..', '..', 'agent', 'cli', 'main.js');
+const CLI = resolve(HERE, '..', '..', 'cli', 'main.js');
 
 const pct = (f: number | null | undefined, digits = 1): string => (f === null || f === undefined || !Number.isFinite(f) ? '-' : `${(100 * f).toFixed(digits)}%`);
 const rat = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v >= 10 ? v.toFixed(1) : v.toFixed(2));

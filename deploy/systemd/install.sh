@@ -2,7 +2,7 @@
 # install.sh: `make install`. Installs the built agent (after `make build`) for a host
 # without Kubernetes, run by systemd (scx-slo.service):
 #   $PREFIX/lib/scx-slo/{dist,bpf/build/*.o,node_modules,package.json}   the agent
-#   $PREFIX/bin/scx-slo                        -> ../lib/scx-slo/dist/agent/cli/main.js
+#   $PREFIX/bin/scx-slo                        -> ../lib/scx-slo/dist/cli/main.js
 #   $UNITDIR/scx-slo.service                   from deploy/systemd/scx-slo.service.in
 #   $SYSCONFDIR/default/scx-slo, $SYSCONFDIR/scx-slo/slos.yaml   (kept if present)
 #   $PREFIX/share/doc/scx-slo/README.md
@@ -21,7 +21,7 @@ BINDIR=$PREFIX/bin
 DOCDIR=$PREFIX/share/doc/scx-slo
 say() { printf 'install: %s\n' "$*" >&2; }
 
-for f in dist/agent/cli/main.js bpf/build/scx_slo.bpf.o bpf/build/rqlat.bpf.o; do
+for f in dist/cli/main.js bpf/build/scx_slo.bpf.o bpf/build/rqlat.bpf.o; do
   [ -f "$repo/$f" ] || { say "$f missing: run \`make build\` first"; exit 1; }
 done
 
@@ -39,11 +39,11 @@ cp "$repo/package.json" "$lib.new/"
   cp -a "$dir" "$lib.new/$rel"
 done
 [ -d "$lib.new/node_modules/koffi" ] || { say "runtime dependencies not found (npm ls --omit=dev)"; exit 1; }
-chmod 0755 "$lib.new/dist/agent/cli/main.js"
+chmod 0755 "$lib.new/dist/cli/main.js"
 rm -rf "$lib" && mv "$lib.new" "$lib"
 
 mkdir -p "$DESTDIR$BINDIR" "$DESTDIR$UNITDIR" "$DESTDIR$SYSCONFDIR/default" "$DESTDIR$SYSCONFDIR/scx-slo" "$DESTDIR$DOCDIR"
-ln -sfn "$(realpath -m --relative-to="$BINDIR" "$LIBDIR/dist/agent/cli/main.js")" "$DESTDIR$BINDIR/scx-slo"
+ln -sfn "$(realpath -m --relative-to="$BINDIR" "$LIBDIR/dist/cli/main.js")" "$DESTDIR$BINDIR/scx-slo"
 sed -e "s|@BINDIR@|$BINDIR|g" -e "s|@SYSCONFDIR@|$SYSCONFDIR|g" -e "s|@DOCDIR@|$DOCDIR|g" \
   "$repo/deploy/systemd/scx-slo.service.in" >"$DESTDIR$UNITDIR/scx-slo.service"
 chmod 0644 "$DESTDIR$UNITDIR/scx-slo.service"

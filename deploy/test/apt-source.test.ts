@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from './k8s-check.js';
+import { REPO_ROOT } from '../verify/k8s-check.js';
 
 const SCRIPT = join(REPO_ROOT, '.ci', 'apt-source.sh');
 // Sample mirrors: host names of the reserved .example domain.

@@ -20,7 +20,7 @@ test('the DaemonSet translates into its security context: caps, uid, read-only r
   t.regex(o, /--tmpfs \/run\/scx-slo:rw,size=1m,mode=0777/);
   t.regex(o, /--tmpfs \/tmp:rw,size=16m,mode=0777/);
   t.is(run.port, 8080);
-  t.deepEqual(run.entrypoint.slice(0, 3), ['node', '/app/dist/agent/cli/main.js', 'run']);
+  t.deepEqual(run.entrypoint.slice(0, 3), ['node', '/app/dist/cli/main.js', 'run']);
   t.false(run.entrypoint.includes('--kubernetes'));
   t.true(run.entrypoint.includes('--fallback-monitor'));
 });

@@ -4,10 +4,10 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { agentMetricCatalog } from './agent-metric-catalog.js';
-import { dashboardMetrics, dashboardProblems } from './dashboard-check.js';
-import { DEPLOY_DIR } from './k8s-check.js';
-import { kustomization } from './fixtures.js';
+import { agentMetricCatalog } from '../verify/agent-metric-catalog.js';
+import { dashboardMetrics, dashboardProblems } from '../verify/dashboard-check.js';
+import { DEPLOY_DIR } from '../verify/k8s-check.js';
+import { kustomization } from '../verify/deploy-files.js';
 
 const DASHBOARD = join(DEPLOY_DIR, 'grafana', 'scx-slo-dashboard.json');
 const load = (): unknown => JSON.parse(readFileSync(DASHBOARD, 'utf8'));

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { Script } from 'node:vm';
 import { sloFromAnnotations } from '../../agent/k8s/slo-annotations.js';
 import { compileSloPolicy, pickSloPolicy, type SloPolicyObject } from '../../agent/k8s/slo-policy.js';
-import { DEMO_DIR, crd, kustomization, loadDir, yamlFiles } from './fixtures.js';
-import { selectorMatches, validateBuiltin, validateCustomResource, type K8sObject } from './k8s-check.js';
+import { DEMO_DIR, crd, kustomization, loadDir, yamlFiles } from '../verify/deploy-files.js';
+import { selectorMatches, validateBuiltin, validateCustomResource, type K8sObject } from '../verify/k8s-check.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;

@@ -7,10 +7,10 @@
 import test from 'ava';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseRunOptions } from '../../agent/cli/run-options.js';
-import { AGENT_COMMAND, AGENT_PORT } from './agent-policy.js';
-import { dockerIgnored, execForm, parseCopy, parseDockerfile, stages, type Stage } from './dockerfile-check.js';
-import { DEPLOY_DIR, REPO_ROOT } from './k8s-check.js';
+import { parseRunOptions } from '../../cli/run-options.js';
+import { AGENT_COMMAND, AGENT_PORT } from '../verify/agent-policy.js';
+import { dockerIgnored, execForm, parseCopy, parseDockerfile, stages, type Stage } from '../verify/dockerfile-check.js';
+import { DEPLOY_DIR, REPO_ROOT } from '../verify/k8s-check.js';
 
 const DOCKERFILE = join(DEPLOY_DIR, 'Dockerfile');
 const TEXT = readFileSync(DOCKERFILE, 'utf8');
@@ -73,19 +73,19 @@ test('the runtime stage installs libbpf1 from bookworm-backports and copies only
 
 test('scx-slo is on the image\'s PATH, linked to the entrypoint\'s script', (t) => {
   const r = runs(byName(null));
-  t.regex(r, /ln -s \/app\/dist\/agent\/cli\/main\.js \/usr\/local\/bin\/scx-slo/);
-  t.regex(readFileSync(join(REPO_ROOT, 'agent', 'cli', 'main.ts'), 'utf8'), /^#!\/usr\/bin\/env node\n/, 'main.ts starts with a node shebang');
+  t.regex(r, /ln -s \/app\/dist\/cli\/main\.js \/usr\/local\/bin\/scx-slo/);
+  t.regex(readFileSync(join(REPO_ROOT, 'cli', 'main.ts'), 'utf8'), /^#!\/usr\/bin\/env node\n/, 'main.ts starts with a node shebang');
 });
 
 test('what the runtime stage copies is what the build produces', (t) => {
   const build = byName('build');
   const workdir = build.instructions.filter((i) => i.op === 'WORKDIR').pop()!.args;
   t.is(workdir, '/src');
-  // dist/: tsc's outDir, with rootDir "." so agent/cli/main.ts lands at dist/agent/cli/main.js.
+  // dist/: tsc's outDir, with rootDir "." so cli/main.ts lands at dist/cli/main.js.
   const tsconfig = JSON.parse(readFileSync(join(REPO_ROOT, 'tsconfig.json'), 'utf8')) as { compilerOptions: { outDir: string; rootDir: string } };
   t.is(tsconfig.compilerOptions.outDir, 'dist');
   t.is(tsconfig.compilerOptions.rootDir, '.');
-  t.true(existsSync(join(REPO_ROOT, 'agent', 'cli', 'main.ts')));
+  t.true(existsSync(join(REPO_ROOT, 'cli', 'main.ts')));
   // bpf/build/*.o: the Makefile's build target compiles the BPF objects there.
   const makefile = readFileSync(join(REPO_ROOT, 'Makefile'), 'utf8');
   t.regex(makefile, /^build:.*\bbuild-ts\b/m);
@@ -115,10 +115,10 @@ test('the entrypoint is the file the DaemonSet runs, from the repository layout 
 
 test('the ignore file keeps what the build reads and drops what it must not send', (t) => {
   const rules = readFileSync(join(DEPLOY_DIR, 'Dockerfile.dockerignore'), 'utf8').split('\n');
-  for (const keep of ['package.json', 'package-lock.json', 'tsconfig.json', 'Makefile', 'agent/cli/main.ts', 'policy/api.ts', 'bpf/scx_slo.bpf.c', 'bpf/scx_slo.h', 'bpf/vmlinux/vmlinux.h', 'bpf/test/transport_test.bpf.c']) {
+  for (const keep of ['package.json', 'package-lock.json', 'tsconfig.json', 'Makefile', 'cli/main.ts', 'policy/api.ts', 'bpf/scx_slo.bpf.c', 'bpf/scx_slo.h', 'bpf/vmlinux/vmlinux.h', 'bpf/test/transport_test.bpf.c']) {
     t.false(dockerIgnored(rules, keep), `${keep} must reach the build`);
   }
-  for (const drop of ['node_modules/koffi/package.json', 'dist/agent/cli/main.js', 'bpf/build/scx_slo.bpf.o', '.git/HEAD', 'deploy/Dockerfile']) {
+  for (const drop of ['node_modules/koffi/package.json', 'dist/cli/main.js', 'bpf/build/scx_slo.bpf.o', '.git/HEAD', 'deploy/Dockerfile']) {
     t.true(dockerIgnored(rules, drop), `${drop} must not be sent`);
   }
 });

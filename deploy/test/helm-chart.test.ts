@@ -1,14 +1,14 @@
-// The Helm chart deploy/helm/scx-slo, rendered by helm-render.ts (no helm binary here):
+// The Helm chart deploy/helm/scx-slo, rendered by deploy/verify/helm-render.ts (no helm binary here):
 // with default values and with overrides, every object must pass the same schema and
 // policy checks as the plain manifests, and the defaults must render the same objects.
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { agentPolicyViolations } from './agent-policy.js';
-import { AGENT_NAMESPACE, plainManifests, renderChartObjects, schemaProblems } from './fixtures.js';
-import { loadChart } from './helm-render.js';
-import { CHART_DIR, REPO_ROOT, type K8sObject } from './k8s-check.js';
+import { agentPolicyViolations } from '../verify/agent-policy.js';
+import { AGENT_NAMESPACE, plainManifests, renderChartObjects, schemaProblems } from '../verify/deploy-files.js';
+import { loadChart } from '../verify/helm-render.js';
+import { CHART_DIR, REPO_ROOT, type K8sObject } from '../verify/k8s-check.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;

@@ -1,7 +1,7 @@
-// The template renderer itself (helm-render.ts): the Go-template and Sprig behaviour the
+// The template renderer itself (deploy/verify/helm-render.ts): the Go-template and Sprig behaviour the
 // chart relies on, as helm has it.
 import test from 'ava';
-import { goFloat, mergeValues, renderString, toYaml, SUPPORTED_FUNCTIONS } from './helm-render.js';
+import { goFloat, mergeValues, renderString, toYaml, SUPPORTED_FUNCTIONS } from '../verify/helm-render.js';
 
 const data = {
   Values: { name: 'x', n: 3, on: true, off: false, empty: '', list: ['a', 'b'], map: { b: 2, a: 1 }, nested: { k: 'v' } },

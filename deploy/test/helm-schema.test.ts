@@ -1,11 +1,11 @@
 // The chart's values.schema.json, checked with a real JSON-Schema validator (ajv,
 // draft-07 like helm): values.yaml passes, bad values are rejected at render/install
 // time naming the field and value, and the agent.* ranges are the ones `scx-slo run`'s
-// own option parser (agent/cli/run-options.ts) accepts, at both ends.
+// own option parser (cli/run-options.ts) accepts, at both ends.
 import test from 'ava';
-import { parseRunOptions } from '../../agent/cli/run-options.js';
-import { CHART_DIR } from './k8s-check.js';
-import { loadChart, mergeValues, renderChart, validateValues, ValuesSchemaError, type Values } from './helm-render.js';
+import { parseRunOptions } from '../../cli/run-options.js';
+import { CHART_DIR } from '../verify/k8s-check.js';
+import { loadChart, mergeValues, renderChart, validateValues, ValuesSchemaError, type Values } from '../verify/helm-render.js';
 
 const chart = loadChart(CHART_DIR);
 const render = (values: Values): void => {

@@ -4,9 +4,9 @@
 import test from 'ava';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AGENT_RBAC, agentPolicyViolations } from './agent-policy.js';
-import { AGENT_NAMESPACE, MANIFEST_DIR, OPERATOR_COMPONENT_DIR, crd, kustomization, loadDir, plainManifests, schemaProblems, yamlFiles } from './fixtures.js';
-import { CHART_DIR, CRD_PATH, DEPLOY_DIR, loadYamlFile, validateBuiltin } from './k8s-check.js';
+import { AGENT_RBAC, agentPolicyViolations } from '../verify/agent-policy.js';
+import { AGENT_NAMESPACE, MANIFEST_DIR, OPERATOR_COMPONENT_DIR, crd, kustomization, loadDir, plainManifests, schemaProblems, yamlFiles } from '../verify/deploy-files.js';
+import { CHART_DIR, CRD_PATH, DEPLOY_DIR, loadYamlFile, validateBuiltin } from '../verify/k8s-check.js';
 
 test('every manifest file parses as YAML into Kubernetes objects', (t) => {
   const files = yamlFiles(MANIFEST_DIR);

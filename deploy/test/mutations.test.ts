@@ -3,12 +3,12 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { agentPolicyViolations, sloFileViolations } from './agent-policy.js';
-import { dashboardProblems } from './dashboard-check.js';
-import { agentMetricCatalog } from './agent-metric-catalog.js';
-import { AGENT_NAMESPACE, DEMO_DIR, crd, loadDir, plainManifests, renderChartObjects, schemaProblems } from './fixtures.js';
-import { DEPLOY_DIR, validateCustomResource, type K8sObject } from './k8s-check.js';
-import { ValuesSchemaError } from './helm-render.js';
+import { agentPolicyViolations, sloFileViolations } from '../verify/agent-policy.js';
+import { dashboardProblems } from '../verify/dashboard-check.js';
+import { agentMetricCatalog } from '../verify/agent-metric-catalog.js';
+import { AGENT_NAMESPACE, DEMO_DIR, crd, loadDir, plainManifests, renderChartObjects, schemaProblems } from '../verify/deploy-files.js';
+import { DEPLOY_DIR, validateCustomResource, type K8sObject } from '../verify/k8s-check.js';
+import { ValuesSchemaError } from '../verify/helm-render.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;

@@ -9,11 +9,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { agentMetricCatalog } from './agent-metric-catalog.js';
-import { OPERATOR_COMPONENT_DIR } from './fixtures.js';
-import { DEPLOY_DIR } from './k8s-check.js';
-import { promqlProblems } from './promql-check.js';
-import { findPromtool, promtool } from './promtool.js';
+import { agentMetricCatalog } from '../verify/agent-metric-catalog.js';
+import { OPERATOR_COMPONENT_DIR } from '../verify/deploy-files.js';
+import { DEPLOY_DIR } from '../verify/k8s-check.js';
+import { promqlProblems } from '../verify/promql-check.js';
+import { findPromtool, promtool } from '../verify/promtool.js';
 
 interface Rule { alert?: string; record?: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> }
 interface RuleObject { apiVersion: string; kind: string; metadata: { name: string; namespace: string }; spec: { groups: { name: string; rules: Rule[] }[] } }

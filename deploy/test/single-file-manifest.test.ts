@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { renderSingleFile, retag, SINGLE_FILE } from '../single-file-manifest.js';
-import { agentPolicyViolations } from './agent-policy.js';
-import { AGENT_NAMESPACE, schemaProblems } from './fixtures.js';
-import { DEPLOY_DIR, parseYamlDocs, type K8sObject } from './k8s-check.js';
+import { agentPolicyViolations } from '../verify/agent-policy.js';
+import { AGENT_NAMESPACE, schemaProblems } from '../verify/deploy-files.js';
+import { DEPLOY_DIR, parseYamlDocs, type K8sObject } from '../verify/k8s-check.js';
 
 const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
 

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from './k8s-check.js';
+import { REPO_ROOT } from '../verify/k8s-check.js';
 
 const hasSystemdAnalyze = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' }).status === 0;
 
@@ -68,7 +68,7 @@ test('make install DESTDIR=... installs everything the unit refers to, and the c
   const flags = /^SCX_SLO_FLAGS="(.*)"$/m.exec(readFileSync(join(dest, 'etc/default/scx-slo'), 'utf8'))?.[1];
   t.truthy(flags);
   const check = spawnSync(process.execPath, ['--input-type=module', '-e', `
-    const { parseRunOptions } = await import(${JSON.stringify(join(dest, 'usr/local/lib/scx-slo/dist/agent/cli/run-options.js'))});
+    const { parseRunOptions } = await import(${JSON.stringify(join(dest, 'usr/local/lib/scx-slo/dist/cli/run-options.js'))});
     parseRunOptions(${JSON.stringify(['--config', '/etc/scx-slo/slos.yaml', '--fallback-monitor'])}.concat(process.argv.slice(1)), {});
   `, '--', ...flags!.split(/\s+/)], { encoding: 'utf8' });
   t.is(check.status, 0, check.stderr);

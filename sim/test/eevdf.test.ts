@@ -15,7 +15,7 @@ import { SCENARIOS } from '../scenarios/index.js';
 import { Op, WorkloadBuilder, type Workload } from '../workload.js';
 import { model } from './helpers.js';
 
-const MAIN = fileURLToPath(new URL('../../agent/cli/main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 
 /** One hog (runs all the time) and one sleeper (runs `burst`, sleeps `period - burst`). */
 function hogAndSleeper(cpus: number, durationNs: number, burst: number, period: number, hogWeight = NICE0_WEIGHT): Workload {

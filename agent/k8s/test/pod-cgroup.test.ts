@@ -5,7 +5,7 @@ import test from 'ava';
 import type { V1Pod } from '@kubernetes/client-node';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cgroupIdOf, normalizeCgroupPath } from '../../cgroup-id.js';
+import { cgroupIdOf, normalizeCgroupPath } from '../../slo/cgroup-id.js';
 import { podCgroupCandidates, podCgroupPath, resolvePodCgroup, type CgroupDriver, type QosClass } from '../pod-cgroup.js';
 import { CgroupTree } from './helpers.js';
 

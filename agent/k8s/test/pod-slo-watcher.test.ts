@@ -4,7 +4,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { DEFAULT_BUDGET_NS, DEFAULT_IMPORTANCE, type SloEntry } from '../../../policy/api.js';
 import { ConfigErrorCounter } from '../../metrics/config-errors.js';
-import { MemorySloStore } from '../../slo-store.js';
+import { MemorySloStore } from '../../slo/slo-store.js';
 import { startPodSloWatcher, type PodSloWatcher, type PodSloWatcherOptions } from '../pod-slo-watcher.js';
 import { FakeApiServer, FakeClusterState, type FakeApiServerOptions } from './fake-apiserver.js';
 import { CgroupTree, kubeConfigFor, makePod, makePolicy, MemoryLog, waitFor } from './helpers.js';

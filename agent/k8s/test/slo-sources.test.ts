@@ -3,7 +3,7 @@
 import test from 'ava';
 import type { V1Pod } from '@kubernetes/client-node';
 import { DEFAULT_BUDGET_NS, DEFAULT_IMPORTANCE } from '../../../policy/api.js';
-import { parseBudgetMs, parseImportance } from '../../slo-values.js';
+import { parseBudgetMs, parseImportance } from '../../slo/slo-values.js';
 import { compileLabelSelector } from '../label-selector.js';
 import { resolvePodSlo } from '../pod-slo.js';
 import { sloFromAnnotations } from '../slo-annotations.js';

@@ -4,7 +4,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition';
 import YAML from 'yaml';
-import { MAX_BUDGET_MS } from '../../slo-values.js';
+import { MAX_BUDGET_MS } from '../../slo/slo-values.js';
 import { SELECTOR_OPERATORS } from '../label-selector.js';
 import { compileSloPolicy, SLO_POLICY_GROUP, SLO_POLICY_KIND, SLO_POLICY_PLURAL, SLO_POLICY_VERSION } from '../slo-policy.js';
 

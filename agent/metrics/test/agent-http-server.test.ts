@@ -1,8 +1,8 @@
 // /metrics scraped over HTTP and parsed as Prometheus text: names, types, _total, units,
 // labels and exact values from a fake SchedulerStatsSource; /healthz and /readyz.
 import test from 'ava';
-import { SLO_LAG_BUCKETS } from '../../../policy/kernel-abi.js';
-import { WorkloadRegistry } from '../../workload-registry.js';
+import { SLO_LAG_BUCKETS } from '../../kernel/kernel-abi.js';
+import { WorkloadRegistry } from '../../slo/workload-registry.js';
 import { startAgentHttpServer, type AgentHttpServerOptions } from '../agent-http-server.js';
 import { ConfigErrorCounter } from '../config-errors.js';
 import type { SloSource, SloSourceStatus } from '../slo-source-status.js';

@@ -1,7 +1,7 @@
 // A SchedulerStatsSource test double: a snapshot the test sets field by field. (The real
 // source reads BPF maps and needs sched_ext.)
-import { CPU_STATS_COUNTERS, SLO_LAG_BUCKETS, type CpuStatsCounter } from '../../../policy/kernel-abi.js';
-import type { CgroupSloStats, SchedulerSnapshot, SchedulerStatsSource } from '../../scheduler-stats.js';
+import { CPU_STATS_COUNTERS, SLO_LAG_BUCKETS, type CpuStatsCounter } from '../../kernel/kernel-abi.js';
+import type { CgroupSloStats, SchedulerSnapshot, SchedulerStatsSource } from '../../kernel/scheduler-stats.js';
 
 export class FakeStats implements SchedulerStatsSource {
   snap: SchedulerSnapshot = {

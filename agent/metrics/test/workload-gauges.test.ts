@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAgentMetrics } from '../agent-metrics.js';
 import { CgroupOwnerIndex } from '../cgroup-owner-index.js';
-import { WorkloadRegistry } from '../../workload-registry.js';
+import { WorkloadRegistry } from '../../slo/workload-registry.js';
 import { RQLAT_BUCKET_BOUNDS_SECONDS, type RunqueueLatencySnapshot } from '../../monitor/rqlat-monitor.js';
 import { FakeStats } from './fake-stats.js';
 import { parsePrometheusText } from './prometheus-text.js';

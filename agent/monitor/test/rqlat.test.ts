@@ -9,9 +9,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { RunqueueLatencyMonitor, RQLAT_BUCKET_BOUNDS_SECONDS, cumulativeBuckets, type RunqueueLatencyHistogram } from '../rqlat-monitor.js';
 import { MonitorMode } from '../monitor-mode.js';
 import { checkMonitorMode } from '../monitor-check.js';
-import { SLO_RQLAT_BUCKETS } from '../../../policy/kernel-abi.js';
+import { SLO_RQLAT_BUCKETS } from '../../kernel/kernel-abi.js';
 import { startCgroupWorkload, type CgroupWorkload } from './cgroup-workload.js';
-import { bpfObjectPath } from '../../test/bpf-fixture.js';
+import { bpfObjectPath } from '../../bpf/test/bpf-fixture.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

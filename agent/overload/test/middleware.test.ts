@@ -5,7 +5,7 @@ import test from 'ava';
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeStats } from '../../metrics/test/fake-stats.js';
-import { WorkloadRegistry } from '../../workload-registry.js';
+import { WorkloadRegistry } from '../../slo/workload-registry.js';
 import { overloadGuard, overloadUrlFromEnv, type OverloadGuardOptions } from '../middleware.js';
 import { OverloadEndpoint } from '../overload-endpoint.js';
 

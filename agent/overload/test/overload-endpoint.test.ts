@@ -4,7 +4,7 @@ import test from 'ava';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeStats } from '../../metrics/test/fake-stats.js';
-import { WorkloadRegistry } from '../../workload-registry.js';
+import { WorkloadRegistry } from '../../slo/workload-registry.js';
 import { OverloadEndpoint, type OverloadEndpointOptions } from '../overload-endpoint.js';
 import { overloadState } from '../overload-state.js';
 

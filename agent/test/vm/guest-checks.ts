@@ -11,11 +11,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { controlRequest } from '../../control-socket.js';
-import { schedExtState } from '../../kernel-support.js';
+import { controlRequest } from '../../serving/control-socket.js';
+import { schedExtState } from '../../kernel/kernel-support.js';
 
 const REPO = process.env['SCX_SLO_REPO'] ?? process.cwd();
-const CLI = join(REPO, 'dist', 'agent', 'cli', 'main.js');
+const CLI = join(REPO, 'dist', 'cli', 'main.js');
 const CG = '/sys/fs/cgroup';
 const SOCK = '/run/scx-slo-test/agent.sock';
 const WORK = '/tmp/scx-slo-guest';

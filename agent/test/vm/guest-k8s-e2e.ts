@@ -9,14 +9,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { controlRequest } from '../../control-socket.js';
-import { schedExtState } from '../../kernel-support.js';
+import { controlRequest } from '../../serving/control-socket.js';
+import { schedExtState } from '../../kernel/kernel-support.js';
 import { podCgroupPath } from '../../k8s/pod-cgroup.js';
 import { FakeApiServer, FakeClusterState } from '../../k8s/test/fake-apiserver.js';
 import { makePod } from '../../k8s/test/helpers.js';
 
 const REPO = process.env['SCX_SLO_REPO'] ?? process.cwd();
-const CLI = join(REPO, 'dist', 'agent', 'cli', 'main.js');
+const CLI = join(REPO, 'dist', 'cli', 'main.js');
 const CG = '/sys/fs/cgroup';
 const WORK = '/tmp/scx-slo-k8s';
 const SOCK = '/run/scx-slo-k8s/agent.sock';

@@ -15,7 +15,7 @@ import { calibratedWakeup, calibratedWakeupArgs, runFidelity, type FidelityVaria
 import { trimTrace } from '../trim-trace.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../../sim/test/fixtures/head-to-head-default.txt', import.meta.url));
-const CLI = fileURLToPath(new URL('../../../agent/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../../cli/main.js', import.meta.url));
 const SLOS = { ls: { budgetMs: 5, importance: 90 }, batch: { budgetMs: 500, importance: 10 } };
 
 async function probePid(): Promise<number> {

@@ -1,0 +1,370 @@
+// The live scheduler: loads bpf/build/scx_slo.bpf.o through libbpf, configures its
+// control block, attaches it as the kernel's sched_ext scheduler, and runs the
+// delegation loop (kernel -> tasks_rb -> policy -> decisions_urb -> kernel) with a
+// heartbeat that tells the BPF side userspace is alive. It is also the SloStore that
+// writes the kernel's slo_cfg map and the SchedulerStatsSource read by metrics and
+// `scx-slo status`. Detaching (stop(), or this process dying) returns every task to the
+// kernel's default scheduler.
+import { BpfObject } from '../bpf/bpf-object.js';
+import { u32Key, u64Key, type BpfMap } from '../bpf/bpf-map.js';
+import { RingReader } from '../bpf/ring-reader.js';
+import { UserRingWriter } from '../bpf/user-ring-writer.js';
+import { checkKernelSupport, schedExtState } from './kernel-support.js';
+import { Transport } from './transport.js';
+import { MAX_BUDGET_NS, type Decision, type SloEntry } from '../../policy/api.js';
+import { clampImportance } from '../../policy/deadline.js';
+import {
+  CG_STATS, CPU_STATS, CPU_STATS_COUNTERS, ClockOrigin, EXIT_INFO, MISS_EVENT, SLO_CFG, SLO_CTL, SLO_LAG_BUCKETS,
+  readU64, writeU64, type CpuStatsCounter,
+} from './kernel-abi.js';
+import { InlineRunner, type PolicyRunner } from '../policy-runner/runner.js';
+import type { SloStore } from '../slo/slo-store.js';
+import type { CgroupSloStats, SchedulerSnapshot, SchedulerStatsSource } from './scheduler-stats.js';
+
+export const OPS_NAME = 'slo';
+
+export interface LiveSchedulerConfig {
+  /** Path of scx_slo.bpf.o. */
+  objectPath: string;
+  /** A pending task waits at most this long for a decision before the kernel runs it. */
+  lagNs: number;
+  /** Heartbeat older than this: the kernel stops delegating. */
+  stallNs: number;
+  /** How often the heartbeat is written. */
+  heartbeatMs: number;
+  /** Default slice. */
+  sliceNs: number;
+  /** Tasks whose SLO deadline is within this of now run directly in the kernel ('auto': lagNs). */
+  directMaxNs: number | 'auto';
+  defaultBudgetNs: number;
+  defaultImportance: number;
+  /** Per-CPU cap on deadline-miss events per second. */
+  missEventsPerSec: number;
+  /** Most task records handed to the policy per round. */
+  batchMax: number;
+  /**
+   * After a round that decided something, gather for this long before the next one
+   * ('auto': a tenth of the lag bound). Delegated tasks are lax by construction (urgent
+   * ones run directly in the kernel), so batching costs them little and saves the agent
+   * a wake-up per task.
+   */
+  batchWindowNs: number | 'auto';
+}
+
+export const DEFAULT_CONFIG: Omit<LiveSchedulerConfig, 'objectPath'> = {
+  lagNs: 5_000_000,
+  stallNs: 50_000_000,
+  heartbeatMs: 10,
+  sliceNs: 5_000_000,
+  directMaxNs: 'auto',
+  defaultBudgetNs: 100_000_000,
+  defaultImportance: 50,
+  missEventsPerSec: 200,
+  batchMax: 1024,
+  batchWindowNs: 'auto',
+};
+
+/** A deadline miss reported by the kernel (rate-limited per CPU). */
+export interface MissEvent {
+  sloCgroupId: number;
+  pid: number;
+  cpu: number;
+  latenessNs: number;
+}
+
+export class KernelSupportError extends Error {
+  override name = 'KernelSupportError';
+  constructor(readonly problems: string[]) {
+    super(`cannot attach a sched_ext scheduler here:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+type Log = (line: string) => void;
+
+export class LiveScheduler implements SloStore, SchedulerStatsSource {
+  private readonly slos = new Map<number, SloEntry>();
+  private cfgGen = 0;
+  private stopped = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private stateWatch: NodeJS.Timeout | undefined;
+  private loopDone: Promise<void> = Promise.resolve();
+  private readonly missListeners: Array<(e: MissEvent) => void> = [];
+  private readonly ctlBuf = Buffer.alloc(SLO_CTL.size);
+  private exitReport: string | undefined;
+  /** Resolves when the kernel ejected the scheduler on its own (error, sysrq). */
+  readonly ejected: Promise<string>;
+  private eject!: (why: string) => void;
+
+  private constructor(
+    private readonly cfg: LiveSchedulerConfig,
+    private readonly obj: BpfObject,
+    private runner: PolicyRunner,
+    readonly origin: bigint,
+    private readonly maps: { ctl: BpfMap; cfg: BpfMap; stats: BpfMap; cgStats: BpfMap; exitInfo: BpfMap },
+    private readonly tasksRing: RingReader,
+    private readonly decisionsRing: UserRingWriter,
+    private readonly missRing: RingReader,
+    private readonly transport: Transport,
+    private readonly log: Log,
+  ) {
+    this.ejected = new Promise((resolve) => (this.eject = resolve));
+  }
+
+  /**
+   * Checks the kernel, loads and attaches the scheduler. `makeRunner` receives the
+   * policy-clock origin. Throws KernelSupportError (nothing changed) when the kernel or
+   * the process cannot run a sched_ext scheduler, BpfLoadError with the verifier's log
+   * when the kernel refuses the object.
+   */
+  static async start(cfg: LiveSchedulerConfig, makeRunner: (originNs: bigint) => Promise<PolicyRunner>, log: Log): Promise<LiveScheduler> {
+    const support = checkKernelSupport();
+    if (support.problems.length > 0) throw new KernelSupportError(support.problems);
+    const origin = process.hrtime.bigint();
+    const runner = await makeRunner(origin);
+    const obj = BpfObject.open(cfg.objectPath);
+    try {
+      obj.load();
+      const maps = {
+        ctl: obj.map('slo_ctl', 4),
+        cfg: obj.map('slo_cfg', 8),
+        stats: obj.map('slo_stats', 4, true),
+        cgStats: obj.map('slo_cg_stats', 8),
+        exitInfo: obj.map('exit_info', 4),
+      };
+      const tasksRing = new RingReader('tasks_rb', obj.mapFd('tasks_rb'), obj.mapMaxEntries('tasks_rb'));
+      const decisionsRing = new UserRingWriter('decisions_urb', obj.mapFd('decisions_urb'), obj.mapMaxEntries('decisions_urb'));
+      const missRing = new RingReader('miss_rb', obj.mapFd('miss_rb'), obj.mapMaxEntries('miss_rb'));
+      const transport = new Transport(tasksRing, decisionsRing, new ClockOrigin(origin));
+      const sched = new LiveScheduler(cfg, obj, runner, origin, maps, tasksRing, decisionsRing, missRing, transport, log);
+      sched.writeCtl();
+      obj.attachStructOps('slo_ops');
+      sched.startTimers();
+      sched.loopDone = sched.loop();
+      log(`attached sched_ext scheduler "${OPS_NAME}" (policy ${runner.spec}, lag ${cfg.lagNs / 1e6} ms, direct below ${sched.directMaxNs() / 1e6} ms)`);
+      return sched;
+    } catch (err) {
+      obj.close();
+      await runner.close();
+      throw err;
+    }
+  }
+
+  private directMaxNs(): number {
+    if (this.cfg.directMaxNs !== 'auto') return this.cfg.directMaxNs;
+    return this.runner.kernelFastPath ? this.cfg.lagNs : 0;
+  }
+
+  /** Writes the control block; `alive` false clears the heartbeat (stop delegating). */
+  private writeCtl(alive = true): void {
+    const v = new DataView(this.ctlBuf.buffer, this.ctlBuf.byteOffset, this.ctlBuf.byteLength);
+    const f = SLO_CTL.fields;
+    const now = process.hrtime.bigint();
+    v.setBigUint64(f['heartbeat_ns']!.offset, alive ? now : 0n, true);
+    writeU64(v, f['lag_ns']!.offset, this.cfg.lagNs);
+    writeU64(v, f['stall_ns']!.offset, this.cfg.stallNs);
+    writeU64(v, f['slice_ns']!.offset, this.cfg.sliceNs);
+    writeU64(v, f['direct_max_ns']!.offset, this.directMaxNs());
+    writeU64(v, f['default_budget_ns']!.offset, this.cfg.defaultBudgetNs);
+    v.setUint32(f['default_importance']!.offset, this.cfg.defaultImportance, true);
+    v.setUint32(f['agent_tgid']!.offset, process.pid, true);
+    v.setUint32(f['cfg_gen']!.offset, this.cfgGen, true);
+    v.setUint32(f['miss_events_per_sec']!.offset, this.cfg.missEventsPerSec, true);
+    this.maps.ctl.update(u32Key(0), this.ctlBuf);
+  }
+
+  private startTimers(): void {
+    this.heartbeat = setInterval(() => {
+      if (!this.stopped) this.writeCtl();
+    }, this.cfg.heartbeatMs);
+    this.stateWatch = setInterval(() => this.checkStillAttached(), 500);
+  }
+
+  private checkStillAttached(): void {
+    if (this.stopped) return;
+    const { state, ops } = schedExtState();
+    if (state === 'enabled' && ops === OPS_NAME) return;
+    const why = this.readExitInfo() ?? `sched_ext state is ${state ?? 'unknown'}`;
+    this.exitReport = why;
+    this.eject(why);
+  }
+
+  /** The kernel's reason for the scheduler's exit, if it exited. */
+  readExitInfo(): string | undefined {
+    const buf = this.maps.exitInfo.lookup(u32Key(0));
+    if (!buf) return undefined;
+    const kind = buf.readInt32LE(EXIT_INFO.fields['kind']!.offset);
+    if (kind === 0) return undefined;
+    const str = (name: string): string => {
+      const f = EXIT_INFO.fields[name]!;
+      const raw = buf.subarray(f.offset, f.offset + (f.length ?? 0));
+      const end = raw.indexOf(0);
+      return raw.subarray(0, end < 0 ? raw.length : end).toString('utf8');
+    };
+    return `exit kind ${kind}: ${str('reason')}${str('msg') ? ` (${str('msg')})` : ''}`;
+  }
+
+  /** The delegation loop: records in, decisions out, until stop(). */
+  private async loop(): Promise<void> {
+    const inline = this.runner instanceof InlineRunner;
+    const windowNs = this.cfg.batchWindowNs === 'auto' ? this.cfg.lagNs / 10 : this.cfg.batchWindowNs;
+    while (!this.stopped) {
+      this.drainMisses();
+      const started = process.hrtime.bigint();
+      const nowNs = Number(started - this.origin);
+      let decided: number;
+      if (inline) {
+        const records = this.transport.readTasks(this.cfg.batchMax);
+        decided = records.length;
+        if (decided > 0) this.transport.writeDecisions(await this.runner.decide(records, nowNs));
+      } else {
+        const { bytes, count } = this.transport.readTaskBytes(this.cfg.batchMax);
+        decided = count;
+        if (count > 0) {
+          const out = await this.runner.decideBytes(bytes, count, nowNs);
+          this.transport.writeDecisionBytes(out.bytes, out.count);
+        }
+      }
+      if (decided === 0) {
+        // Idle: the first record wakes us at once.
+        await this.tasksRing.waitForData(100);
+      } else if (decided < this.cfg.batchMax && windowNs > 0) {
+        const restMs = (windowNs - Number(process.hrtime.bigint() - started)) / 1e6;
+        if (restMs > 0) await new Promise((resolve) => setTimeout(resolve, restMs));
+      }
+    }
+  }
+
+  private drainMisses(): void {
+    if (this.missListeners.length === 0) {
+      this.missRing.drain(() => {});
+      return;
+    }
+    const f = MISS_EVENT.fields;
+    this.missRing.drain((view, offset, length) => {
+      if (length !== MISS_EVENT.size) return;
+      const event: MissEvent = {
+        sloCgroupId: readU64(view, offset + f['slo_cgroup_id']!.offset),
+        latenessNs: readU64(view, offset + f['lateness_ns']!.offset),
+        pid: view.getUint32(offset + f['pid']!.offset, true),
+        cpu: view.getUint32(offset + f['cpu']!.offset, true),
+      };
+      for (const l of this.missListeners) l(event);
+    });
+  }
+
+  onMiss(listener: (e: MissEvent) => void): void {
+    this.missListeners.push(listener);
+  }
+
+  get policySpec(): string {
+    return this.runner.spec;
+  }
+
+  get transportCounters(): Transport['counters'] {
+    return this.transport.counters;
+  }
+
+  /** Switches the policy without detaching: tasks queued in the old one are decided by it. */
+  async setPolicy(spec: string): Promise<void> {
+    const leftover: Decision[] = await this.runner.swap(spec, Number(process.hrtime.bigint() - this.origin));
+    if (leftover.length > 0) this.transport.writeDecisions(leftover);
+    this.writeCtl();
+    this.log(`policy is now ${spec} (direct below ${this.directMaxNs() / 1e6} ms)`);
+  }
+
+  // SloStore: the kernel's slo_cfg map plus the policy's table.
+
+  get(cgroupId: number): SloEntry | undefined {
+    return this.slos.get(cgroupId);
+  }
+
+  set(cgroupId: number, slo: SloEntry): void {
+    if (!Number.isInteger(cgroupId) || cgroupId <= 0) throw new RangeError(`cgroup id: expected a positive integer, got ${cgroupId}`);
+    if (!(slo.budgetNs > 0 && slo.budgetNs <= MAX_BUDGET_NS)) throw new RangeError(`budgetNs: expected 1..${MAX_BUDGET_NS}, got ${slo.budgetNs}`);
+    const entry = { budgetNs: Math.round(slo.budgetNs), importance: clampImportance(slo.importance) };
+    const value = Buffer.alloc(SLO_CFG.size);
+    const v = new DataView(value.buffer, value.byteOffset, value.byteLength);
+    writeU64(v, SLO_CFG.fields['budget_ns']!.offset, entry.budgetNs);
+    v.setUint32(SLO_CFG.fields['importance']!.offset, entry.importance, true);
+    this.maps.cfg.update(u64Key(cgroupId), value);
+    this.slos.set(cgroupId, entry);
+    this.runner.setSlo(cgroupId, entry);
+    this.bumpCfgGen();
+  }
+
+  delete(cgroupId: number): void {
+    this.maps.cfg.delete(u64Key(cgroupId));
+    this.slos.delete(cgroupId);
+    this.runner.setSlo(cgroupId, undefined);
+    this.bumpCfgGen();
+  }
+
+  entries(): Map<number, SloEntry> {
+    return new Map(this.slos);
+  }
+
+  private bumpCfgGen(): void {
+    this.cfgGen = (this.cfgGen + 1) >>> 0;
+    if (!this.stopped) this.writeCtl();
+  }
+
+  // SchedulerStatsSource.
+
+  snapshot(): SchedulerSnapshot {
+    const counters = Object.fromEntries(CPU_STATS_COUNTERS.map((c) => [c, 0])) as Record<CpuStatsCounter, number>;
+    const lagHistogram = new Array<number>(SLO_LAG_BUCKETS).fill(0);
+    const buf = this.maps.stats.lookup(u32Key(0));
+    if (buf) {
+      const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      const histAt = CPU_STATS.fields['lag_hist']!.offset;
+      for (let cpu = 0; cpu < this.maps.stats.nrCpus; cpu++) {
+        const base = cpu * this.maps.stats.slotSize;
+        CPU_STATS_COUNTERS.forEach((name, i) => (counters[name] += readU64(view, base + 8 * i)));
+        for (let b = 0; b < SLO_LAG_BUCKETS; b++) lagHistogram[b]! += readU64(view, base + histAt + 8 * b);
+      }
+    }
+    const cgroups = new Map<number, CgroupSloStats>();
+    const f = CG_STATS.fields;
+    for (const key of this.maps.cgStats.keys()) {
+      const value = this.maps.cgStats.lookup(key);
+      if (!value) continue;
+      const v = new DataView(value.buffer, value.byteOffset, value.byteLength);
+      cgroups.set(Number(key.readBigUInt64LE(0)), {
+        runs: readU64(v, f['runs']!.offset),
+        misses: readU64(v, f['misses']!.offset),
+        lastRunNs: readU64(v, f['last_run_ns']!.offset),
+        lastMissNs: readU64(v, f['last_miss_ns']!.offset),
+        lastSlackNs: Number(v.getBigInt64(f['last_slack_ns']!.offset, true)),
+        waitNsSum: readU64(v, f['wait_ns_sum']!.offset),
+      });
+    }
+    const attached = !this.stopped && this.exitReport === undefined;
+    return {
+      mode: attached ? 'sched_ext' : 'detached',
+      opsName: OPS_NAME,
+      policy: this.runner.spec,
+      takenAtNs: Number(process.hrtime.bigint()),
+      counters,
+      lagHistogram,
+      cgroups,
+    };
+  }
+
+  /** Detaches the scheduler (tasks return to the default scheduler) and frees everything. */
+  async stop(): Promise<string | undefined> {
+    if (this.stopped) return this.exitReport;
+    this.stopped = true;
+    clearInterval(this.heartbeat);
+    clearInterval(this.stateWatch);
+    await this.loopDone.catch(() => {});
+    this.obj.detach();
+    const report = this.exitReport ?? this.readExitInfo();
+    this.tasksRing.close();
+    this.decisionsRing.close();
+    this.missRing.close();
+    this.obj.close();
+    await this.runner.close();
+    this.log(`detached (${report ?? 'no exit info'})`);
+    return report;
+  }
+}

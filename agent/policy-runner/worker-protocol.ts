@@ -1,0 +1,25 @@
+// Messages between the agent and a policy worker thread (agent/policy-runner/worker.ts).
+import type { Decision, SloEntry, TaskRecord } from '../../policy/api.js';
+
+export type WorkerRequest =
+  | { op: 'ping' }
+  | { op: 'batch'; bytes: Uint8Array; count: number; nowNs: number }
+  | { op: 'decide'; records: TaskRecord[]; nowNs: number }
+  | { op: 'slo'; cgroupId: number; entry: SloEntry | undefined }
+  | { op: 'swap'; spec: string; nowNs: number };
+
+export interface WorkerResponse {
+  bytes?: Uint8Array;
+  count?: number;
+  decisions?: Decision[];
+  name?: string;
+}
+
+/** What the pool passes to every worker at start. */
+export interface WorkerInit {
+  spec: string;
+  nrCpus: number;
+  options: Record<string, string>;
+  /** Kernel ns origin of the policy clock, as a decimal string. */
+  originNs: string;
+}

@@ -1,0 +1,36 @@
+// The agent's HTTP server for `scx-slo run`: /metrics, /healthz, /readyz and the
+// per-pod /overload endpoint (agent/metrics, agent/overload), fed by the scheduler's
+// stats and the SLO sources. --metrics-port 0 turns it off.
+import type { SchedulerStatsSource } from '../kernel/scheduler-stats.js';
+import type { SloSources } from '../slo/slo-sources.js';
+import { startAgentHttpServer } from '../metrics/agent-http-server.js';
+
+export interface Serving {
+  close(): Promise<void>;
+}
+
+/** Where to listen (`scx-slo run --metrics-port/--metrics-host`); port 0 = no server. */
+export interface ServingOptions {
+  metricsPort: number;
+  metricsHost: string;
+}
+
+export interface ServingInputs {
+  stats: SchedulerStatsSource;
+  sources: SloSources;
+}
+
+export async function startServing(opts: ServingOptions, inputs: ServingInputs, log: (line: string) => void): Promise<Serving> {
+  if (opts.metricsPort === 0) return { close: async () => {} };
+  const server = await startAgentHttpServer({
+    port: opts.metricsPort,
+    host: opts.metricsHost,
+    stats: inputs.stats,
+    workloads: inputs.sources.registry,
+    sources: inputs.sources.sources,
+    configErrors: inputs.sources.configErrors,
+    log: { warn: (m: string) => log(m) },
+  });
+  log(`serving /metrics, /healthz, /readyz, /overload on ${server.url}`);
+  return server;
+}

@@ -1,0 +1,158 @@
+// Parsing and validation of `scx-slo run`'s options into a typed RunOptions. Every bad
+// value is reported with the option's name and the value given.
+import { parseArgs } from 'node:util';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_CONFIG, type LiveSchedulerConfig } from '../agent/kernel/live-scheduler.js';
+import { DEFAULT_CONTROL_SOCKET } from '../agent/serving/control-socket.js';
+import { UsageError } from './command.js';
+import { DEFAULT_POLICY } from '../policy/registry.js';
+import { MAX_BUDGET_NS } from '../policy/api.js';
+
+/** Where the compiled scheduler lives relative to this file (dist/cli -> bpf/build). */
+export const DEFAULT_BPF_OBJECT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bpf', 'build', 'scx_slo.bpf.o');
+
+export interface RunOptions {
+  policy: string;
+  policyOptions: Record<string, string>;
+  workers: number;
+  config: string | undefined;
+  kubernetes: boolean;
+  nodeName: string | undefined;
+  cgroupRoot: string;
+  metricsPort: number;
+  metricsHost: string;
+  /** The scheduler's settings (see LiveSchedulerConfig). */
+  scheduler: LiveSchedulerConfig;
+  controlSocket: string;
+  fallbackMonitor: boolean;
+}
+
+export const RUN_USAGE = `usage: scx-slo run [options]
+
+Attaches the scx-slo sched_ext scheduler and runs the policy agent until SIGINT/SIGTERM,
+then detaches (the kernel's default scheduler takes over again). Needs Linux >= 6.12
+with sched_ext and BTF, and root (CAP_SYS_ADMIN, CAP_BPF, CAP_PERFMON).
+
+Policy:
+  --policy NAME|FILE        edf (default), fair, fifo, or a path to a policy module
+  --policy-opt KEY=VALUE    option passed to the policy (repeatable), e.g. slice-us=3000
+  --workers N               policy worker threads (piscina); 0 runs it on the agent's
+                            own thread (default 1)
+SLO sources:
+  --config FILE             YAML mapping cgroup paths to budget and importance (hosts
+                            without Kubernetes); SIGHUP reloads it
+  --kubernetes              watch this node's pods (NODE_NAME, or --node-name) for the
+                            scx-slo/budget-ms and scx-slo/importance annotations and
+                            SLOPolicy resources
+  --node-name NAME          node to watch (default: $NODE_NAME)
+  --cgroup-root DIR         cgroup v2 mount (default /sys/fs/cgroup)
+  --default-budget-ms MS    budget of workloads with no SLO (default 100)
+  --default-importance N    importance of workloads with no SLO (default 50)
+Delegation and fallback:
+  --lag-ms MS               a task waits at most this long for the policy before the
+                            in-kernel EDF runs it (default 5; use more under emulation)
+  --stall-ms MS             no heartbeat for this long: stop delegating (default 50)
+  --heartbeat-ms MS         heartbeat period (default 10)
+  --slice-us US             default time slice (default 5000)
+  --direct-below-ms MS      tasks whose deadline is closer than this run directly in the
+                            kernel (default: the lag bound for SLO-aware policies, 0 else)
+  --miss-events N           per-CPU cap on deadline-miss events per second (default 200)
+  --batch-window-us US      after deciding, gather runnable tasks this long before the
+                            next round (default: a tenth of the lag bound; 0 = none)
+Serving:
+  --metrics-port N          /metrics, /healthz, /readyz, /overload (default 8080; 0 = off)
+  --metrics-host ADDR       address to listen on (default 0.0.0.0)
+  --control-socket PATH     for \`scx-slo status\` and \`scx-slo policy set\`
+                            (default ${DEFAULT_CONTROL_SOCKET})
+  --fallback-monitor        on a kernel without sched_ext, stay up in monitoring-only
+                            mode (run-queue latency per cgroup) instead of exiting
+  --bpf-object PATH         compiled scheduler (default bpf/build/scx_slo.bpf.o)
+`;
+
+function num(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(v) || v < min || v > max) {
+    throw new UsageError(`--${name}: expected a number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return v;
+}
+
+export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): RunOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        policy: { type: 'string' },
+        'policy-opt': { type: 'string', multiple: true },
+        workers: { type: 'string' },
+        config: { type: 'string' },
+        kubernetes: { type: 'boolean' },
+        'node-name': { type: 'string' },
+        'cgroup-root': { type: 'string' },
+        'default-budget-ms': { type: 'string' },
+        'default-importance': { type: 'string' },
+        'lag-ms': { type: 'string' },
+        'stall-ms': { type: 'string' },
+        'heartbeat-ms': { type: 'string' },
+        'slice-us': { type: 'string' },
+        'direct-below-ms': { type: 'string' },
+        'miss-events': { type: 'string' },
+        'batch-window-us': { type: 'string' },
+        'metrics-port': { type: 'string' },
+        'metrics-host': { type: 'string' },
+        'control-socket': { type: 'string' },
+        'fallback-monitor': { type: 'boolean' },
+        'bpf-object': { type: 'string' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const v = parsed.values;
+  const policyOptions: Record<string, string> = {};
+  for (const kv of v['policy-opt'] ?? []) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--policy-opt: expected KEY=VALUE, got ${JSON.stringify(kv)}`);
+    policyOptions[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  const d = DEFAULT_CONFIG;
+  const lagNs = num('lag-ms', v['lag-ms'], d.lagNs / 1e6, 0.05, 10_000) * 1e6;
+  const stallNs = num('stall-ms', v['stall-ms'], d.stallNs / 1e6, 1, 60_000) * 1e6;
+  const heartbeatMs = num('heartbeat-ms', v['heartbeat-ms'], d.heartbeatMs, 1, 10_000);
+  if (heartbeatMs * 1e6 >= stallNs) {
+    throw new UsageError(`--heartbeat-ms ${heartbeatMs} must be shorter than --stall-ms ${stallNs / 1e6}, or the kernel would think the agent stalled`);
+  }
+  const kubernetes = v.kubernetes === true;
+  const nodeName = v['node-name'] ?? env['NODE_NAME'];
+  if (kubernetes && !nodeName) throw new UsageError('--kubernetes needs the node name: set NODE_NAME or pass --node-name');
+  return {
+    policy: v.policy ?? DEFAULT_POLICY,
+    policyOptions,
+    workers: num('workers', v.workers, 1, 0, 64),
+    config: v.config,
+    kubernetes,
+    nodeName,
+    cgroupRoot: v['cgroup-root'] ?? '/sys/fs/cgroup',
+    metricsPort: num('metrics-port', v['metrics-port'], 8080, 0, 65535),
+    metricsHost: v['metrics-host'] ?? '0.0.0.0',
+    scheduler: {
+      objectPath: v['bpf-object'] ?? DEFAULT_BPF_OBJECT,
+      lagNs: Math.round(lagNs),
+      stallNs: Math.round(stallNs),
+      heartbeatMs,
+      sliceNs: Math.round(num('slice-us', v['slice-us'], d.sliceNs / 1e3, 50, 1_000_000) * 1e3),
+      directMaxNs: v['direct-below-ms'] === undefined ? 'auto' : Math.round(num('direct-below-ms', v['direct-below-ms'], 0, 0, 10_000) * 1e6),
+      defaultBudgetNs: Math.round(num('default-budget-ms', v['default-budget-ms'], d.defaultBudgetNs / 1e6, 0.001, MAX_BUDGET_NS / 1e6) * 1e6),
+      defaultImportance: num('default-importance', v['default-importance'], d.defaultImportance, 1, 100),
+      missEventsPerSec: num('miss-events', v['miss-events'], d.missEventsPerSec, 0, 1_000_000),
+      batchMax: d.batchMax,
+      batchWindowNs: v['batch-window-us'] === undefined ? 'auto' : Math.round(num('batch-window-us', v['batch-window-us'], 0, 0, 1_000_000) * 1e3),
+    },
+    controlSocket: v['control-socket'] ?? DEFAULT_CONTROL_SOCKET,
+    fallbackMonitor: v['fallback-monitor'] === true,
+  };
+}

@@ -1,0 +1,81 @@
+// `scx-slo run`: attaches the scheduler and runs the agent until SIGINT/SIGTERM.
+import { availableParallelism } from 'node:os';
+import type { Server } from 'node:net';
+import type { Command } from './command.js';
+import { RUN_USAGE, parseRunOptions, type RunOptions } from './run-options.js';
+import { KernelSupportError, LiveScheduler } from '../agent/kernel/live-scheduler.js';
+import { serveControlSocket } from '../agent/serving/control-socket.js';
+import { loadPolicyModule } from '../policy/registry.js';
+import { startRunner } from '../agent/policy-runner/runner.js';
+import { startSloSources, type SloSources } from '../agent/slo/slo-sources.js';
+import { startServing, type Serving } from '../agent/serving/serving.js';
+
+function log(line: string): void {
+  process.stderr.write(`${new Date().toISOString()} scx-slo: ${line}\n`);
+}
+
+async function runAttached(opts: RunOptions): Promise<number> {
+  const module = await loadPolicyModule(opts.policy);
+  const sched = await LiveScheduler.start(
+    opts.scheduler,
+    (originNs) => startRunner({ spec: opts.policy, module, nrCpus: availableParallelism(), options: opts.policyOptions, originNs }, opts.workers),
+    log,
+  );
+  let sources: SloSources | undefined;
+  let serving: Serving | undefined;
+  let control: Server | undefined;
+  let exitCode = 0;
+  const stop = async (): Promise<void> => {
+    control?.close();
+    await serving?.close();
+    await sources?.close();
+    const report = await sched.stop();
+    if (report && !/unregistered from user space/i.test(report)) log(`kernel exit report: ${report}`);
+  };
+  try {
+    sources = await startSloSources(opts, sched, log);
+    serving = await startServing(opts, { stats: sched, sources }, log);
+    control = await serveControlSocket(opts.controlSocket, async (req) => {
+      if (req.cmd === 'policy-set') {
+        await sched.setPolicy(req.spec);
+        return { policy: sched.policySpec };
+      }
+      const snap = sched.snapshot();
+      return {
+        mode: snap.mode, ops: snap.opsName, policy: snap.policy, counters: snap.counters,
+        transport: sched.transportCounters, slos: Object.fromEntries(sched.entries()),
+        cgroups: Object.fromEntries(snap.cgroups), lagHistogram: snap.lagHistogram,
+      };
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const outcome = await new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    void sched.ejected.then((why) => resolve(`ejected: ${why}`));
+  });
+  log(`stopping (${outcome})`);
+  if (outcome.startsWith('ejected')) exitCode = 1;
+  await stop();
+  return exitCode;
+}
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'attach the scheduler and run the agent',
+  usage: RUN_USAGE,
+  async run(argv) {
+    const opts = parseRunOptions(argv);
+    try {
+      return await runAttached(opts);
+    } catch (err) {
+      if (err instanceof KernelSupportError && opts.fallbackMonitor) {
+        const { runMonitorOnly } = await import('./run-monitor.js');
+        return runMonitorOnly(opts, err.problems, log);
+      }
+      throw err;
+    }
+  },
+};
