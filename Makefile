@@ -30,8 +30,12 @@ $(NODE_STAMP): package.json package-lock.json
 
 build: build-bpf build-ts
 
+# The commit `scx-slo --version` and scx_slo_build_info report (unknown outside git).
+SCX_SLO_COMMIT ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+
 build-ts: $(NODE_STAMP)
 	npx tsc -p tsconfig.json
+	@printf '{"commit":"%s"}\n' '$(SCX_SLO_COMMIT)' > dist/build-info.json
 
 build-bpf: $(BPF_OBJS)
 

@@ -4,6 +4,7 @@ import { policyListCommand } from './policy-list.js';
 import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
 import { policySetCommand } from './policy-set.js';
+import { checkConfigCommand } from './check-config.js';
 import { simCommand } from './sim.js';
 
-export const COMMANDS: readonly Command[] = [runCommand, statusCommand, policySetCommand, policyListCommand, simCommand];
+export const COMMANDS: readonly Command[] = [runCommand, statusCommand, checkConfigCommand, policySetCommand, policyListCommand, simCommand];

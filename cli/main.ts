@@ -3,11 +3,12 @@
 // are registered in commands.ts.
 import { COMMANDS } from './commands.js';
 import { UsageError } from './command.js';
+import { versionLine } from '../agent/metrics/build-info.js';
 
 function topUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
-  return ['usage: scx-slo <command> [options]', '', 'SLO-aware Linux CPU scheduler (sched_ext).', '', 'commands:', ...lines, '', 'Run `scx-slo <command> --help` for a command\'s options.'].join('\n');
+  return ['usage: scx-slo <command> [options]', '', 'SLO-aware Linux CPU scheduler (sched_ext).', '', 'commands:', ...lines, '', 'Run `scx-slo <command> --help` for a command\'s options; `scx-slo --version` (-V) for the version.'].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -15,6 +16,10 @@ async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(topUsage());
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    console.log(versionLine());
+    return 0;
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {

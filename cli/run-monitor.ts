@@ -19,6 +19,7 @@ export async function runMonitorOnly(opts: RunOptions, why: string[], log: (line
   const http = opts.metricsPort === 0 ? undefined : await startAgentHttpServer({
     port: opts.metricsPort,
     host: opts.metricsHost,
+    overload: opts.overload,
     stats: monitor,
     workloads: sources.registry,
     sources: sources.sources,

@@ -8,6 +8,8 @@ import { DEFAULT_CONTROL_SOCKET } from '../agent/serving/control-socket.js';
 import { UsageError } from './command.js';
 import { DEFAULT_POLICY } from '../policy/registry.js';
 import { MAX_BUDGET_NS } from '../policy/api.js';
+import { DEFAULT_OVERLOAD_RULE, type OverloadRule } from '../agent/overload/overload-state.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../agent/log/logger.js';
 
 /** Where the compiled scheduler lives relative to this file (dist/cli -> bpf/build). */
 export const DEFAULT_BPF_OBJECT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bpf', 'build', 'scx_slo.bpf.o');
@@ -26,6 +28,11 @@ export interface RunOptions {
   scheduler: LiveSchedulerConfig;
   controlSocket: string;
   fallbackMonitor: boolean;
+  /** When a workload counts as overloaded (/overload, scx_slo_pod_overloaded). */
+  overload: OverloadRule;
+  /** Least severe log messages written (-v = debug, which also shows libbpf's debug output). */
+  logLevel: LogLevel;
+  logFormat: LogFormat;
 }
 
 export const RUN_USAGE = `usage: scx-slo run [options]
@@ -63,11 +70,20 @@ Delegation and fallback:
 Serving:
   --metrics-port N          /metrics, /healthz, /readyz, /overload (default 8080; 0 = off)
   --metrics-host ADDR       address to listen on (default 0.0.0.0)
+  --overload-window-ms MS   a workload is overloaded for this long after a deadline miss
+                            or a run that started with low slack (default 50)
+  --overload-slack-ms MS    a run starting with less slack than this counts as low slack
+                            (default 0: only late runs; more = an earlier signal)
   --control-socket PATH     for \`scx-slo status\` and \`scx-slo policy set\`
                             (default ${DEFAULT_CONTROL_SOCKET})
   --fallback-monitor        on a kernel without sched_ext, stay up in monitoring-only
                             mode (run-queue latency per cgroup) instead of exiting
   --bpf-object PATH         compiled scheduler (default bpf/build/scx_slo.bpf.o)
+Logging (stderr):
+  --log-level LEVEL         error, warn, info (default) or debug
+  -v, --verbose             same as --log-level debug; also shows libbpf's debug output
+  --log-format FORMAT       text (default: "<time> scx-slo: <message>") or json (one
+                            {"time","level","msg"} object per line)
 `;
 
 function num(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
@@ -77,6 +93,14 @@ function num(name: string, raw: string | undefined, fallback: number, min: numbe
     throw new UsageError(`--${name}: expected a number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   }
   return v;
+}
+
+function oneOf<T extends string>(name: string, raw: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new UsageError(`--${name}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  return raw as T;
 }
 
 export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): RunOptions {
@@ -104,9 +128,14 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
         'batch-window-us': { type: 'string' },
         'metrics-port': { type: 'string' },
         'metrics-host': { type: 'string' },
+        'overload-window-ms': { type: 'string' },
+        'overload-slack-ms': { type: 'string' },
         'control-socket': { type: 'string' },
         'fallback-monitor': { type: 'boolean' },
         'bpf-object': { type: 'string' },
+        'log-level': { type: 'string' },
+        'log-format': { type: 'string' },
+        verbose: { type: 'boolean', short: 'v' },
       },
     });
   } catch (err) {
@@ -129,6 +158,11 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
   const kubernetes = v.kubernetes === true;
   const nodeName = v['node-name'] ?? env['NODE_NAME'];
   if (kubernetes && !nodeName) throw new UsageError('--kubernetes needs the node name: set NODE_NAME or pass --node-name');
+  const logLevel = oneOf('log-level', v['log-level'], LOG_LEVELS, v.verbose === true ? 'debug' : 'info');
+  if (v.verbose === true && v['log-level'] !== undefined && logLevel !== 'debug') {
+    throw new UsageError(`-v means --log-level debug, but --log-level ${JSON.stringify(v['log-level'])} was given too`);
+  }
+  const logFormat = oneOf('log-format', v['log-format'], LOG_FORMATS, 'text');
   return {
     policy: v.policy ?? DEFAULT_POLICY,
     policyOptions,
@@ -139,6 +173,10 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
     cgroupRoot: v['cgroup-root'] ?? '/sys/fs/cgroup',
     metricsPort: num('metrics-port', v['metrics-port'], 8080, 0, 65535),
     metricsHost: v['metrics-host'] ?? '0.0.0.0',
+    overload: {
+      windowMs: num('overload-window-ms', v['overload-window-ms'], DEFAULT_OVERLOAD_RULE.windowMs, 1, 60_000),
+      slackThresholdMs: num('overload-slack-ms', v['overload-slack-ms'], DEFAULT_OVERLOAD_RULE.slackThresholdMs, 0, 10_000),
+    },
     scheduler: {
       objectPath: v['bpf-object'] ?? DEFAULT_BPF_OBJECT,
       lagNs: Math.round(lagNs),
@@ -154,5 +192,7 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
     },
     controlSocket: v['control-socket'] ?? DEFAULT_CONTROL_SOCKET,
     fallbackMonitor: v['fallback-monitor'] === true,
+    logLevel,
+    logFormat,
   };
 }

@@ -9,9 +9,26 @@ import { loadPolicyModule } from '../policy/registry.js';
 import { startRunner } from '../agent/policy-runner/runner.js';
 import { startSloSources, type SloSources } from '../agent/slo/slo-sources.js';
 import { startServing, type Serving } from '../agent/serving/serving.js';
+import { createLogger, type Logger } from '../agent/log/logger.js';
+import type { WorkloadLookup } from '../agent/slo/workload-registry.js';
+import { MissReporter } from '../agent/metrics/miss-reporter.js';
+import { setLibbpfVerbose } from '../agent/bpf/libbpf-log.js';
+
+/** The run's logger, set from --log-level/-v/--log-format once the options are parsed. */
+let logger: Logger = createLogger({ level: 'info', format: 'text' });
 
 function log(line: string): void {
-  process.stderr.write(`${new Date().toISOString()} scx-slo: ${line}\n`);
+  logger.info(line);
+}
+
+/** cgroup id -> "namespace/pod" or the cgroup path, for `scx-slo status`. */
+function workloadNames(registry: WorkloadLookup, ids: Iterable<number>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const id of ids) {
+    const w = registry.byCgroupId(id);
+    if (w) out[String(id)] = w.pod ? `${w.pod.namespace}/${w.pod.name}` : w.cgroupPath;
+  }
+  return out;
 }
 
 async function runAttached(opts: RunOptions): Promise<number> {
@@ -30,11 +47,13 @@ async function runAttached(opts: RunOptions): Promise<number> {
     await serving?.close();
     await sources?.close();
     const report = await sched.stop();
-    if (report && !/unregistered from user space/i.test(report)) log(`kernel exit report: ${report}`);
+    if (report && !/unregistered from user space/i.test(report)) logger.warn(`kernel exit report: ${report}`);
   };
   try {
     sources = await startSloSources(opts, sched, log);
-    serving = await startServing(opts, { stats: sched, sources }, log);
+    const misses = new MissReporter({ workloads: sources.registry, log: (line) => logger.warn(line) });
+    sched.onMiss((e) => misses.record(e));
+    serving = await startServing(opts, { stats: sched, sources, missLateness: misses }, log);
     control = await serveControlSocket(opts.controlSocket, async (req) => {
       if (req.cmd === 'policy-set') {
         await sched.setPolicy(req.spec);
@@ -45,6 +64,7 @@ async function runAttached(opts: RunOptions): Promise<number> {
         mode: snap.mode, ops: snap.opsName, policy: snap.policy, counters: snap.counters,
         transport: sched.transportCounters, slos: Object.fromEntries(sched.entries()),
         cgroups: Object.fromEntries(snap.cgroups), lagHistogram: snap.lagHistogram,
+        workloads: workloadNames(sources!.registry, snap.cgroups.keys()),
       };
     });
   } catch (err) {
@@ -68,6 +88,8 @@ export const runCommand: Command = {
   usage: RUN_USAGE,
   async run(argv) {
     const opts = parseRunOptions(argv);
+    logger = createLogger({ level: opts.logLevel, format: opts.logFormat });
+    setLibbpfVerbose(opts.logLevel === 'debug');
     try {
       return await runAttached(opts);
     } catch (err) {

@@ -1,71 +1,98 @@
 // `scx-slo status`: whether a sched_ext scheduler is attached, and, from the running
-// agent, its counters and per-cgroup SLO table.
+// agent, its counters and per-cgroup SLO table; `--watch N` refreshes every N seconds in
+// place with rates per second (like the scx schedulers' --monitor).
 import { parseArgs } from 'node:util';
 import type { Command } from './command.js';
 import { UsageError } from './command.js';
 import { DEFAULT_CONTROL_SOCKET, controlRequest } from '../agent/serving/control-socket.js';
 import { schedExtState } from '../agent/kernel/kernel-support.js';
+import { formatRates, formatStatus, statusRates, type AgentStatus } from './status-view.js';
 
-interface AgentStatus {
-  mode: string;
-  ops: string;
-  policy: string;
-  counters: Record<string, number>;
-  transport: Record<string, number>;
-  slos: Record<string, { budgetNs: number; importance: number }>;
-  cgroups: Record<string, { runs: number; misses: number; waitNsSum: number; lastSlackNs: number }>;
+const CLEAR = '\x1b[H\x1b[2J';
+
+async function queryAgent(socket: string): Promise<{ agent?: AgentStatus; error?: string }> {
+  try {
+    const reply = await controlRequest(socket, { cmd: 'status' });
+    return reply.ok ? { agent: reply.result as AgentStatus } : { error: reply.error };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
 }
 
-function printStatus(s: AgentStatus): void {
-  const c = s.counters;
-  // Every dispatch path: userspace, direct, and each fallback_* reason the kernel counts.
-  const fallback = Object.keys(c).filter((k) => k.startsWith('fallback_')).reduce((n, k) => n + (c[k] ?? 0), 0);
-  const decided = (c['user_dispatched'] ?? 0) + (c['direct'] ?? 0) + fallback;
-  const pct = (n: number | undefined): string => (decided > 0 ? `${((100 * (n ?? 0)) / decided).toFixed(1)}%` : '-');
-  console.log(`agent:    ${s.mode}, policy ${s.policy}`);
-  console.log(`dispatch: userspace ${c['user_dispatched']} (${pct(c['user_dispatched'])}), direct ${c['direct']} (${pct(c['direct'])}), fallback lag ${c['fallback_lag']} / ring-full ${c['fallback_ringfull']} / stalled ${c['fallback_stalled']} / idle CPU ${c['fallback_idle']}`);
-  console.log(`          stale decisions ${c['stale_decisions']}, bad ${c['bad_decisions']}, preempt kicks ${c['preempt_kicks']}, deadline misses ${c['deadline_misses']}`);
-  console.log('SLOs:');
-  const rows = Object.entries(s.slos);
-  if (rows.length === 0) console.log('  (none configured: every workload has the default)');
-  for (const [id, slo] of rows) {
-    const st = s.cgroups[id];
-    const wait = st && st.runs > 0 ? `${(st.waitNsSum / st.runs / 1e3).toFixed(0)} us mean wait` : 'no runs yet';
-    console.log(`  cgroup ${id}: budget ${slo.budgetNs / 1e6} ms, importance ${slo.importance}; ${st ? `${st.runs} runs, ${st.misses} misses, ` : ''}${wait}`);
+function agentLines(agent: AgentStatus): string[] {
+  if (agent.mode === 'monitor') return [`agent:    monitoring-only mode (not scheduling): ${JSON.stringify(agent)}`];
+  return formatStatus(agent);
+}
+
+function kernelLine(): string {
+  const kernel = schedExtState();
+  return `sched_ext: ${kernel.state ?? 'not in this kernel'}${kernel.ops ? ` (${kernel.ops})` : ''}`;
+}
+
+/** Refreshes every `seconds` until SIGINT/SIGTERM; exit status as for one-shot status. */
+async function watch(socket: string, seconds: number): Promise<number> {
+  const tty = process.stdout.isTTY === true;
+  let prev: { at: number; agent: AgentStatus } | undefined;
+  let stop = false;
+  const stopped = new Promise<void>((resolve) => {
+    const onSignal = (): void => {
+      stop = true;
+      resolve();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  while (!stop) {
+    const at = performance.now();
+    const { agent, error } = await queryAgent(socket);
+    const lines = [`${new Date().toISOString()}  ${kernelLine()}`];
+    if (!agent) lines.push(`agent:    not reachable (${error})`);
+    else if (agent.mode === 'monitor') lines.push(...agentLines(agent));
+    else if (prev) lines.push(...formatRates(statusRates(prev.agent, agent, (at - prev.at) / 1000), agent));
+    else lines.push(...formatStatus(agent), '(rates from the next refresh on)');
+    process.stdout.write(`${tty ? CLEAR : '\n'}${lines.join('\n')}\n`);
+    prev = agent && agent.mode !== 'monitor' ? { at, agent } : undefined;
+    await Promise.race([stopped, new Promise((r) => setTimeout(r, seconds * 1000))]);
   }
+  const kernel = schedExtState();
+  return kernel.state === 'enabled' && kernel.ops === 'slo' ? 0 : 3;
 }
 
 export const statusCommand: Command = {
   name: 'status',
   summary: 'show whether the scheduler is attached, its counters and SLO table',
-  usage: `usage: scx-slo status [--json] [--control-socket PATH]
+  usage: `usage: scx-slo status [--json] [--watch SECONDS] [--control-socket PATH]
 
 Prints the kernel's sched_ext state and, when an scx-slo agent is running, its dispatch
 counters (userspace, direct, fallback), and the per-cgroup SLO table with runs, misses
-and mean wait. Exit status 0 when an scx-slo scheduler is attached, 3 when none is.`,
+and mean wait. With --watch N it refreshes every N seconds in place (until Ctrl-C) with
+rates per second: dispatches by path, the userspace and fallback shares of the interval,
+and each workload's misses and runs per second.
+Exit status 0 when an scx-slo scheduler is attached, 3 when none is.`,
   async run(argv) {
     let values;
     try {
-      ({ values } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, 'control-socket': { type: 'string' } } }));
+      ({ values } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, watch: { type: 'string' }, 'control-socket': { type: 'string' } } }));
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
-    const kernel = schedExtState();
-    let agent: AgentStatus | undefined;
-    let agentError: string | undefined;
-    try {
-      const reply = await controlRequest(values['control-socket'] ?? DEFAULT_CONTROL_SOCKET, { cmd: 'status' });
-      if (reply.ok) agent = reply.result as AgentStatus;
-      else agentError = reply.error;
-    } catch (err) {
-      agentError = (err as Error).message;
+    const socket = values['control-socket'] ?? DEFAULT_CONTROL_SOCKET;
+    if (values.watch !== undefined) {
+      const seconds = Number(values.watch);
+      if (!(Number.isFinite(seconds) && seconds >= 0.1 && seconds <= 3600)) {
+        throw new UsageError(`--watch: expected seconds from 0.1 to 3600, got ${JSON.stringify(values.watch)}`);
+      }
+      if (values.json) throw new UsageError('--watch and --json do not go together');
+      return watch(socket, seconds);
     }
+    const kernel = schedExtState();
+    const { agent, error } = await queryAgent(socket);
     if (values.json) {
-      console.log(JSON.stringify({ kernel, agent: agent ?? null, agentError: agentError ?? null }, null, 2));
+      console.log(JSON.stringify({ kernel, agent: agent ?? null, agentError: error ?? null }, null, 2));
     } else {
-      console.log(`sched_ext: ${kernel.state ?? 'not in this kernel'}${kernel.ops ? ` (${kernel.ops})` : ''}`);
-      if (agent) printStatus(agent);
-      else console.log(`agent:    not reachable (${agentError})`);
+      console.log(kernelLine());
+      if (agent) console.log(agentLines(agent).join('\n'));
+      else console.log(`agent:    not reachable (${error})`);
     }
     return kernel.state === 'enabled' && kernel.ops === 'slo' ? 0 : 3;
   },

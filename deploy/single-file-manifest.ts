@@ -12,7 +12,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Document, isMap, isSeq, parse as parseYaml, parseAllDocuments, stringify as stringifyYaml } from 'yaml';
+import { type Document, isMap, isSeq, parse as parseYaml, parseAllDocuments, stringify as stringifyYaml } from 'yaml';
 
 export const DEPLOY_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'deploy');
 export const SINGLE_FILE = join(DEPLOY_DIR, 'scx-slo-daemonset.yaml');

@@ -9,7 +9,13 @@ const MAX_LINE = 8192;
 
 let installed = false;
 let sink: string[] | undefined;
-const verbose = process.env['SCX_SLO_LIBBPF_DEBUG'] === '1';
+/** Whether libbpf's debug and info messages go to stderr too (`scx-slo run -v`). */
+let verbose = false;
+
+/** Shows (true) or hides libbpf's debug and info messages on stderr. */
+export function setLibbpfVerbose(on: boolean): void {
+  verbose = on;
+}
 
 function install(): void {
   if (installed) return;

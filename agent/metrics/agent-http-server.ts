@@ -39,6 +39,8 @@ export interface AgentHttpServerOptions {
   liveness?: EventLoopWatchdogOptions;
   /** Include process_* and nodejs_* metrics (default true). */
   processMetrics?: boolean;
+  /** The kernel's deadline-miss events per workload (see AgentMetricsInputs). */
+  missLateness?: AgentMetricsInputs['missLateness'];
   /** Monitoring-only mode's run-queue latency (see AgentMetricsInputs). */
   runqueueLatency?: AgentMetricsInputs['runqueueLatency'];
   log?: Pick<Console, 'warn'>;
@@ -65,6 +67,8 @@ export async function startAgentHttpServer(options: AgentHttpServerOptions): Pro
     configErrors: options.configErrors,
     processMetrics: options.processMetrics,
     runqueueLatency: options.runqueueLatency,
+    missLateness: options.missLateness,
+    overloadRule: options.overload,
   });
   const overload = new OverloadEndpoint({
     stats: options.stats,

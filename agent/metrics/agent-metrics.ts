@@ -16,9 +16,12 @@
 //   scx_slo_workload_wait_seconds_total{namespace,pod,cgroup}      enqueue-to-run wait
 //   scx_slo_miss_events_dropped_total, scx_slo_preempt_kicks_total
 //   scx_slo_userspace_lag_seconds                         histogram (kernel log2 buckets, no _sum)
+//   scx_slo_workload_lateness_seconds{namespace,pod,cgroup} histogram  how late missed runs started
+//                                                                  (the kernel's rate-limited miss events)
 //   scx_slo_attached                                      gauge    1 when our sched_ext scheduler is attached
 //   scx_slo_mode{mode}                                    gauge    1 for the current mode (sched_ext|monitor|detached)
 //   scx_slo_policy_info{policy,ops}                       gauge    always 1
+//   scx_slo_build_info{version,commit,kernel}             gauge    always 1
 //   scx_slo_config_errors_total{source,field}             counter  source=annotation|slopolicy|config_file
 //   scx_slo_source_synced{source}, scx_slo_source_workloads{source},
 //   scx_slo_source_workloads_unresolved{source}           gauges
@@ -44,7 +47,8 @@ import type { SloSource } from './slo-source-status.js';
 import type { RunqueueLatencySnapshot } from '../monitor/rqlat-monitor.js';
 import type { CgroupOwnerIndex } from './cgroup-owner-index.js';
 import { runqueueLatencySamples } from './runqueue-latency-metric.js';
-import { overloadState } from '../overload/overload-state.js';
+import { DEFAULT_OVERLOAD_RULE, overloadState, type OverloadRule } from '../overload/overload-state.js';
+import { buildInfo } from './build-info.js';
 
 export const METRIC_PREFIX = 'scx_slo_';
 const MODES: readonly SchedulerMode[] = ['sched_ext', 'monitor', 'detached'];
@@ -57,6 +61,10 @@ export interface AgentMetricsInputs {
   configErrors?: ConfigErrorCounter;
   /** Include prom-client's process_* and nodejs_* metrics (default true). */
   processMetrics?: boolean;
+  /** The overload rule of scx_slo_pod_overloaded (default: the /overload default). */
+  overloadRule?: Partial<OverloadRule>;
+  /** The kernel's deadline-miss events, per workload (attached mode). */
+  missLateness?: { samples(name: string): Sample[] };
   /** Monitoring-only mode: per-cgroup run-queue latency, and who owns each cgroup. */
   runqueueLatency?: { read: () => RunqueueLatencySnapshot; owners: CgroupOwnerIndex };
 }
@@ -125,9 +133,10 @@ export function createAgentMetrics(inputs: AgentMetricsInputs): AgentMetrics {
   counter('workload_runs_total', 'Runs of a workload\'s tasks after an enqueue, per SLO cgroup.', perWorkload((c) => c.runs));
   counter('workload_wait_seconds_total', 'Total enqueue-to-run wait of a workload\'s tasks, per SLO cgroup.', perWorkload((c) => c.waitNsSum / 1e9));
 
-  gauge('pod_overloaded', 'Whether a workload is overloaded right now (a deadline miss or negative slack in the last 50 ms): the load-shedding signal of /overload.',
+  const overloadRule: OverloadRule = { ...DEFAULT_OVERLOAD_RULE, ...inputs.overloadRule };
+  gauge('pod_overloaded', `Whether a workload is overloaded right now (a deadline miss or a run with slack below ${overloadRule.slackThresholdMs} ms in the last ${overloadRule.windowMs} ms): the load-shedding signal of /overload.`,
     fromSnapshot((s) => [...s.cgroups].filter(([id]) => id !== 0).map(([id, c]) => ({
-      labels: workloadLabels(inputs.workloads, id), value: overloadState(c, s.takenAtNs).overloaded ? 1 : 0,
+      labels: workloadLabels(inputs.workloads, id), value: overloadState(c, s.takenAtNs, overloadRule).overloaded ? 1 : 0,
     }))));
 
   new ComputedMetric(
@@ -136,6 +145,16 @@ export function createAgentMetrics(inputs: AgentMetricsInputs): AgentMetrics {
     'histogram',
     fromSnapshot((s) => lagHistogramSamples(n('userspace_lag_seconds'), s.lagHistogram)),
   ).registerIn(registry);
+
+  const lateness = inputs.missLateness;
+  if (lateness) {
+    new ComputedMetric(
+      n('workload_lateness_seconds'),
+      'How late a workload\'s missed runs started after their deadline, from the kernel\'s miss events (rate-limited per CPU: a sample of the misses; the exact count is scx_slo_workload_deadline_misses_total).',
+      'histogram',
+      () => lateness.samples(n('workload_lateness_seconds')),
+    ).registerIn(registry);
+  }
 
   const rqlat = inputs.runqueueLatency;
   if (rqlat) {
@@ -149,6 +168,10 @@ export function createAgentMetrics(inputs: AgentMetricsInputs): AgentMetrics {
 
   gauge('attached', '1 when the scx-slo sched_ext scheduler is attached, else 0.', fromSnapshot((s) => [{ value: s.mode === 'sched_ext' ? 1 : 0 }]));
   gauge('mode', 'How the agent runs: 1 for the current mode (sched_ext, monitor or detached).', fromSnapshot((s) => MODES.map((m) => ({ labels: { mode: m }, value: s.mode === m ? 1 : 0 }))));
+  gauge('build_info', 'The scx-slo version, the commit it was built from and the running kernel; always 1.', () => {
+    const b = buildInfo();
+    return [{ labels: { version: b.version, commit: b.commit, kernel: b.kernel }, value: 1 }];
+  });
   gauge('policy_info', 'The scheduling policy in use and the sched_ext ops name; always 1.', fromSnapshot((s) => [{ labels: { policy: s.policy, ops: s.opsName }, value: 1 }]));
 
   counter('config_errors_total', 'Invalid SLO configuration values seen, by source and field (each distinct problem once).', () =>

@@ -4,6 +4,8 @@
 import type { SchedulerStatsSource } from '../kernel/scheduler-stats.js';
 import type { SloSources } from '../slo/slo-sources.js';
 import { startAgentHttpServer } from '../metrics/agent-http-server.js';
+import type { MissReporter } from '../metrics/miss-reporter.js';
+import type { OverloadRule } from '../overload/overload-state.js';
 
 export interface Serving {
   close(): Promise<void>;
@@ -13,11 +15,15 @@ export interface Serving {
 export interface ServingOptions {
   metricsPort: number;
   metricsHost: string;
+  /** When a workload counts as overloaded (default: the 50 ms window, late runs only). */
+  overload?: OverloadRule;
 }
 
 export interface ServingInputs {
   stats: SchedulerStatsSource;
   sources: SloSources;
+  /** The kernel's deadline-miss events per workload, for /metrics. */
+  missLateness?: MissReporter;
 }
 
 export async function startServing(opts: ServingOptions, inputs: ServingInputs, log: (line: string) => void): Promise<Serving> {
@@ -25,10 +31,12 @@ export async function startServing(opts: ServingOptions, inputs: ServingInputs, 
   const server = await startAgentHttpServer({
     port: opts.metricsPort,
     host: opts.metricsHost,
+    overload: opts.overload,
     stats: inputs.stats,
     workloads: inputs.sources.registry,
     sources: inputs.sources.sources,
     configErrors: inputs.sources.configErrors,
+    missLateness: inputs.missLateness,
     log: { warn: (m: string) => log(m) },
   });
   log(`serving /metrics, /healthz, /readyz, /overload on ${server.url}`);

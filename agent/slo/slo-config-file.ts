@@ -34,6 +34,7 @@ import { SloApplier, type DesiredSlo } from './slo-applier.js';
 import type { SloStore } from './slo-store.js';
 import { parseBudgetMs, parseImportance, quoteValue } from './slo-values.js';
 import { WorkloadRegistry } from './workload-registry.js';
+import { locateProblems, type Located } from './slo-config-check.js';
 
 export const CONFIG_FILE_SOURCE = 'config_file';
 
@@ -136,6 +137,18 @@ export function parseSloConfig(text: string, fileName: string): ParsedSloConfig 
     entries.push({ cgroupPath, slo: { budgetNs, importance } });
   }
   return { entries, errors };
+}
+
+/** The file's valid entries and its problems, located at line and column. */
+export interface SloConfigCheck {
+  entries: ConfigFileEntry[];
+  errors: Array<Located<ConfigFileError>>;
+}
+
+/** parseSloConfig() with every problem located (`scx-slo check-config` and each reload). */
+export function checkSloConfig(text: string, fileName: string): SloConfigCheck {
+  const parsed = parseSloConfig(text, fileName);
+  return { entries: parsed.entries, errors: locateProblems(parsed.errors, text, fileName) };
 }
 
 export interface SloConfigFileOptions {
@@ -259,10 +272,10 @@ export class SloConfigFileSource implements SloSource {
       throw new Error(`${this.options.file}: cannot read: ${(err as Error).message}`);
     }
     if (!initial && text === this.lastText) return false;
-    const parsed = parseSloConfig(text, this.options.file);
+    const parsed = checkSloConfig(text, this.options.file);
     for (const e of parsed.errors) {
       this.options.configErrors?.record('config_file', e.metricField);
-      this.log.warn(`scx-slo: ${e.message}`);
+      this.log.warn(`scx-slo: ${e.located}`);
     }
     this.lastText = text;
     this.entries = parsed.entries;

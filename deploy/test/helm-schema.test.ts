@@ -22,6 +22,8 @@ const AGENT_FLAGS: [string, string][] = [
   ['defaultBudgetMs', '--default-budget-ms'],
   ['defaultImportance', '--default-importance'],
   ['lagMs', '--lag-ms'],
+  ['overloadWindowMs', '--overload-window-ms'],
+  ['overloadSlackMs', '--overload-slack-ms'],
 ];
 
 const agentSchema = (key: string): { minimum: number; maximum: number } => {
@@ -50,6 +52,7 @@ for (const [key, flag] of AGENT_FLAGS) {
   test(`agent.${key} has the range ${flag} accepts: both ends in, just past them out`, (t) => {
     const { minimum, maximum } = agentSchema(key);
     const eps = minimum / 10 || 0.001;
+    // (a minimum of 0: the value just below is negative)
     for (const v of [minimum, maximum]) {
       t.true(parserAccepts(flag, v), `${flag} ${v} should be accepted by the agent`);
       t.true(schemaAccepts(key, v), `agent.${key}=${v} should pass the schema`);
@@ -65,6 +68,18 @@ test('agent.policy takes the built-in policies and module paths the agent takes,
   for (const p of ['edf', 'fair', 'fifo', '/opt/policies/mine.js']) t.notThrows(() => render({ agent: { policy: p } }), p);
   const err = t.throws(() => render({ agent: { policy: 'cfs' } }), { instanceOf: ValuesSchemaError });
   t.regex(err!.message, /agent\.policy: must match pattern .*, got "cfs"/);
+});
+
+test('agent.logLevel and agent.logFormat take exactly the values --log-level and --log-format take', (t) => {
+  const enums = (chart.schema!['properties'] as Record<string, { properties: Record<string, { enum: string[] }> }>)['agent']!.properties;
+  for (const [key, flag, wrong] of [['logLevel', '--log-level', 'verbose'], ['logFormat', '--log-format', 'yaml']] as const) {
+    for (const v of enums[key]!.enum) {
+      t.notThrows(() => parseRunOptions([flag, v], {}), `${flag} ${v}`);
+      t.notThrows(() => render({ agent: { [key]: v } }), `agent.${key}=${v}`);
+    }
+    t.throws(() => parseRunOptions([flag, wrong], {}));
+    t.throws(() => render({ agent: { [key]: wrong } }), { instanceOf: ValuesSchemaError, message: new RegExp(`agent\\.${key}: must be equal to one of the allowed values`) });
+  }
 });
 
 test('bad values fail at render time, naming the field and the value', (t) => {

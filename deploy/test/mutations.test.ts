@@ -67,7 +67,7 @@ const POLICY_CASES: [string, (by: Record<string, Any>) => void, RegExp][] = [
   ['slos.yaml missing', (by) => delete by['ConfigMap'].data['slos.yaml'], /ConfigMap has no slos\.yaml/],
   ['--fallback-monitor missing', (by) => (agent(by).command = agent(by).command.filter((a: string) => a !== '--fallback-monitor')), /--fallback-monitor must be set/],
   ['--kubernetes missing', (by) => (agent(by).command = agent(by).command.filter((a: string) => a !== '--kubernetes')), /--kubernetes must be set/],
-  ['an option the agent does not have', (by) => agent(by).command.push('--verbose'), /scx-slo run rejects the agent's options: .*--verbose/],
+  ['an option the agent does not have', (by) => agent(by).command.push('--no-such-option'), /scx-slo run rejects the agent's options: .*--no-such-option/],
   ['a lag bound the agent refuses', (by) => (agent(by).command[agent(by).command.indexOf('--lag-ms') + 1] = '0'), /rejects the agent's options: --lag-ms/],
   ['an unknown policy', (by) => (agent(by).command[agent(by).command.indexOf('--policy') + 1] = 'cfs'), /--policy must name a built-in policy/],
   ['--cgroup-root not the host mount', (by) => (agent(by).command[agent(by).command.indexOf('--cgroup-root') + 1] = '/sys/fs/cgroup'), /--cgroup-root \/sys\/fs\/cgroup must be where the host/],

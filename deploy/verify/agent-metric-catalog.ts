@@ -3,7 +3,8 @@
 // (agent/metrics/agent-metrics.ts createAgentMetrics) with every input populated so that
 // every family has samples: a scheduler snapshot (FakeStats: the kernel side cannot run
 // here), a pod and a host cgroup in the real WorkloadRegistry, a real ConfigErrorCounter,
-// an SLO source with watch restarts, and a run-queue latency snapshot. Nothing is listed
+// an SLO source with watch restarts, a real MissReporter fed one deadline-miss event, and
+// a run-queue latency snapshot. Nothing is listed
 // by hand: a metric the agent adds, renames or drops shows up here by itself.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { createAgentMetrics } from '../../agent/metrics/agent-metrics.js';
 import { CgroupOwnerIndex } from '../../agent/metrics/cgroup-owner-index.js';
 import { ConfigErrorCounter } from '../../agent/metrics/config-errors.js';
+import { MissReporter } from '../../agent/metrics/miss-reporter.js';
 import type { SloSource, SloSourceStatus } from '../../agent/metrics/slo-source-status.js';
 import { FakeStats } from '../../agent/metrics/test/fake-stats.js';
 import { parsePrometheusText } from '../../agent/metrics/test/prometheus-text.js';
@@ -52,6 +54,8 @@ async function build(): Promise<MetricCatalog> {
   const errors = new ConfigErrorCounter();
   errors.record('annotation', 'budgetMs');
   const source = new StaticSource({ name: 'kubernetes', synced: true, entries: 1, unresolved: 0, storeErrors: 0, watchRestarts: { pods: 1 } });
+  const misses = new MissReporter({ workloads, log: () => {} });
+  misses.record({ sloCgroupId: 11, pid: 1234, cpu: 0, latenessNs: 3_000_000 });
   const root = mkdtempSync(join(tmpdir(), 'metric-catalog-'));
   try {
     const rq: RunqueueLatencySnapshot = new Map([[11, {
@@ -59,7 +63,7 @@ async function build(): Promise<MetricCatalog> {
       buckets: RQLAT_BUCKETS(),
     }]]);
     const metrics = createAgentMetrics({
-      stats, workloads, sources: [source], configErrors: errors,
+      stats, workloads, sources: [source], configErrors: errors, missLateness: misses,
       runqueueLatency: { read: () => rq, owners: new CgroupOwnerIndex(root, workloads) },
     });
     const text = await metrics.render();
