@@ -13,13 +13,16 @@ NODE_STAMP := node_modules/.package-lock.json
 export SCX_VM_KERNEL_PREFER ?= 7.2.13+deb14-amd64
 
 .PHONY: all setup build build-ts build-bpf test test-native vm-test demo clean vmlinux-h \
-        bench-sim-events bench-policy-decisions bench-transport bench-guest-share
+        bench-sim-events bench-policy-decisions bench-transport bench-guest-share \
+        image image-check image-tools deploy-manifest install
 
 all: build
 
-# Host packages (clang, libbpf, qemu, stress-ng, ...) and node_modules.
-setup: $(NODE_STAMP)
+# Host packages (clang, libbpf, qemu, stress-ng, a Node.js LTS, ...), then node_modules
+# (installed by the Node setup-host.sh provides).
+setup:
 	bash .ci/setup-host.sh
+	$(MAKE) --no-print-directory $(NODE_STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -77,6 +80,30 @@ bench-transport: build
 
 bench-guest-share: build
 	bash bench/guest-share.sh
+
+# deploy/scx-slo-daemonset.yaml: deploy/kustomization.yaml rendered into one file.
+deploy-manifest: build-ts
+	node dist/deploy/single-file-manifest.js
+
+# The agent image, built with podman from Debian packages (no image registry needed):
+# deploy/image/build.sh; `make image-check` runs it with the DaemonSet's security context
+# in monitoring-only mode and checks /metrics (deploy/image/run-check.sh).
+IMAGE ?= localhost/scx-slo:$(shell node -p 'require("./package.json").version')
+
+image-tools:
+	@command -v podman >/dev/null && command -v runc >/dev/null && command -v mmdebstrap >/dev/null || \
+	  { echo "installing podman, runc, mmdebstrap"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends podman runc mmdebstrap uidmap; }
+
+image: image-tools
+	bash deploy/image/build.sh $(IMAGE)
+
+image-check: image build-ts
+	bash deploy/image/run-check.sh $(IMAGE)
+
+# The agent for hosts without Kubernetes, run by systemd (deploy/systemd/): after
+# `make build`; DESTDIR, PREFIX (/usr/local), SYSCONFDIR (/etc), UNITDIR as usual.
+install:
+	bash deploy/systemd/install.sh
 
 clean:
 	rm -rf dist bpf/build

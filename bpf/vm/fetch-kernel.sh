@@ -9,7 +9,7 @@
 # Environment: SCX_VM_SHARED_KERNEL (path of (b); empty to skip it),
 #   SCX_VM_KERNEL_RELEASE (for (b) and (c): this release only, e.g. 7.2.13+deb14-amd64),
 #   SCX_VM_KERNEL_PREFER (for (c): this release if Debian still has it, else the newest),
-#   SCX_VM_DEBIAN_MIRROR (default http://deb.debian.org/debian).
+#   SCX_VM_DEBIAN_MIRROR (default: the Debian mirror of this system's apt sources).
 set -euo pipefail
 VM_NAME=fetch-kernel
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -20,7 +20,7 @@ PIN=${SCX_VM_KERNEL_RELEASE:-}
 PIN=${PIN%-amd64}
 PREFER=${SCX_VM_KERNEL_PREFER:-}
 PREFER=${PREFER%-amd64}
-MIRROR=${SCX_VM_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+MIRROR=$(debian_mirror)
 SUITES=(sid trixie-backports)
 MAX_TRIES=6   # candidate releases whose config we look at before giving up
 

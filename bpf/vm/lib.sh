@@ -14,17 +14,26 @@ VM_MODULES=(netfs 9pnet 9pnet_virtio 9p overlay)
 say() { printf '%s: %s\n' "${VM_NAME:-vm}" "$*" >&2; }
 die() { printf '%s: error: %s\n' "${VM_NAME:-vm}" "$*" >&2; exit 1; }
 
+# debian_mirror: the Debian archive URI: $SCX_VM_DEBIAN_MIRROR, else the one this
+# system's own apt sources use (.ci/apt-source.sh).
+debian_mirror() {
+  if [ -n "${SCX_VM_DEBIAN_MIRROR:-}" ]; then echo "$SCX_VM_DEBIAN_MIRROR"; return; fi
+  bash "$REPO/.ci/apt-source.sh" --format uri sid ||
+    die "no Debian mirror in this system's apt sources: set SCX_VM_DEBIAN_MIRROR"
+}
+
 # private_apt WORK SUITE...: sets the array APT to apt-get options that read Debian's
-# SUITEs (from $SCX_VM_DEBIAN_MIRROR or deb.debian.org) through a sources list, package
+# SUITEs (from debian_mirror) through a sources list, package
 # lists and cache of their own under WORK, so the system's apt setup is never touched.
 # Makes WORK/debs for downloads.
 private_apt() {
-  local work=$1 keyring=/usr/share/keyrings/debian-archive-keyring.gpg s
+  local work=$1 keyring=/usr/share/keyrings/debian-archive-keyring.gpg s mirror
   shift
+  mirror=$(debian_mirror)
   [ -r "$keyring" ] || die "$keyring missing: install the Debian package 'debian-archive-keyring'"
   mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/debs" "$work/empty"
   for s in "$@"; do
-    echo "deb [signed-by=$keyring] ${SCX_VM_DEBIAN_MIRROR:-http://deb.debian.org/debian} $s main"
+    echo "deb [signed-by=$keyring] $mirror $s main"
   done >"$work/sources.list"
   APT=(-qq
     -o "Dir::Etc::SourceList=$work/sources.list" -o "Dir::Etc::SourceParts=$work/empty"

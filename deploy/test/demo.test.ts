@@ -2,7 +2,9 @@
 // promises (read with the agent's own annotation and SLOPolicy code), and meet the
 // "restricted" Pod Security Standard their namespace enforces.
 import test from 'ava';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
 import { sloFromAnnotations } from '../../agent/k8s/slo-annotations.js';
@@ -100,7 +102,7 @@ test('the demo scripts compile, and the Services reach their pods', (t) => {
   for (const [name, src] of Object.entries(cm.data as Record<string, string>)) {
     t.notThrows(() => new Script(src, { filename: name }), name);
   }
-  t.regex(cm.data['server.cjs'], /listen\(8080/);
+  t.regex(cm.data['server.cjs'], /PORT \|\| '8080'/);
   const svc = byName('Service', 'frontend');
   const fe = byName('Deployment', 'frontend');
   t.true(selectorMatches(svc.spec.selector, fe.spec.template.metadata.labels));
@@ -117,4 +119,44 @@ test('the demo scripts compile, and the Services reach their pods', (t) => {
       }
     }
   }
+});
+
+/** Starts the demo's real server.cjs (from the ConfigMap) on an ephemeral port. */
+async function startFrontend(t: import('ava').ExecutionContext): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'demo-frontend-'));
+  writeFileSync(join(dir, 'server.cjs'), byName('ConfigMap', 'frontend-scripts').data['server.cjs']);
+  const child = spawn(process.execPath, [join(dir, 'server.cjs')], { env: { ...process.env, PORT: '0', WORK_US: '500' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => {
+    child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const port = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = /listening on :(\d+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`server.cjs exited with ${code}: ${out}`)));
+  });
+  return `http://127.0.0.1:${port}`;
+}
+
+test('the frontend serves /delay/<s> like the write-ups\' wrk target: waits, then answers; bad delays get 400', async (t) => {
+  const url = await startFrontend(t);
+  const t0 = performance.now();
+  const res = await fetch(`${url}/delay/0.2`);
+  const ms = performance.now() - t0;
+  t.is(res.status, 200);
+  t.regex(await res.text(), /^ok \d+/);
+  t.true(ms >= 195, `answered after ${ms.toFixed(0)} ms, expected at least 200 ms`);
+  t.is((await fetch(`${url}/`)).status, 200);
+  t.is((await fetch(`${url}/healthz`)).status, 200);
+  for (const bad of ['abc', '11', '-1', '1e3']) {
+    const r = await fetch(`${url}/delay/${bad}`);
+    t.is(r.status, 400, bad);
+    t.regex(await r.text(), /delay: expected seconds from 0 to 10/);
+  }
+  const svc = byName('Service', 'frontend');
+  t.true(svc.spec.ports.some((p: Any) => p.port === 80 && p.targetPort === 'http'), 'the Service answers on port 80, as http://<frontend>/delay/0.2 expects');
 });

@@ -14,7 +14,7 @@ import { CHART_DIR, REPO_ROOT, type K8sObject } from '../verify/k8s-check.js';
 type Any = any;
 
 const OVERRIDES = {
-  image: { repository: 'registry.example.com/platform/scx-slo', tag: '0.2.0-rc1' },
+  image: { repository: 'images.example.com/platform/scx-slo', tag: '0.2.0-rc1' },
   agent: { policy: 'fair', defaultBudgetMs: 50, defaultImportance: 40, lagMs: 2.5, extraArgs: ['--workers', '2'], extraEnv: [{ name: 'TZ', value: 'UTC' }] },
   cgroupSlos: { 'system.slice/crio.service': { budgetMs: 10, importance: 95 } },
   hostPort: null,
@@ -79,7 +79,7 @@ test('overridden values: objects stay valid and the overrides land where they sh
   t.is(ds.metadata.name, 'edge-scx-slo');
   const pod = ds.spec.template.spec;
   const agent = pod.containers[0];
-  t.is(agent.image, 'registry.example.com/platform/scx-slo:0.2.0-rc1');
+  t.is(agent.image, 'images.example.com/platform/scx-slo:0.2.0-rc1');
   t.deepEqual(agent.command.slice(-2), ['--workers', '2']);
   const flag = (name: string): string => agent.command[agent.command.indexOf(name) + 1];
   t.is(flag('--policy'), 'fair');

@@ -5,7 +5,7 @@ import test from 'ava';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AGENT_RBAC, agentPolicyViolations } from '../verify/agent-policy.js';
-import { AGENT_NAMESPACE, MANIFEST_DIR, crd, kustomization, loadDir, plainManifests, schemaProblems, yamlFiles } from '../verify/deploy-files.js';
+import { AGENT_NAMESPACE, MANIFEST_DIR, OPERATOR_COMPONENT_DIR, crd, kustomization, loadDir, plainManifests, schemaProblems, yamlFiles } from '../verify/deploy-files.js';
 import { CHART_DIR, CRD_PATH, DEPLOY_DIR, loadYamlFile, validateBuiltin } from '../verify/k8s-check.js';
 
 test('every manifest file parses as YAML into Kubernetes objects', (t) => {
@@ -15,7 +15,7 @@ test('every manifest file parses as YAML into Kubernetes objects', (t) => {
 });
 
 test('every manifest object matches its kind\'s schema and has no unknown fields', (t) => {
-  const objs = loadDir(MANIFEST_DIR);
+  const objs = [...loadDir(MANIFEST_DIR), ...loadDir(OPERATOR_COMPONENT_DIR).filter((o) => o.obj.kind === 'ServiceMonitor')];
   const kinds = new Set(objs.map((o) => o.obj.kind));
   for (const k of ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'DaemonSet', 'Service', 'ServiceMonitor']) t.true(kinds.has(k), `missing a ${k}`);
   for (const { file, obj } of objs) t.deepEqual(schemaProblems(obj), [], file);
@@ -53,6 +53,17 @@ test('kustomization lists every manifest and the CRD, and retags the DaemonSet i
   const ds = plainManifests().find((o) => o.kind === 'DaemonSet') as unknown as { spec: { template: { spec: { containers: { image: string }[] } } } };
   const imageName = ds.spec.template.spec.containers[0]!.image.replace(/:[^/:]+$/, '');
   t.true((k.images ?? []).some((i) => i.name === imageName), 'kustomization images[] must name the DaemonSet image');
+});
+
+test('the Prometheus Operator objects are an optional component, left out of the default kustomization', (t) => {
+  const k = kustomization();
+  for (const r of k.resources) t.notRegex(r, /servicemonitor|prometheusrule/i, 'kubectl apply -k deploy/ must work without the operator\'s CRDs');
+  t.falsy(k['components'], 'no component by default');
+  const comp = kustomization(OPERATOR_COMPONENT_DIR);
+  t.is(comp['apiVersion'], 'kustomize.config.k8s.io/v1alpha1');
+  t.is(comp['kind'], 'Component');
+  t.deepEqual([...comp.resources].sort(), yamlFiles(OPERATOR_COMPONENT_DIR).map((f) => f.split('/').pop()!).sort(), 'the component lists each of its files');
+  t.regex(readFileSync(join(DEPLOY_DIR, 'kustomization.yaml'), 'utf8'), /^# components:\n# {3}- components\/prometheus-operator$/m, 'the commented-out way to enable it');
 });
 
 test('RBAC grants exactly the least set of verbs', (t) => {

@@ -5,8 +5,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { agentPolicyViolations, sloFileViolations } from '../verify/agent-policy.js';
 import { dashboardProblems } from '../verify/dashboard-check.js';
+import { agentMetricCatalog } from '../verify/agent-metric-catalog.js';
 import { AGENT_NAMESPACE, DEMO_DIR, crd, loadDir, plainManifests, renderChartObjects, schemaProblems } from '../verify/deploy-files.js';
 import { DEPLOY_DIR, validateCustomResource, type K8sObject } from '../verify/k8s-check.js';
+import { ValuesSchemaError } from '../verify/helm-render.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -31,6 +33,7 @@ const POLICY_CASES: [string, (by: Record<string, Any>) => void, RegExp][] = [
   ['non-root uid', (by) => (agent(by).securityContext.runAsUser = 1000), /runAsUser must be 0/],
   ['no seccomp profile', (by) => delete agent(by).securityContext.seccompProfile, /seccompProfile/],
   ['hostPID off', (by) => (podSpec(by).hostPID = false), /hostPID must be true/],
+  ['no x86-64 node pin', (by) => delete podSpec(by).nodeSelector['kubernetes.io/arch'], /kubernetes\.io\/arch: amd64/],
   ['hostNetwork on', (by) => (podSpec(by).hostNetwork = true), /hostNetwork/],
   ['NODE_NAME from the pod name', (by) => (agent(by).env[0].valueFrom.fieldRef.fieldPath = 'metadata.name'), /NODE_NAME/],
   ['NODE_NAME missing', (by) => agent(by).env.shift(), /NODE_NAME/],
@@ -64,7 +67,7 @@ const POLICY_CASES: [string, (by: Record<string, Any>) => void, RegExp][] = [
   ['slos.yaml missing', (by) => delete by['ConfigMap'].data['slos.yaml'], /ConfigMap has no slos\.yaml/],
   ['--fallback-monitor missing', (by) => (agent(by).command = agent(by).command.filter((a: string) => a !== '--fallback-monitor')), /--fallback-monitor must be set/],
   ['--kubernetes missing', (by) => (agent(by).command = agent(by).command.filter((a: string) => a !== '--kubernetes')), /--kubernetes must be set/],
-  ['an option the agent does not have', (by) => agent(by).command.push('--verbose'), /scx-slo run rejects the agent's options: .*--verbose/],
+  ['an option the agent does not have', (by) => agent(by).command.push('--no-such-option'), /scx-slo run rejects the agent's options: .*--no-such-option/],
   ['a lag bound the agent refuses', (by) => (agent(by).command[agent(by).command.indexOf('--lag-ms') + 1] = '0'), /rejects the agent's options: --lag-ms/],
   ['an unknown policy', (by) => (agent(by).command[agent(by).command.indexOf('--policy') + 1] = 'cfs'), /--policy must name a built-in policy/],
   ['--cgroup-root not the host mount', (by) => (agent(by).command[agent(by).command.indexOf('--cgroup-root') + 1] = '/sys/fs/cgroup'), /--cgroup-root \/sys\/fs\/cgroup must be where the host/],
@@ -118,7 +121,7 @@ test('SLO file check catches what the agent would skip or reject', (t) => {
   t.true(sloFileViolations('cgroups:\n  system.slice/a.service: {}\n').length > 0);
 });
 
-test('chart values that break a rule are caught in the rendered output', (t) => {
+test('chart values that break a rule are caught by values.schema.json or in the rendered output', (t) => {
   const cases: [Record<string, unknown>, RegExp][] = [
     [{ priorityClassName: '' }, /priorityClassName/],
     [{ tolerations: [] }, /tolerations/],
@@ -127,30 +130,39 @@ test('chart values that break a rule are caught in the rendered output', (t) => 
     [{ image: { tag: 'latest' } }, /pinned tag/],
     [{ metricsPort: 9000 }, /8080/],
     [{ seccompProfile: null }, /seccompProfile/],
-    [{ agent: { policy: 'nope' } }, /policy must name/],
-    [{ agent: { lagMs: 0 } }, /--lag-ms/],
+    [{ agent: { policy: 'nope' } }, /agent\.policy: must match pattern/],
+    [{ agent: { lagMs: 0 } }, /agent\.lagMs: must be >= 0\.05, got 0/],
     [{ agent: { extraArgs: ['--no-such-flag'] } }, /rejects the agent's options/],
-    [{ cgroupSlos: { 'system.slice/a.service': { importance: 0 } } }, /importance/],
+    [{ cgroupSlos: { 'system.slice/a.service': { importance: 0 } } }, /cgroupSlos\.system\.slice\/a\.service\.importance: must be >= 1, got 0/],
     [{ hostPort: 9000 }, /hostPort must be 8080/],
   ];
   for (const [values, expected] of cases) {
-    const objs = renderChartObjects(values).objects.map((o) => o.obj);
-    const v = agentPolicyViolations(objs, { namespace: AGENT_NAMESPACE });
+    let v: string[];
+    try {
+      const objs = renderChartObjects(values).objects.map((o) => o.obj);
+      v = agentPolicyViolations(objs, { namespace: AGENT_NAMESPACE });
+    } catch (err) {
+      if (!(err instanceof ValuesSchemaError)) throw err;
+      v = [err.message];
+    }
     t.true(v.some((x) => expected.test(x)), `${JSON.stringify(values)}: expected ${expected}, got ${JSON.stringify(v)}`);
   }
 });
 
-test('dashboard check catches an unknown metric, a bad label, a broken query, overlap and a hard-coded datasource', (t) => {
+test('dashboard check catches an unknown metric, a bad label, a broken query, overlap and a hard-coded datasource', async (t) => {
   const base = JSON.parse(readFileSync(join(DEPLOY_DIR, 'grafana', 'scx-slo-dashboard.json'), 'utf8')) as Any;
+  const catalog = await agentMetricCatalog();
   const check = (mutate: (d: Any) => void, expected: RegExp): void => {
     const d = JSON.parse(JSON.stringify(base)) as Any;
     mutate(d);
-    const p = dashboardProblems(d);
+    const p = dashboardProblems(d, catalog);
     t.true(p.some((x) => expected.test(x)), `expected ${expected}, got ${JSON.stringify(p)}`);
   };
   check((d) => (d.panels[0].targets[0].expr = 'sum(scx_slo_attachd)'), /unknown metric scx_slo_attachd/);
-  check((d) => (d.panels[4].targets[0].expr = 'sum by (podname) (rate(scx_slo_workload_runs_total[5m]))'), /unknown identifier podname/);
-  check((d) => (d.panels[0].targets[0].expr = 'sum(scx_slo_attached{node=~"$node"}'), /unclosed/);
+  check((d) => (d.panels[4].targets[0].expr = 'sum by (podname) (rate(scx_slo_workload_runs_total[5m]))'), /unknown label podname/);
+  check((d) => (d.panels[0].targets[0].expr = 'sum(scx_slo_attached{node=~"$node"}'), /syntax error/);
+  check((d) => (d.panels[0].targets[0].expr = 'sum(rate(scx_slo_attached[5m]) by'), /syntax error/);
+  check((d) => (d.panels[8].targets[0].expr = 'histogram_quantile(0.99, sum by (le) (rate(scx_slo_userspace_lag_seconds_sum[5m])))'), /unknown metric scx_slo_userspace_lag_seconds_sum/);
   check((d) => (d.panels[0].targets[0].expr = 'sum(scx_slo_attached{node=~"$nodes"})'), /unknown variable \$nodes/);
   check((d) => (d.panels[1].gridPos = { ...d.panels[0].gridPos }), /overlap/);
   check((d) => (d.panels[2].gridPos.w = 30), /within 24 columns/);

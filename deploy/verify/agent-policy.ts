@@ -95,6 +95,7 @@ export function agentPolicyViolations(objs: K8sObject[], opts: PolicyOptions): s
   if (pod.hostNetwork === true) v.push('hostNetwork is not needed and must not be set');
   if (pod.hostIPC === true) v.push('hostIPC is not needed and must not be set');
   if (pod.nodeSelector?.['kubernetes.io/os'] !== 'linux') v.push('nodeSelector must pin kubernetes.io/os: linux');
+  if (pod.nodeSelector?.['kubernetes.io/arch'] !== 'amd64') v.push('nodeSelector must pin kubernetes.io/arch: amd64 (the BPF objects are x86-64 only)');
 
   // --- security
   for (const c of containers) {

@@ -8,6 +8,8 @@ import { CHART_DIR, CRD_PATH, DEPLOY_DIR, loadYamlFile, parseYamlDocs, validateB
 
 export const MANIFEST_DIR = join(DEPLOY_DIR, 'manifests');
 export const DEMO_DIR = join(DEPLOY_DIR, 'demo');
+/** The optional kustomize component for the Prometheus Operator (ServiceMonitor, PrometheusRule). */
+export const OPERATOR_COMPONENT_DIR = join(DEPLOY_DIR, 'components', 'prometheus-operator');
 export const AGENT_NAMESPACE = 'scx-slo-system';
 
 export interface LoadedObject {
@@ -26,9 +28,13 @@ export function loadDir(dir: string): LoadedObject[] {
   return yamlFiles(dir).flatMap((file) => loadYamlFile(file).map((obj) => ({ file, obj })));
 }
 
-/** The agent's objects from deploy/manifests/ (every kind, Namespace included). */
+/**
+ * The agent's objects from deploy/manifests/ (every kind, Namespace included) and the
+ * ServiceMonitor of the Prometheus Operator component (what the chart renders with
+ * serviceMonitor.enabled=true).
+ */
 export function plainManifests(): K8sObject[] {
-  return loadDir(MANIFEST_DIR).map((x) => x.obj);
+  return [...loadDir(MANIFEST_DIR), ...loadYamlFile(join(OPERATOR_COMPONENT_DIR, 'servicemonitor.yaml')).map((obj) => ({ file: 'servicemonitor.yaml', obj }))].map((x) => x.obj);
 }
 
 export function kustomization(dir: string = DEPLOY_DIR): { resources: string[]; images?: { name: string; newName?: string; newTag?: string }[] } & Record<string, unknown> {

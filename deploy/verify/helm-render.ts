@@ -26,6 +26,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { Ajv, type ErrorObject } from 'ajv';
 
 export class TemplateError extends Error {
   override name = 'TemplateError';
@@ -745,6 +746,8 @@ export interface Chart {
   templates: Map<string, string>;
   /** CRD files by path relative to the chart dir, e.g. "crds/slopolicy.yaml". */
   crds: Map<string, string>;
+  /** values.schema.json, when the chart has one (helm validates the values against it). */
+  schema: Record<string, unknown> | null;
 }
 
 function listFiles(dir: string): string[] {
@@ -766,7 +769,42 @@ export function loadChart(dir: string): Chart {
   for (const f of listFiles(join(dir, 'templates'))) templates.set(relative(dir, f), readFileSync(f, 'utf8'));
   const crds = new Map<string, string>();
   for (const f of listFiles(join(dir, 'crds'))) crds.set(relative(dir, f), readFileSync(f, 'utf8'));
-  return { dir, metadata, values, templates, crds };
+  const schemaFile = join(dir, 'values.schema.json');
+  const schema = existsSync(schemaFile) ? (JSON.parse(readFileSync(schemaFile, 'utf8')) as Record<string, unknown>) : null;
+  return { dir, metadata, values, templates, crds, schema };
+}
+
+/** Helm refuses to install or render when the coalesced values break values.schema.json. */
+export class ValuesSchemaError extends Error {
+  override name = 'ValuesSchemaError';
+}
+
+function describeSchemaError(e: ErrorObject, values: Values): string {
+  const path = e.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let v: unknown = values;
+  for (const p of path) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined;
+  const where = path.length ? path.join('.') : '(root)';
+  const extra = e.keyword === 'additionalProperties' ? ` (${String((e.params as { additionalProperty: string }).additionalProperty)})` : '';
+  return `- ${where}: ${e.message ?? e.keyword}${extra}, got ${JSON.stringify(v)}`;
+}
+
+/**
+ * Validates `values` (already coalesced) against the chart's values.schema.json with a
+ * real JSON-Schema validator (draft-07, as helm's), throwing a ValuesSchemaError that
+ * names every failing field and its value. No schema: nothing to check.
+ */
+const compiledSchemas = new WeakMap<object, ReturnType<Ajv['compile']>>();
+
+export function validateValues(chart: Chart, values: Values): void {
+  if (!chart.schema) return;
+  let validate = compiledSchemas.get(chart.schema);
+  if (!validate) {
+    validate = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(chart.schema);
+    compiledSchemas.set(chart.schema, validate);
+  }
+  if (validate(values)) return;
+  const lines = (validate.errors ?? []).map((e) => describeSchemaError(e, values));
+  throw new ValuesSchemaError(`values don't meet the specifications of the schema(s) in chart ${String(chart.metadata['name'])}:\n${lines.join('\n')}`);
 }
 
 /** helm's value coalescing: maps merge deeply, anything else replaces, null deletes. */
@@ -803,8 +841,10 @@ export function renderChart(chart: Chart, opts: RenderOptions): RenderResult {
   for (const [k, v] of Object.entries(chart.metadata)) chartObj[k.charAt(0).toUpperCase() + k.slice(1)] = v;
   const kv = opts.kubeVersion ?? 'v1.31.0';
   const [major, minor] = kv.replace(/^v/, '').split('.');
+  const values = mergeValues(chart.values, opts.values ?? {});
+  validateValues(chart, values);
   const top = {
-    Values: mergeValues(chart.values, opts.values ?? {}),
+    Values: values,
     Release: {
       Name: opts.releaseName,
       Namespace: opts.namespace,
