@@ -18,11 +18,12 @@
  * consumes.
  *
  * The kernel never waits on userspace for what it can decide alone. These tasks go
- * straight to SLO_DSQ_EDF, ordered by their kernel-computed deadline ("direct"):
+ * straight to SLO_DSQ_EDF, ordered by their kernel-computed deadline (counted as
+ * "direct" dispatches):
  *   - the agent's own threads, with a deadline one lag bound away, so they run ahead of
  *     the lax work they schedule but behind tighter deadlines, and kernel threads;
- *   - tasks whose deadline is closer than the agent can react (ctl.direct_max_ns, zero
- *     when the policy does not want it), which also preempt the CPU running the task
+ *   - "urgent" tasks, whose deadline is closer than the agent can react
+ *     (ctl.urgent_max_ns, zero when the policy does not want it), which also preempt the CPU running the task
  *     with the latest deadline, if later than theirs (straight into that CPU's local
  *     DSQ with SCX_ENQ_PREEMPT): wake-up preemption for tight budgets.
  *
@@ -63,7 +64,6 @@ char _license[] SEC("license") = "GPL";
 #define U64_MAX		((u64)~0ULL)
 #define MAX_CPUS	1024	/* bound of the victim search loop */
 #define MAX_CG_DEPTH	32	/* ancestors searched for an SLO */
-#define MIN_SLICE_NS	250000ULL
 #define PF_KTHREAD_FLAG	0x00200000	/* include/linux/sched.h PF_KTHREAD */
 #define KICK_PERIOD_NS	1000000ULL	/* the kick timer's period */
 
@@ -91,14 +91,14 @@ struct task_ctx {
 	s32 user_cpu;
 	u32 state;		/* enum task_state */
 	bool no_preempt;	/* agent or kernel thread: never chosen as a preemption victim */
-	bool urgent;		/* deadline within ctl.direct_max_ns */
-	bool preempted;		/* last stopped by a preemption kick while runnable */
+	bool urgent;		/* deadline within ctl.urgent_max_ns */
+	bool preempted;		/* last stopped by our preemption while runnable */
 };
 
 /* Per-CPU scheduler state. */
 struct cpu_ctx {
 	u64 cur_deadline;	/* deadline of the task running here; 0 = idle or not preemptible */
-	bool kicked;		/* a preemption kick was sent to this CPU and not yet seen */
+	bool preempt_pending;	/* we preempted this CPU (SCX_ENQ_PREEMPT); its task has not stopped yet */
 	u64 miss_window_ns;	/* start of the current 1 s miss-event window */
 	u32 miss_events;	/* events sent in that window */
 };
@@ -296,14 +296,14 @@ static __always_inline u64 job_deadline(struct task_struct *p, struct task_ctx *
 	return slo_deadline(now, tctx->budget_ns, tctx->importance);
 }
 
-/* Slice for a task the kernel dispatches: its SLO laxity, within [MIN_SLICE_NS, slice_ns]. */
+/* Slice for a task the kernel dispatches: its SLO laxity, within [SLO_MIN_SLICE_NS, slice_ns]. */
 static __always_inline u64 kernel_slice(struct task_ctx *tctx, struct slo_ctl *ctl)
 {
 	u64 slice = ctl->slice_ns;
 
 	if (tctx->delay < slice)
 		slice = tctx->delay;
-	return slice < MIN_SLICE_NS ? MIN_SLICE_NS : slice;
+	return slice < SLO_MIN_SLICE_NS ? SLO_MIN_SLICE_NS : slice;
 }
 
 /*
@@ -330,7 +330,7 @@ static void begin_enqueue(struct task_struct *p, struct task_ctx *tctx, struct s
 		tctx->delay = tctx->deadline - now;
 	}
 	tctx->no_preempt = is_agent(p, ctl) || (p->flags & PF_KTHREAD_FLAG);
-	tctx->urgent = ctl->direct_max_ns && tctx->delay <= ctl->direct_max_ns;
+	tctx->urgent = ctl->urgent_max_ns && tctx->delay <= ctl->urgent_max_ns;
 }
 
 /*
@@ -388,7 +388,7 @@ static void queue_kernel(struct task_struct *p, struct task_ctx *tctx, struct sl
 		if (cpu < 0 && (cpu = preemption_victim(p, tctx)) >= 0) {
 			cc = bpf_map_lookup_percpu_elem(&cpu_ctxs, &zero, cpu);
 			if (cc) {
-				cc->kicked = true;	/* the victim resumes its job later */
+				cc->preempt_pending = true;	/* the victim resumes its job later */
 				/*
 				 * The CPU is @p's now (SCX_ENQ_PREEMPT puts it at the head
 				 * of the local DSQ): a later urgent task must not pick it
@@ -398,7 +398,7 @@ static void queue_kernel(struct task_struct *p, struct task_ctx *tctx, struct sl
 			}
 			slo_insert(p, SCX_DSQ_LOCAL_ON | cpu, kernel_slice(tctx, ctl),
 				   enq_flags | SCX_ENQ_PREEMPT);
-			STAT_INC(st, preempt_kicks);
+			STAT_INC(st, preemptions);
 			return;
 		}
 		slo_insert_vtime(p, SLO_DSQ_EDF, kernel_slice(tctx, ctl), tctx->deadline, enq_flags);
@@ -772,7 +772,7 @@ void BPF_STRUCT_OPS(slo_running, struct task_struct *p)
 			cc->cur_deadline = bpf_ktime_get_ns() + ctl->lag_ns;
 		else
 			cc->cur_deadline = tctx->no_preempt ? 0 : tctx->deadline;
-		cc->kicked = false;
+		cc->preempt_pending = false;
 	}
 	if (tctx->counted_seq != tctx->seq && !tctx->no_preempt)
 		account_run(p, tctx, ctl, bpf_ktime_get_ns());
@@ -785,10 +785,10 @@ void BPF_STRUCT_OPS(slo_stopping, struct task_struct *p, bool runnable)
 
 	if (!cc)
 		return;
-	/* Stopped by our kick while still runnable: a preemption, the job goes on. */
-	if (tctx && runnable && cc->kicked)
+	/* Stopped by our preemption while still runnable: the job goes on. */
+	if (tctx && runnable && cc->preempt_pending)
 		tctx->preempted = true;
-	cc->kicked = false;
+	cc->preempt_pending = false;
 	cc->cur_deadline = 0;
 }
 

@@ -16,6 +16,15 @@
 
 #define SLO_ABI_VERSION 1
 
+/*
+ * Defaults and bounds shared by the kernel side, the agent, the policies and the
+ * simulator (policy/api.ts holds the TypeScript copies, which policies may import).
+ */
+#define SLO_MIN_SLICE_NS	250000ULL	/* shortest slice the kernel gives, and edf's floor */
+#define SLO_DEFAULT_SLICE_NS	5000000ULL	/* ctl.slice_ns unless the agent is told otherwise */
+#define SLO_DEFAULT_BUDGET_NS	100000000ULL	/* ctl.default_budget_ns: workloads with no SLO */
+#define SLO_DEFAULT_IMPORTANCE	50		/* ctl.default_importance: workloads with no SLO */
+
 /* Dispatch queues the scheduler creates (user DSQ ids). */
 enum slo_dsq {
 	SLO_DSQ_EDF = 0,	/* kernel deadline order: direct and fallback tasks */
@@ -68,7 +77,7 @@ struct slo_ctl {
 	__u64 lag_ns;			/* a pending task waits at most this long for a decision */
 	__u64 stall_ns;			/* heartbeat older than this: stop delegating */
 	__u64 slice_ns;			/* default slice */
-	__u64 direct_max_ns;		/* deadline within this of now: the kernel runs it directly */
+	__u64 urgent_max_ns;		/* "urgent": deadline within this of now, the kernel runs it at once */
 	__u64 default_budget_ns;	/* budget of workloads with no SLO */
 	__u32 default_importance;
 	__u32 agent_tgid;		/* the agent's threads are always dispatched directly */
@@ -91,7 +100,7 @@ struct slo_cpu_stats {
 	__u64 bad_decisions;		/* malformed decision records */
 	__u64 deadline_misses;		/* a task first ran after its deadline */
 	__u64 miss_events_dropped;	/* miss events suppressed by the rate limit */
-	__u64 preempt_kicks;		/* CPUs preempted for an earlier deadline */
+	__u64 preemptions;		/* CPUs preempted for an urgent task (SCX_ENQ_PREEMPT) */
 	__u64 lag_hist[SLO_LAG_BUCKETS];
 };
 

@@ -68,6 +68,7 @@ export const runCommand: Command = {
   usage: RUN_USAGE,
   async run(argv) {
     const opts = parseRunOptions(argv);
+    for (const warning of opts.warnings) log(`warning: ${warning}`);
     try {
       return await runAttached(opts);
     } catch (err) {

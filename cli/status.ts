@@ -24,7 +24,7 @@ function printStatus(s: AgentStatus): void {
   const pct = (n: number | undefined): string => (decided > 0 ? `${((100 * (n ?? 0)) / decided).toFixed(1)}%` : '-');
   console.log(`agent:    ${s.mode}, policy ${s.policy}`);
   console.log(`dispatch: userspace ${c['user_dispatched']} (${pct(c['user_dispatched'])}), direct ${c['direct']} (${pct(c['direct'])}), fallback lag ${c['fallback_lag']} / ring-full ${c['fallback_ringfull']} / stalled ${c['fallback_stalled']} / idle CPU ${c['fallback_idle']}`);
-  console.log(`          stale decisions ${c['stale_decisions']}, bad ${c['bad_decisions']}, preempt kicks ${c['preempt_kicks']}, deadline misses ${c['deadline_misses']}`);
+  console.log(`          stale decisions ${c['stale_decisions']}, bad ${c['bad_decisions']}, preemptions ${c['preemptions']}, deadline misses ${c['deadline_misses']}`);
   console.log('SLOs:');
   const rows = Object.entries(s.slos);
   if (rows.length === 0) console.log('  (none configured: every workload has the default)');

@@ -329,7 +329,7 @@ export class Simulation {
     this.end = model.durationNs;
     this.csw = model.contextSwitchNs;
     this.slice = model.sliceNs;
-    this.directMax = module.kernelFastPath === true && model.directMaxNs > 0 ? model.directMaxNs : -1;
+    this.directMax = module.urgentInKernel === true && model.directMaxNs > 0 ? model.directMaxNs : -1;
     this.batch = model.dispatchBatch;
     this.lag = model.agentLagNs;
     this.wakeup = model.wakeupNs;
@@ -817,7 +817,7 @@ export class Simulation {
         this.pickSlice = this.tSlice[k]!;
       } else {
         this.tState[k] = S_USERDSQ;
-        const key = d.deadlineNs;
+        const key = d.vtime;
         this.tQueueKey[k] = typeof key === 'number' && Number.isFinite(key) ? key : t;
         this.tQueueOrder[k] = this.queueOrder++;
         this.userDsq.add(k);
@@ -959,7 +959,7 @@ export class Simulation {
     const groups = groupResults(w, this.tally, this.jobs, this.scripts, waiting, end);
     return {
       policy: this.module.name,
-      kernelFastPath: this.module.kernelFastPath === true,
+      kernelFastPath: this.module.urgentInKernel === true,
       model: { ...this.model },
       workload: w.name,
       groups,

@@ -3,7 +3,7 @@
 // Decisions into bytes. This is the only TypeScript module that knows those layouts;
 // agent/kernel/test/kernel-abi.test.ts compiles the C header and checks they agree.
 
-import type { Decision, TaskRecord } from '../../policy/api.js';
+import { DEFAULT_BUDGET_NS, DEFAULT_IMPORTANCE, DEFAULT_SLICE_NS, MIN_SLICE_NS, TaskFlags, type Decision, type TaskRecord } from '../../policy/api.js';
 
 export const SLO_ABI_VERSION = 1;
 
@@ -72,7 +72,7 @@ export const SLO_CTL: StructLayout = {
     lag_ns: { offset: 8, type: 'u64' },
     stall_ns: { offset: 16, type: 'u64' },
     slice_ns: { offset: 24, type: 'u64' },
-    direct_max_ns: { offset: 32, type: 'u64' },
+    urgent_max_ns: { offset: 32, type: 'u64' },
     default_budget_ns: { offset: 40, type: 'u64' },
     default_importance: { offset: 48, type: 'u32' },
     agent_tgid: { offset: 52, type: 'u32' },
@@ -94,7 +94,7 @@ export const CPU_STATS_COUNTERS = [
   'bad_decisions',
   'deadline_misses',
   'miss_events_dropped',
-  'preempt_kicks',
+  'preemptions',
 ] as const;
 export type CpuStatsCounter = (typeof CPU_STATS_COUNTERS)[number];
 
@@ -170,9 +170,13 @@ export const SHARED_CONSTANTS: Readonly<Record<string, number>> = {
   SLO_DSQ_EDF: SloDsq.EDF,
   SLO_DSQ_USER: SloDsq.USER,
   SLO_DSQ_PENDING: SloDsq.PENDING,
-  SLO_TASK_WAKEUP: 1 << 0,
-  SLO_TASK_SLICE_EXPIRED: 1 << 1,
-  SLO_TASK_PINNED: 1 << 2,
+  SLO_TASK_WAKEUP: TaskFlags.WAKEUP,
+  SLO_TASK_SLICE_EXPIRED: TaskFlags.SLICE_EXPIRED,
+  SLO_TASK_PINNED: TaskFlags.PINNED,
+  SLO_MIN_SLICE_NS: MIN_SLICE_NS,
+  SLO_DEFAULT_SLICE_NS: DEFAULT_SLICE_NS,
+  SLO_DEFAULT_BUDGET_NS: DEFAULT_BUDGET_NS,
+  SLO_DEFAULT_IMPORTANCE: DEFAULT_IMPORTANCE,
   SLO_LAG_BUCKETS,
   SLO_RQLAT_BUCKETS,
 };
@@ -262,6 +266,6 @@ export function encodeDecision(view: DataView, offset: number, d: Decision, orig
   view.setUint32(offset + D['pid']!.offset, d.pid, true);
   view.setInt32(offset + D['cpu']!.offset, d.cpu, true);
   writeU64(view, offset + D['seq']!.offset, d.seq);
-  origin.write(view, offset + D['vtime']!.offset, d.deadlineNs);
+  origin.write(view, offset + D['vtime']!.offset, d.vtime);
   writeU64(view, offset + D['slice_ns']!.offset, d.sliceNs);
 }

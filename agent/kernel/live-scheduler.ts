@@ -11,7 +11,7 @@ import { RingReader } from '../bpf/ring-reader.js';
 import { UserRingWriter } from '../bpf/user-ring-writer.js';
 import { checkKernelSupport, schedExtState } from './kernel-support.js';
 import { Transport } from './transport.js';
-import { MAX_BUDGET_NS, type Decision, type SloEntry } from '../../policy/api.js';
+import { DEFAULT_BUDGET_NS, DEFAULT_IMPORTANCE, DEFAULT_SLICE_NS, MAX_BUDGET_NS, type Decision, type SloEntry } from '../../policy/api.js';
 import { clampImportance } from '../../policy/deadline.js';
 import {
   CG_STATS, CPU_STATS, CPU_STATS_COUNTERS, ClockOrigin, EXIT_INFO, MISS_EVENT, SLO_CFG, SLO_CTL, SLO_LAG_BUCKETS,
@@ -35,7 +35,7 @@ export interface LiveSchedulerConfig {
   /** Default slice. */
   sliceNs: number;
   /** Tasks whose SLO deadline is within this of now run directly in the kernel ('auto': lagNs). */
-  directMaxNs: number | 'auto';
+  urgentMaxNs: number | 'auto';
   defaultBudgetNs: number;
   defaultImportance: number;
   /** Per-CPU cap on deadline-miss events per second. */
@@ -55,10 +55,10 @@ export const DEFAULT_CONFIG: Omit<LiveSchedulerConfig, 'objectPath'> = {
   lagNs: 5_000_000,
   stallNs: 50_000_000,
   heartbeatMs: 10,
-  sliceNs: 5_000_000,
-  directMaxNs: 'auto',
-  defaultBudgetNs: 100_000_000,
-  defaultImportance: 50,
+  sliceNs: DEFAULT_SLICE_NS,
+  urgentMaxNs: 'auto',
+  defaultBudgetNs: DEFAULT_BUDGET_NS,
+  defaultImportance: DEFAULT_IMPORTANCE,
   missEventsPerSec: 200,
   batchMax: 1024,
   batchWindowNs: 'auto',
@@ -140,7 +140,7 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
       obj.attachStructOps('slo_ops');
       sched.startTimers();
       sched.loopDone = sched.loop();
-      log(`attached sched_ext scheduler "${OPS_NAME}" (policy ${runner.spec}, lag ${cfg.lagNs / 1e6} ms, direct below ${sched.directMaxNs() / 1e6} ms)`);
+      log(`attached sched_ext scheduler "${OPS_NAME}" (policy ${runner.spec}, lag ${cfg.lagNs / 1e6} ms, urgent below ${sched.urgentMaxNs() / 1e6} ms)`);
       return sched;
     } catch (err) {
       obj.close();
@@ -149,9 +149,9 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
     }
   }
 
-  private directMaxNs(): number {
-    if (this.cfg.directMaxNs !== 'auto') return this.cfg.directMaxNs;
-    return this.runner.kernelFastPath ? this.cfg.lagNs : 0;
+  private urgentMaxNs(): number {
+    if (this.cfg.urgentMaxNs !== 'auto') return this.cfg.urgentMaxNs;
+    return this.runner.urgentInKernel ? this.cfg.lagNs : 0;
   }
 
   /** Writes the control block; `alive` false clears the heartbeat (stop delegating). */
@@ -163,7 +163,7 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
     writeU64(v, f['lag_ns']!.offset, this.cfg.lagNs);
     writeU64(v, f['stall_ns']!.offset, this.cfg.stallNs);
     writeU64(v, f['slice_ns']!.offset, this.cfg.sliceNs);
-    writeU64(v, f['direct_max_ns']!.offset, this.directMaxNs());
+    writeU64(v, f['urgent_max_ns']!.offset, this.urgentMaxNs());
     writeU64(v, f['default_budget_ns']!.offset, this.cfg.defaultBudgetNs);
     v.setUint32(f['default_importance']!.offset, this.cfg.defaultImportance, true);
     v.setUint32(f['agent_tgid']!.offset, process.pid, true);
@@ -269,7 +269,7 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
     const leftover: Decision[] = await this.runner.swap(spec, Number(process.hrtime.bigint() - this.origin));
     if (leftover.length > 0) this.transport.writeDecisions(leftover);
     this.writeCtl();
-    this.log(`policy is now ${spec} (direct below ${this.directMaxNs() / 1e6} ms)`);
+    this.log(`policy is now ${spec} (urgent below ${this.urgentMaxNs() / 1e6} ms)`);
   }
 
   // SloStore: the kernel's slo_cfg map plus the policy's table.

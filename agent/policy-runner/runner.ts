@@ -14,7 +14,7 @@ export interface PolicyRunner {
   /** The policy spec (built-in name or path) in use. */
   readonly spec: string;
   /** Whether the module in use lets the kernel run tight deadlines directly. */
-  readonly kernelFastPath: boolean;
+  readonly urgentInKernel: boolean;
   /** Decisions for raw slo_task_msg records; resolves to encoded slo_decision_msg bytes. */
   decideBytes(records: Uint8Array, count: number, nowNs: number): Promise<{ bytes: Uint8Array; count: number }>;
   /** Decisions for decoded records (inline hosts use this path). */
@@ -38,13 +38,13 @@ export class InlineRunner implements PolicyRunner {
   private readonly host: PolicyHost;
   private readonly origin: ClockOrigin;
   spec: string;
-  kernelFastPath: boolean;
+  urgentInKernel: boolean;
 
   constructor(opts: RunnerOptions) {
     this.host = new PolicyHost(opts.module, { nrCpus: opts.nrCpus, options: opts.options });
     this.origin = new ClockOrigin(opts.originNs);
     this.spec = opts.spec;
-    this.kernelFastPath = opts.module.kernelFastPath === true;
+    this.urgentInKernel = opts.module.urgentInKernel === true;
   }
 
   async decide(records: readonly TaskRecord[], nowNs: number): Promise<Decision[]> {
@@ -63,7 +63,7 @@ export class InlineRunner implements PolicyRunner {
     const module = await loadPolicyModule(spec);
     const leftover = this.host.swap(module, nowNs);
     this.spec = spec;
-    this.kernelFastPath = module.kernelFastPath === true;
+    this.urgentInKernel = module.urgentInKernel === true;
     return leftover;
   }
 
@@ -91,12 +91,12 @@ export class PoolRunner implements PolicyRunner {
   private readonly pools: Piscina[];
   private readonly origin: ClockOrigin;
   spec: string;
-  kernelFastPath: boolean;
+  urgentInKernel: boolean;
 
   private constructor(opts: RunnerOptions, shards: number) {
     this.origin = new ClockOrigin(opts.originNs);
     this.spec = opts.spec;
-    this.kernelFastPath = opts.module.kernelFastPath === true;
+    this.urgentInKernel = opts.module.urgentInKernel === true;
     const workerData = { spec: opts.spec, nrCpus: opts.nrCpus, options: { ...opts.options }, originNs: opts.originNs.toString() };
     this.pools = Array.from({ length: shards }, () => new Piscina({
       filename: WORKER_FILE, minThreads: 1, maxThreads: 1, idleTimeout: Number.MAX_SAFE_INTEGER, workerData,
@@ -159,7 +159,7 @@ export class PoolRunner implements PolicyRunner {
     const module = await loadPolicyModule(spec);
     const res = await Promise.all(this.pools.map((p) => this.call(p, { op: 'swap', spec, nowNs })));
     this.spec = spec;
-    this.kernelFastPath = module.kernelFastPath === true;
+    this.urgentInKernel = module.urgentInKernel === true;
     return res.flatMap((r) => r.decisions ?? []);
   }
 

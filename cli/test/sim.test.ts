@@ -108,7 +108,7 @@ test('--preempt-renews-deadline and --tick-us reach the model', async (t) => {
 test('--help documents every option', async (t) => {
   const { code, stdout } = await sim('--help');
   t.is(code, 0);
-  for (const opt of ['--scenario', '--trace', '--policy', '--policy-opt', '--cpus', '--duration-ms', '--seed', '--json', '--plot', '--out-trace', '--progress', '--no-progress', '--format', '--group', '--slo', '--kind', '--context-switch-us', '--slice-us', '--direct-max-us', '--dispatch-batch', '--agent-lag-us', '--tick-us', '--preempt-renews-deadline', 'sim import', '--out', 'noisy-neighbour', 'mixed', 'steady']) {
+  for (const opt of ['--scenario', '--trace', '--policy', '--policy-opt', '--cpus', '--duration-ms', '--seed', '--json', '--plot', '--out-trace', '--progress', '--no-progress', '--format', '--group', '--slo', '--kind', '--context-switch-us', '--slice-us', '--urgent-below-us', '--direct-max-us', '--dispatch-batch', '--agent-lag-us', '--tick-us', '--preempt-renews-deadline', 'sim import', '--out', 'noisy-neighbour', 'mixed', 'steady']) {
     t.true(stdout.includes(opt), `--help mentions ${opt}`);
   }
 });

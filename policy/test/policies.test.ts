@@ -22,14 +22,14 @@ test('edf runs a tight, important workload ahead of a lax one that woke earlier'
   p.enqueue(rec(101, 5_000_000, 1));
   const out = p.dispatch(0, 10);
   t.deepEqual(out.map((d) => d.pid), [101, 100]);
-  t.is(out[0]!.deadlineNs, 5_000_000 + 1_100_000);
-  t.is(out[1]!.deadlineNs, 0 + 455_000_000);
+  t.is(out[0]!.vtime, 5_000_000 + 1_100_000);
+  t.is(out[1]!.vtime, 0 + 455_000_000);
 });
 
 test('edf uses the default 100 ms budget for workloads with no SLO', (t) => {
   const p = edf.createPolicy(ctx());
   p.enqueue(rec(1, 1000, 77));
-  t.is(p.dispatch(0, 1)[0]!.deadlineNs, 1000 + 51_000_000);
+  t.is(p.dispatch(0, 1)[0]!.vtime, 1000 + 51_000_000);
 });
 
 test('edf output is sorted by deadline and ties keep arrival order', (t) => {
@@ -37,8 +37,8 @@ test('edf output is sorted by deadline and ties keep arrival order', (t) => {
   const deadlines = [30, 10, 20, 10, 50, 0, 10].map((ms) => ms * 1_000_000);
   deadlines.forEach((enq, i) => p.enqueue(rec(i + 1, enq)));
   const out = p.dispatch(0, 100);
-  for (let i = 1; i < out.length; i++) t.true(out[i - 1]!.deadlineNs <= out[i]!.deadlineNs);
-  t.deepEqual(out.filter((d) => d.deadlineNs === 10_000_000 + 51_000_000).map((d) => d.pid), [2, 4, 7]);
+  for (let i = 1; i < out.length; i++) t.true(out[i - 1]!.vtime <= out[i]!.vtime);
+  t.deepEqual(out.filter((d) => d.vtime === 10_000_000 + 51_000_000).map((d) => d.pid), [2, 4, 7]);
   t.is(p.queued, 0);
 });
 
@@ -96,7 +96,7 @@ test('fair bounds the credit a long sleeper gets', (t) => {
   }
   p.enqueue(rec(2, 100, 0, 0)); // new task: starts at the minimum, not at 0
   const [d] = p.dispatch(0, 1);
-  t.true(d!.deadlineNs >= 100_000_000 - 3_000_000 - 1, `placed at ${d!.deadlineNs}`);
+  t.true(d!.vtime >= 100_000_000 - 3_000_000 - 1, `placed at ${d!.vtime}`);
 });
 
 test('policies load by name and by file path; bad modules are refused with the reason', async (t) => {

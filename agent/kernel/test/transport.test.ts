@@ -164,13 +164,13 @@ test('decisions written in a batch reach the kernel intact, across wrap-around',
     let expectCpu = 0;
     for (let round = 0; round < 10; round++) {
       const batch: Decision[] = Array.from({ length: perBatch }, (_, i) => ({
-        pid: 1000 + i, seq: round * perBatch + i, cpu: (i % 3) - 1, deadlineNs: 1_000_000 * i + round, sliceNs: 5000 + i,
+        pid: 1000 + i, seq: round * perBatch + i, cpu: (i % 3) - 1, vtime: 1_000_000 * i + round, sliceNs: 5000 + i,
       }));
       t.is(r.transport.writeDecisions(batch), perBatch);
       for (const d of batch) {
         expectPid += d.pid;
         expectSeq += d.seq;
-        expectVtime += ORIGIN_NS + BigInt(d.deadlineNs);
+        expectVtime += ORIGIN_NS + BigInt(d.vtime);
         expectSlice += d.sliceNs;
         expectCpu += d.cpu;
       }
@@ -193,7 +193,7 @@ test('a full user ring takes what fits and reports the rest as dropped', (t) => 
   const r = rig();
   try {
     const capacity = Math.floor(r.writer.size / recordSpan(DECISION_MSG.size));
-    const batch: Decision[] = Array.from({ length: capacity + 20 }, (_, i) => ({ pid: i, seq: i, cpu: -1, deadlineNs: i, sliceNs: 0 }));
+    const batch: Decision[] = Array.from({ length: capacity + 20 }, (_, i) => ({ pid: i, seq: i, cpu: -1, vtime: i, sliceNs: 0 }));
     t.is(r.transport.writeDecisions(batch), capacity);
     t.is(r.transport.counters.decisionsDropped, 20);
     r.obj.runSyscallProgram('consume', null);
@@ -208,7 +208,7 @@ test('a malformed decision is rejected by the kernel side without disturbing the
   const r = rig();
   try {
     t.true(r.writer.writeRaw(new Uint8Array(12)));
-    t.is(r.transport.writeDecisions([{ pid: 7, seq: 9, cpu: 1, deadlineNs: 5, sliceNs: 6 }]), 1);
+    t.is(r.transport.writeDecisions([{ pid: 7, seq: 9, cpu: 1, vtime: 5, sliceNs: 6 }]), 1);
     r.obj.runSyscallProgram('consume', null);
     const res = r.results();
     t.is(res.malformed, 1);

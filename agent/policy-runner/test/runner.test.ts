@@ -54,7 +54,7 @@ for (const spec of ['edf', 'fair', 'fifo']) {
       a.forEach((bytes, i) => t.deepEqual(Buffer.from(b[i]!), Buffer.from(bytes), `batch ${i}`));
       t.true(a.every((bytes) => bytes.length > 0 && bytes.length % DECISION_MSG.size === 0));
       t.is(pool.spec, 'fair');
-      t.false(pool.kernelFastPath);
+      t.false(pool.urgentInKernel);
     } finally {
       await pool.close();
     }
