@@ -14,8 +14,8 @@ import { Transport } from './transport.js';
 import { DEFAULT_BUDGET_NS, DEFAULT_IMPORTANCE, DEFAULT_SLICE_NS, MAX_BUDGET_NS, type Decision, type SloEntry } from '../../policy/api.js';
 import { clampImportance } from '../../policy/deadline.js';
 import {
-  CG_STATS, CPU_STATS, CPU_STATS_COUNTERS, ClockOrigin, EXIT_INFO, MISS_EVENT, SLO_CFG, SLO_CTL, SLO_LAG_BUCKETS,
-  readU64, writeU64, type CpuStatsCounter,
+  CPU_STATS_COUNTERS, ClockOrigin, SLO_CTL, SLO_LAG_BUCKETS, SLO_MISS_EVENT, addCpuStats, decodeCgStats, decodeExitInfo,
+  decodeMissEvent, encodeSloCfg, encodeSloCtl, type CpuStatsCounter, type MissEvent,
 } from './kernel-abi.js';
 import { InlineRunner, type PolicyRunner } from '../policy-runner/runner.js';
 import type { SloStore } from '../slo/slo-store.js';
@@ -64,13 +64,7 @@ export const DEFAULT_CONFIG: Omit<LiveSchedulerConfig, 'objectPath'> = {
   batchWindowNs: 'auto',
 };
 
-/** A deadline miss reported by the kernel (rate-limited per CPU). */
-export interface MissEvent {
-  sloCgroupId: number;
-  pid: number;
-  cpu: number;
-  latenessNs: number;
-}
+export type { MissEvent } from './kernel-abi.js';
 
 export class KernelSupportError extends Error {
   override name = 'KernelSupportError';
@@ -156,19 +150,18 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
 
   /** Writes the control block; `alive` false clears the heartbeat (stop delegating). */
   private writeCtl(alive = true): void {
-    const v = new DataView(this.ctlBuf.buffer, this.ctlBuf.byteOffset, this.ctlBuf.byteLength);
-    const f = SLO_CTL.fields;
-    const now = process.hrtime.bigint();
-    v.setBigUint64(f['heartbeat_ns']!.offset, alive ? now : 0n, true);
-    writeU64(v, f['lag_ns']!.offset, this.cfg.lagNs);
-    writeU64(v, f['stall_ns']!.offset, this.cfg.stallNs);
-    writeU64(v, f['slice_ns']!.offset, this.cfg.sliceNs);
-    writeU64(v, f['urgent_max_ns']!.offset, this.urgentMaxNs());
-    writeU64(v, f['default_budget_ns']!.offset, this.cfg.defaultBudgetNs);
-    v.setUint32(f['default_importance']!.offset, this.cfg.defaultImportance, true);
-    v.setUint32(f['agent_tgid']!.offset, process.pid, true);
-    v.setUint32(f['cfg_gen']!.offset, this.cfgGen, true);
-    v.setUint32(f['miss_events_per_sec']!.offset, this.cfg.missEventsPerSec, true);
+    encodeSloCtl(this.ctlBuf, {
+      heartbeatNs: alive ? process.hrtime.bigint() : 0n,
+      lagNs: this.cfg.lagNs,
+      stallNs: this.cfg.stallNs,
+      sliceNs: this.cfg.sliceNs,
+      urgentMaxNs: this.urgentMaxNs(),
+      defaultBudgetNs: this.cfg.defaultBudgetNs,
+      defaultImportance: this.cfg.defaultImportance,
+      agentTgid: process.pid,
+      cfgGen: this.cfgGen,
+      missEventsPerSec: this.cfg.missEventsPerSec,
+    });
     this.maps.ctl.update(u32Key(0), this.ctlBuf);
   }
 
@@ -192,15 +185,9 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
   readExitInfo(): string | undefined {
     const buf = this.maps.exitInfo.lookup(u32Key(0));
     if (!buf) return undefined;
-    const kind = buf.readInt32LE(EXIT_INFO.fields['kind']!.offset);
+    const { kind, reason, msg } = decodeExitInfo(buf);
     if (kind === 0) return undefined;
-    const str = (name: string): string => {
-      const f = EXIT_INFO.fields[name]!;
-      const raw = buf.subarray(f.offset, f.offset + (f.length ?? 0));
-      const end = raw.indexOf(0);
-      return raw.subarray(0, end < 0 ? raw.length : end).toString('utf8');
-    };
-    return `exit kind ${kind}: ${str('reason')}${str('msg') ? ` (${str('msg')})` : ''}`;
+    return `exit kind ${kind}: ${reason}${msg ? ` (${msg})` : ''}`;
   }
 
   /** The delegation loop: records in, decisions out, until stop(). */
@@ -239,15 +226,9 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
       this.missRing.drain(() => {});
       return;
     }
-    const f = MISS_EVENT.fields;
     this.missRing.drain((view, offset, length) => {
-      if (length !== MISS_EVENT.size) return;
-      const event: MissEvent = {
-        sloCgroupId: readU64(view, offset + f['slo_cgroup_id']!.offset),
-        latenessNs: readU64(view, offset + f['lateness_ns']!.offset),
-        pid: view.getUint32(offset + f['pid']!.offset, true),
-        cpu: view.getUint32(offset + f['cpu']!.offset, true),
-      };
+      if (length !== SLO_MISS_EVENT.size) return;
+      const event = decodeMissEvent(view, offset);
       for (const l of this.missListeners) l(event);
     });
   }
@@ -282,11 +263,7 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
     if (!Number.isInteger(cgroupId) || cgroupId <= 0) throw new RangeError(`cgroup id: expected a positive integer, got ${cgroupId}`);
     if (!(slo.budgetNs > 0 && slo.budgetNs <= MAX_BUDGET_NS)) throw new RangeError(`budgetNs: expected 1..${MAX_BUDGET_NS}, got ${slo.budgetNs}`);
     const entry = { budgetNs: Math.round(slo.budgetNs), importance: clampImportance(slo.importance) };
-    const value = Buffer.alloc(SLO_CFG.size);
-    const v = new DataView(value.buffer, value.byteOffset, value.byteLength);
-    writeU64(v, SLO_CFG.fields['budget_ns']!.offset, entry.budgetNs);
-    v.setUint32(SLO_CFG.fields['importance']!.offset, entry.importance, true);
-    this.maps.cfg.update(u64Key(cgroupId), value);
+    this.maps.cfg.update(u64Key(cgroupId), encodeSloCfg(entry));
     this.slos.set(cgroupId, entry);
     this.runner.setSlo(cgroupId, entry);
     this.bumpCfgGen();
@@ -316,27 +293,12 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
     const buf = this.maps.stats.lookup(u32Key(0));
     if (buf) {
       const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-      const histAt = CPU_STATS.fields['lag_hist']!.offset;
-      for (let cpu = 0; cpu < this.maps.stats.nrCpus; cpu++) {
-        const base = cpu * this.maps.stats.slotSize;
-        CPU_STATS_COUNTERS.forEach((name, i) => (counters[name] += readU64(view, base + 8 * i)));
-        for (let b = 0; b < SLO_LAG_BUCKETS; b++) lagHistogram[b]! += readU64(view, base + histAt + 8 * b);
-      }
+      for (let cpu = 0; cpu < this.maps.stats.nrCpus; cpu++) addCpuStats(view, cpu * this.maps.stats.slotSize, counters, lagHistogram);
     }
     const cgroups = new Map<number, CgroupSloStats>();
-    const f = CG_STATS.fields;
     for (const key of this.maps.cgStats.keys()) {
       const value = this.maps.cgStats.lookup(key);
-      if (!value) continue;
-      const v = new DataView(value.buffer, value.byteOffset, value.byteLength);
-      cgroups.set(Number(key.readBigUInt64LE(0)), {
-        runs: readU64(v, f['runs']!.offset),
-        misses: readU64(v, f['misses']!.offset),
-        lastRunNs: readU64(v, f['last_run_ns']!.offset),
-        lastMissNs: readU64(v, f['last_miss_ns']!.offset),
-        lastSlackNs: Number(v.getBigInt64(f['last_slack_ns']!.offset, true)),
-        waitNsSum: readU64(v, f['wait_ns_sum']!.offset),
-      });
+      if (value) cgroups.set(Number(key.readBigUInt64LE(0)), decodeCgStats(value));
     }
     const attached = !this.stopped && this.exitReport === undefined;
     return {

@@ -3,7 +3,7 @@
 // decisions_urb in one published batch. Malformed records (wrong size) are counted and
 // skipped, never decoded.
 import type { Decision, TaskRecord } from '../../policy/api.js';
-import { DECISION_MSG, TASK_MSG, decodeTaskRecord, encodeDecision, type ClockOrigin } from './kernel-abi.js';
+import { SLO_DECISION_MSG, SLO_TASK_MSG, decodeTaskRecord, encodeDecision, type ClockOrigin } from './kernel-abi.js';
 import type { RingReader } from '../bpf/ring-reader.js';
 import type { UserRingWriter } from '../bpf/user-ring-writer.js';
 
@@ -32,7 +32,7 @@ export class Transport {
     const out: TaskRecord[] = [];
     const origin = this.origin;
     this.tasks.drain((view, offset, length) => {
-      if (length !== TASK_MSG.size) {
+      if (length !== SLO_TASK_MSG.size) {
         this.counters.malformed++;
         return;
       }
@@ -44,7 +44,7 @@ export class Transport {
 
   /** Up to `max` task records as raw slo_task_msg bytes (for a worker to decode). */
   readTaskBytes(max: number): { bytes: Uint8Array; count: number } {
-    const size = TASK_MSG.size;
+    const size = SLO_TASK_MSG.size;
     let bytes = new Uint8Array(size * Math.min(max, 256));
     let count = 0;
     this.tasks.drain((view, offset, length) => {
@@ -67,7 +67,7 @@ export class Transport {
   /** Writes decisions; returns how many fit. */
   writeDecisions(decisions: readonly Decision[]): number {
     const origin = this.origin;
-    const written = this.decisions.writeBatch(decisions.length, DECISION_MSG.size, (view, offset, i) => {
+    const written = this.decisions.writeBatch(decisions.length, SLO_DECISION_MSG.size, (view, offset, i) => {
       encodeDecision(view, offset, decisions[i]!, origin);
     });
     this.counters.decisions += written;
@@ -77,7 +77,7 @@ export class Transport {
 
   /** Writes decisions already encoded as slo_decision_msg bytes; returns how many fit. */
   writeDecisionBytes(bytes: Uint8Array, count: number): number {
-    const size = DECISION_MSG.size;
+    const size = SLO_DECISION_MSG.size;
     const written = this.decisions.writeBatch(count, size, (view, offset, i) => {
       new Uint8Array(view.buffer, view.byteOffset + offset, size).set(bytes.subarray(i * size, (i + 1) * size));
     });

@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Decision, PolicyModule, SloEntry, TaskRecord } from '../../policy/api.js';
-import { ClockOrigin, DECISION_MSG, TASK_MSG, decodeTaskRecord, encodeDecision } from '../kernel/kernel-abi.js';
+import { ClockOrigin, SLO_DECISION_MSG as DECISION_MSG, SLO_TASK_MSG as TASK_MSG, decodeTaskRecord, encodeDecision, taskSloCgroupId } from '../kernel/kernel-abi.js';
 import { PolicyHost } from './policy-host.js';
 import { loadPolicyModule } from '../../policy/registry.js';
 import type { WorkerRequest, WorkerResponse } from './worker-protocol.js';
@@ -123,11 +123,11 @@ export class PoolRunner implements PolicyRunner {
       const res = await this.call(this.pools[0]!, { op: 'batch', bytes: copy, count, nowNs }, [copy.buffer as ArrayBuffer]);
       return { bytes: res.bytes ?? new Uint8Array(0), count: res.count ?? 0 };
     }
-    // Shard by SLO cgroup id (offset 16 of slo_task_msg).
+    // Shard by SLO cgroup id.
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const parts: number[][] = this.pools.map(() => []);
     for (let i = 0; i < count; i++) {
-      const slo = view.getUint32(i * TASK_MSG.size + 16, true);
+      const slo = taskSloCgroupId(view, i * TASK_MSG.size);
       parts[slo % this.pools.length]!.push(i);
     }
     const results = await Promise.all(parts.map((idx, shard) => {

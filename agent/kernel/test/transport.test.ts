@@ -7,7 +7,7 @@ import { RingReader } from '../../bpf/ring-reader.js';
 import { UserRingWriter } from '../../bpf/user-ring-writer.js';
 import { recordSpan } from '../../bpf/ring-layout.js';
 import { u32Key } from '../../bpf/bpf-map.js';
-import { ClockOrigin, DECISION_MSG, TASK_MSG } from '../kernel-abi.js';
+import { ClockOrigin, SLO_DECISION_MSG as DECISION_MSG, SLO_TASK_MSG as TASK_MSG } from '../kernel-abi.js';
 import type { Decision } from '../../../policy/api.js';
 import { Transport } from '../transport.js';
 import { bpfObjectPath } from '../../bpf/test/bpf-fixture.js';

@@ -1,29 +1,24 @@
 // A policy behaves identically inline and inside a piscina worker: the same batches give
 // byte-identical decisions, including after SLO changes and a policy swap.
 import test from 'ava';
-import { TASK_MSG, ClockOrigin, DECISION_MSG } from '../../kernel/kernel-abi.js';
+import { ClockOrigin, SLO_DECISION_MSG as DECISION_MSG, SLO_TASK_MSG as TASK_MSG, decodeDecision, encodeTaskRecord } from '../../kernel/kernel-abi.js';
 import { InlineRunner, PoolRunner, type PolicyRunner } from '../runner.js';
 import { loadPolicyModule } from '../../../policy/registry.js';
 
 const ORIGIN = 7_000_000_000_000n;
+const origin = new ClockOrigin(ORIGIN);
 
 /** Encodes synthetic slo_task_msg records the way the kernel would. */
 function taskBytes(count: number, round: number): Uint8Array {
   const bytes = new Uint8Array(count * TASK_MSG.size);
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < count; i++) {
-    const o = i * TASK_MSG.size;
     const pid = 100 + ((i * 7 + round) % 50);
-    view.setUint32(o, pid, true);
-    view.setUint32(o + 4, pid, true);
-    view.setBigUint64(o + 8, BigInt(10 + (i % 4)), true);
-    view.setBigUint64(o + 16, BigInt(i % 3 === 0 ? 0 : 10 + (i % 4)), true);
-    view.setBigUint64(o + 24, ORIGIN + BigInt(round * 1_000_000 + i * 137), true);
-    view.setBigUint64(o + 32, BigInt((round + 1) * (i + 1) * 10_000), true);
-    view.setBigUint64(o + 40, BigInt(round * 1000 + i), true);
-    view.setInt32(o + 56, i % 2, true);
-    view.setUint32(o + 60, 100 + (i % 3) * 50, true);
-    view.setUint32(o + 64, 1, true);
+    const enqNs = round * 1_000_000 + i * 137;
+    encodeTaskRecord(view, i * TASK_MSG.size, {
+      pid, tgid: pid, cgroupId: 10 + (i % 4), sloCgroupId: i % 3 === 0 ? 0 : 10 + (i % 4), prevCpu: i % 2, enqNs,
+      runtimeNs: (round + 1) * (i + 1) * 10_000, weight: 100 + (i % 3) * 50, flags: 1, seq: round * 1000 + i,
+    }, enqNs + 1_000_000, origin);
   }
   return bytes;
 }
@@ -68,10 +63,9 @@ test('a sharded pool returns one decision per record, each shard keeping its wor
     const res = await pool.decideBytes(taskBytes(100, 1), 100, 0);
     t.is(res.count, 100);
     const view = new DataView(res.bytes.buffer, res.bytes.byteOffset, res.bytes.byteLength);
-    const seqs = Array.from({ length: 100 }, (_, i) => Number(view.getBigUint64(i * DECISION_MSG.size + 8, true))).sort((x, y) => x - y);
-    t.deepEqual(seqs, Array.from({ length: 100 }, (_, i) => 1000 + i));
-    const origin = new ClockOrigin(ORIGIN);
-    t.true(origin.read(view, 16) > 0);
+    const decisions = Array.from({ length: 100 }, (_, i) => decodeDecision(view, i * DECISION_MSG.size, origin));
+    t.deepEqual(decisions.map((d) => d.seq).sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => 1000 + i));
+    t.true(decisions.every((d) => d.vtime > 0));
   } finally {
     await pool.close();
   }
