@@ -12,10 +12,11 @@
  *
  * Delegation, in the style of scx_rustland: ops.enqueue() sends each runnable task
  * through the tasks_rb ring buffer to the agent and parks the task in SLO_DSQ_PENDING.
- * The agent's policy answers with decisions (ordering key, CPU, slice) through the
+ * The agent's policy answers with decisions (ordering key "vtime", slice) through the
  * decisions_urb user ring buffer; ops.dispatch() drains them, moves decided tasks from
- * PENDING to SLO_DSQ_USER (ordered by the policy's key) or to a CPU's local DSQ, and
- * consumes.
+ * PENDING to SLO_DSQ_USER (ordered by the policy's vtime), and consumes. Which CPU runs
+ * a task stays the kernel's choice. When a task that was handed to userspace leaves
+ * (ops.exit_task), an exit record on tasks_rb tells the policy to forget it.
  *
  * The kernel never waits on userspace for what it can decide alone. These tasks go
  * straight to SLO_DSQ_EDF, ordered by their kernel-computed deadline (counted as
@@ -88,8 +89,8 @@ struct task_ctx {
 	u32 cfg_gen;		/* ... under this slo_cfg generation */
 	u64 user_vtime;		/* the decision: ordering key in SLO_DSQ_USER */
 	u64 user_slice;
-	s32 user_cpu;
 	u32 state;		/* enum task_state */
+	bool told_user;		/* handed to userspace at least once: report its exit */
 	bool no_preempt;	/* agent or kernel thread: never chosen as a preemption victim */
 	bool urgent;		/* deadline within ctl.urgent_max_ns */
 	bool preempted;		/* last stopped by our preemption while runnable */
@@ -103,7 +104,7 @@ struct cpu_ctx {
 	u32 miss_events;	/* events sent in that window */
 };
 
-/* Runnable tasks handed to userspace (struct slo_task_msg). */
+/* Runnable tasks handed to userspace and their exits (struct slo_task_msg, slo_exit_msg). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20);
@@ -418,21 +419,22 @@ static bool queue_user(struct task_struct *p, struct task_ctx *tctx, struct slo_
 	msg = bpf_ringbuf_reserve(&tasks_rb, sizeof(*msg), 0);
 	if (!msg)
 		return false;
+	msg->kind = SLO_MSG_TASK;
 	msg->pid = p->pid;
 	msg->tgid = p->tgid;
+	msg->prev_cpu = prev_cpu;
 	msg->cgroup_id = tctx->own_cgid;
 	msg->slo_cgroup_id = tctx->slo_cgid;
 	msg->enq_ns = tctx->enq_ns;
 	msg->runtime_ns = p->se.sum_exec_runtime;
 	msg->seq = tctx->seq;
-	msg->kernel_deadline_ns = tctx->deadline;
-	msg->prev_cpu = prev_cpu;
+	msg->deadline_ns = tctx->deadline;
 	msg->weight = p->scx.weight;
 	msg->flags = (enq_flags & SCX_ENQ_WAKEUP ? SLO_TASK_WAKEUP : SLO_TASK_SLICE_EXPIRED) |
 		     (p->nr_cpus_allowed == 1 ? SLO_TASK_PINNED : 0);
-	msg->__pad = 0;
 	/* Mark pending before userspace can see the record: a fast decision must find it so. */
 	tctx->state = TS_PENDING;
+	tctx->told_user = true;
 	bpf_ringbuf_submit(msg, 0);
 	slo_insert_vtime(p, SLO_DSQ_PENDING, ctl->slice_ns, tctx->deadline, enq_flags);
 	return true;
@@ -541,7 +543,6 @@ static long apply_decision(struct bpf_dynptr *dynptr, void *data)
 	if (tctx && tctx->state == TS_PENDING && tctx->seq == d.seq) {
 		tctx->user_vtime = d.vtime;
 		tctx->user_slice = d.slice_ns;
-		tctx->user_cpu = d.cpu;
 		tctx->state = TS_DECIDED;
 	} else {
 		STAT_INC(dc->st, stale_decisions);
@@ -564,15 +565,14 @@ static __always_inline void record_lag(struct slo_cpu_stats *st, u64 lag_ns)
 }
 
 /*
- * Walk SLO_DSQ_PENDING: apply decisions (to SLO_DSQ_USER or a CPU's local DSQ) and move
- * tasks that waited past the lag bound to the in-kernel EDF.
+ * Walk SLO_DSQ_PENDING: apply decisions (to SLO_DSQ_USER) and move tasks that waited
+ * past the lag bound to the in-kernel EDF.
  */
 static void scan_pending(struct slo_ctl *ctl, struct slo_cpu_stats *st, u64 now)
 {
 	struct bpf_iter_scx_dsq it;
 	struct task_struct *p;
 	struct task_ctx *tctx;
-	u32 nr = scx_bpf_nr_cpu_ids();
 	u64 slice;
 
 	last_scan_ns = now;
@@ -583,12 +583,8 @@ static void scan_pending(struct slo_ctl *ctl, struct slo_cpu_stats *st, u64 now)
 			continue;
 		if (tctx->state == TS_DECIDED) {
 			slice = tctx->user_slice ? tctx->user_slice : ctl->slice_ns;
-			if (tctx->user_cpu >= 0 && (u32)tctx->user_cpu < nr && can_run_on(p, tctx->user_cpu)) {
-				if (!slo_move(&it, p, SCX_DSQ_LOCAL_ON | tctx->user_cpu, slice, 0, false))
-					continue;
-			} else if (!slo_move(&it, p, SLO_DSQ_USER, slice, tctx->user_vtime, true)) {
+			if (!slo_move(&it, p, SLO_DSQ_USER, slice, tctx->user_vtime, true))
 				continue;
-			}
 			tctx->state = TS_NONE;
 			STAT_INC(st, user_dispatched);
 			record_lag(st, now - tctx->queued_ns);
@@ -799,6 +795,29 @@ s32 BPF_STRUCT_OPS(slo_init_task, struct task_struct *p, struct scx_init_task_ar
 	return 0;
 }
 
+/*
+ * @p leaves sched_ext (it exited, or the scheduler is being unloaded). If it was ever
+ * handed to userspace, an exit record tells the policy to drop its per-task state.
+ */
+void BPF_STRUCT_OPS(slo_exit_task, struct task_struct *p, struct scx_exit_task_args *args)
+{
+	struct task_ctx *tctx = get_task_ctx(p);
+	struct slo_cpu_stats *st = get_stats();
+	struct slo_exit_msg *msg;
+
+	if (!tctx || !tctx->told_user || !st)
+		return;
+	msg = bpf_ringbuf_reserve(&tasks_rb, sizeof(*msg), 0);
+	if (!msg) {
+		STAT_INC(st, exits_dropped);
+		return;
+	}
+	msg->kind = SLO_MSG_EXIT;
+	msg->pid = p->pid;
+	bpf_ringbuf_submit(msg, 0);
+	STAT_INC(st, exits_to_user);
+}
+
 /* Every KICK_PERIOD_NS: wake idle CPUs while tasks wait in SLO_DSQ_PENDING or USER. */
 static int slo_kick_timer_fn(void *map, int *key, struct bpf_timer *timer)
 {
@@ -859,6 +878,7 @@ struct sched_ext_ops slo_ops = {
 	.running	= (void *)slo_running,
 	.stopping	= (void *)slo_stopping,
 	.init_task	= (void *)slo_init_task,
+	.exit_task	= (void *)slo_exit_task,
 	.init		= (void *)slo_init,
 	.exit		= (void *)slo_exit,
 	.name		= "slo",

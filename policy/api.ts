@@ -1,12 +1,13 @@
 // The policy API (version 2): what a scx-slo policy module implements.
 //
 // A policy is a priority queue with opinions. The host (the live agent, a piscina worker,
-// or the simulator) feeds it runnable-task records as the BPF shim sends them and asks it
-// for dispatch decisions in the order it wants tasks to run. The kernel (or the
+// or the simulator) feeds it runnable-task records as the BPF scheduler sends them and
+// asks it for dispatch decisions in the order it wants tasks to run. The kernel (or the
 // simulator's run queue) then runs tasks in ascending `vtime`, the ordering key (a
 // deadline, a virtual runtime, an arrival time: the policy chooses what the number
-// means; the name is sched_ext's, whose vtime-ordered queue the kernel puts it in), on `cpu` (-1 = any), for
-// `sliceNs`. A policy never sees the kernel, the ring buffers or the clock: everything it
+// means; the name is sched_ext's, whose vtime-ordered queue the kernel puts it in), for
+// `sliceNs`, on whichever CPU frees up first: a policy orders tasks, the kernel places
+// them (a policy sees no CPU's state, so it has no CPU to choose). A policy never sees the kernel, the ring buffers or the clock: everything it
 // knows arrives in records and in the SLO table, which is why the same module runs
 // unchanged inline, in a worker and in the simulator.
 //
@@ -16,7 +17,9 @@
 
 /**
  * The version of this interface; a module must export the same number. Version 2:
- * Decision.deadlineNs became `vtime` and PolicyModule.kernelFastPath `urgentInKernel`.
+ * Decision.deadlineNs became `vtime`, Decision.cpu is gone, TaskRecord.deadlineNs is
+ * new, PolicyModule.kernelFastPath became `urgentInKernel`, and live hosts call
+ * taskExited.
  */
 export const POLICY_API_VERSION = 2 as const;
 
@@ -47,7 +50,7 @@ export const TaskFlags = {
   PINNED: 1 << 2,
 } as const;
 
-/** One runnable task, as the BPF shim reports it when the task is enqueued. */
+/** One runnable task, as the BPF scheduler reports it when the task is enqueued. */
 export interface TaskRecord {
   /** Kernel task id (thread id). */
   pid: number;
@@ -59,8 +62,17 @@ export interface TaskRecord {
   sloCgroupId: number;
   /** CPU the task last ran on (-1 if never). */
   prevCpu: number;
-  /** When the task became runnable, policy clock. */
+  /**
+   * When the task's current job started (it woke up or its slice ended), policy clock.
+   * A task put back by a preemption keeps its job: same enqNs and deadlineNs.
+   */
   enqNs: number;
+  /**
+   * The job's SLO deadline as the kernel computed it, policy clock:
+   * enqNs + budget * (101 - importance) / 100 (policy/deadline.ts) with the task's SLO
+   * (or the default one). edf orders by it; the simulator fills it the same way.
+   */
+  deadlineNs: number;
   /** Total CPU time the task has consumed so far (sum_exec_runtime), ns. */
   runtimeNs: number;
   /** Scheduling weight (100 = nice 0). */
@@ -76,8 +88,6 @@ export interface Decision {
   pid: number;
   /** Echo of TaskRecord.seq. */
   seq: number;
-  /** Target CPU, or -1 for whichever CPU frees up first. */
-  cpu: number;
   /**
    * The ordering key: decided tasks run in ascending vtime (policy clock ns). edf puts
    * the SLO deadline here, fair a weighted virtual runtime, fifo the enqueue time. The
@@ -124,7 +134,11 @@ export interface Policy {
   dispatch(nowNs: number, max: number): Decision[];
   /** How many tasks are queued. */
   readonly queued: number;
-  /** The task exited: drop any per-task state. Optional. */
+  /**
+   * A task that was enqueued here at least once exited: drop any per-task state.
+   * Live, the kernel reports exits through the ring (ops.exit_task); the host calls
+   * this after the enqueues of the same batch and before the batch's dispatch. Optional.
+   */
   taskExited?(pid: number): void;
 }
 

@@ -635,6 +635,7 @@ export class Simulation {
       sloCgroupId: this.tSloCgroup[k]!,
       prevCpu: this.tPrevCpu[k]!,
       enqNs: this.tEnq[k]!,
+      deadlineNs: this.tKdl[k]!,
       runtimeNs: this.tRuntime[k]!,
       weight: this.tWeight[k]!,
       flags,
@@ -803,16 +804,7 @@ export class Simulation {
         slice = 0;
       }
       this.tSlice[k] = slice > 0 ? slice : this.slice;
-      let cpu = d.cpu;
-      if (cpu !== -1 && !(Number.isInteger(cpu) && cpu >= 0 && cpu < this.n)) {
-        this.totals.badDecisions++;
-        cpu = -1;
-      }
-      if (cpu >= 0 && (cpu !== c || picked >= 0)) {
-        this.tState[k] = S_LOCAL;
-        this.localQueues[cpu]!.push(k);
-        if (cpu !== c && this.idlePos[cpu]! >= 0) this.kickQueue.push(cpu);
-      } else if (picked < 0) {
+      if (picked < 0) {
         picked = k;
         this.pickSlice = this.tSlice[k]!;
       } else {

@@ -12,9 +12,12 @@ import {
 } from '../../policy/api.js';
 import type { CgroupSloStats } from './scheduler-stats.js';
 
-export const SLO_ABI_VERSION = 1;
+export const SLO_ABI_VERSION = 2;
 
 export const SloDsq = { EDF: 0, USER: 1, PENDING: 2 } as const;
+
+/** enum slo_msg_kind: the first u32 of every record on tasks_rb. */
+export const SloMsgKind = { TASK: 1, EXIT: 2 } as const;
 
 export const SLO_LAG_BUCKETS = 24;
 
@@ -65,13 +68,14 @@ function struct<const F extends string>(cName: string, decls: readonly FieldDecl
 }
 
 export const SLO_TASK_MSG = struct('slo_task_msg', [
-  ['pid', 'u32'], ['tgid', 'u32'], ['cgroup_id', 'u64'], ['slo_cgroup_id', 'u64'], ['enq_ns', 'u64'],
-  ['runtime_ns', 'u64'], ['seq', 'u64'], ['kernel_deadline_ns', 'u64'], ['prev_cpu', 's32'], ['weight', 'u32'],
-  ['flags', 'u32'], ['__pad', 'u32'],
+  ['kind', 'u32'], ['pid', 'u32'], ['tgid', 'u32'], ['prev_cpu', 's32'], ['cgroup_id', 'u64'], ['slo_cgroup_id', 'u64'],
+  ['enq_ns', 'u64'], ['runtime_ns', 'u64'], ['seq', 'u64'], ['deadline_ns', 'u64'], ['weight', 'u32'], ['flags', 'u32'],
 ]);
 
+export const SLO_EXIT_MSG = struct('slo_exit_msg', [['kind', 'u32'], ['pid', 'u32']]);
+
 export const SLO_DECISION_MSG = struct('slo_decision_msg', [
-  ['pid', 'u32'], ['cpu', 's32'], ['seq', 'u64'], ['vtime', 'u64'], ['slice_ns', 'u64'],
+  ['pid', 'u32'], ['__pad', 'u32'], ['seq', 'u64'], ['vtime', 'u64'], ['slice_ns', 'u64'],
 ]);
 
 export const SLO_CFG = struct('slo_cfg', [['budget_ns', 'u64'], ['importance', 'u32'], ['flags', 'u32']]);
@@ -97,6 +101,8 @@ export const CPU_STATS_COUNTERS = [
   'deadline_misses',
   'miss_events_dropped',
   'preemptions',
+  'exits_to_user',
+  'exits_dropped',
 ] as const;
 export type CpuStatsCounter = (typeof CPU_STATS_COUNTERS)[number];
 
@@ -126,7 +132,7 @@ export const SLO_RQLAT_HIST = struct('slo_rqlat_hist', [
 
 /** Every shared struct, for the header test. */
 export const SHARED_STRUCTS: readonly StructLayout<string>[] = [
-  SLO_TASK_MSG, SLO_DECISION_MSG, SLO_CFG, SLO_CTL, SLO_CPU_STATS, SLO_MISS_EVENT, SLO_CG_STATS, SLO_EXIT_INFO,
+  SLO_TASK_MSG, SLO_EXIT_MSG, SLO_DECISION_MSG, SLO_CFG, SLO_CTL, SLO_CPU_STATS, SLO_MISS_EVENT, SLO_CG_STATS, SLO_EXIT_INFO,
   SLO_RQLAT_HIST,
 ];
 
@@ -136,6 +142,8 @@ export const SHARED_CONSTANTS: Readonly<Record<string, number>> = {
   SLO_DSQ_EDF: SloDsq.EDF,
   SLO_DSQ_USER: SloDsq.USER,
   SLO_DSQ_PENDING: SloDsq.PENDING,
+  SLO_MSG_TASK: SloMsgKind.TASK,
+  SLO_MSG_EXIT: SloMsgKind.EXIT,
   SLO_TASK_WAKEUP: TaskFlags.WAKEUP,
   SLO_TASK_SLICE_EXPIRED: TaskFlags.SLICE_EXPIRED,
   SLO_TASK_PINNED: TaskFlags.PINNED,
@@ -217,6 +225,29 @@ export function viewOf(bytes: Uint8Array): DataView {
 
 // ---- codecs ----------------------------------------------------------------------------
 
+/**
+ * What the tasks_rb record at `offset` of `view`, `length` bytes, is: 'task' (a
+ * slo_task_msg), 'exit' (a slo_exit_msg), or 'malformed' (unknown kind or wrong size).
+ */
+export function tasksRingRecordKind(view: DataView, offset: number, length: number): 'task' | 'exit' | 'malformed' {
+  if (length < 4) return 'malformed';
+  const kind = view.getUint32(offset, true);
+  if (kind === SloMsgKind.TASK && length === SLO_TASK_MSG.size) return 'task';
+  if (kind === SloMsgKind.EXIT && length === SLO_EXIT_MSG.size) return 'exit';
+  return 'malformed';
+}
+
+/** The pid of the slo_exit_msg at `offset` of `view`. */
+export function decodeExitPid(view: DataView, offset: number): number {
+  return view.getUint32(offset + SLO_EXIT_MSG.offset.pid, true);
+}
+
+/** Encodes a slo_exit_msg for `pid` (for tests that stand in for the kernel). */
+export function encodeExit(view: DataView, offset: number, pid: number): void {
+  view.setUint32(offset + SLO_EXIT_MSG.offset.kind, SloMsgKind.EXIT, true);
+  view.setUint32(offset + SLO_EXIT_MSG.offset.pid, pid, true);
+}
+
 const T = SLO_TASK_MSG.offset;
 
 /** Decodes the slo_task_msg at `offset` of `view`; times on the policy clock of `origin`. */
@@ -228,6 +259,7 @@ export function decodeTaskRecord(view: DataView, offset: number, origin: ClockOr
     sloCgroupId: readU64(view, offset + T.slo_cgroup_id),
     prevCpu: view.getInt32(offset + T.prev_cpu, true),
     enqNs: origin.read(view, offset + T.enq_ns),
+    deadlineNs: origin.read(view, offset + T.deadline_ns),
     runtimeNs: readU64(view, offset + T.runtime_ns),
     weight: view.getUint32(offset + T.weight, true),
     flags: view.getUint32(offset + T.flags, true),
@@ -235,23 +267,20 @@ export function decodeTaskRecord(view: DataView, offset: number, origin: ClockOr
   };
 }
 
-/**
- * Encodes `task` as the slo_task_msg the kernel would write, with `kernelDeadlineNs`
- * (policy clock); for tests and benchmarks that stand in for the kernel.
- */
-export function encodeTaskRecord(view: DataView, offset: number, task: TaskRecord, kernelDeadlineNs: number, origin: ClockOrigin): void {
+/** Encodes `task` as the slo_task_msg the kernel would write (for tests that stand in for the kernel). */
+export function encodeTaskRecord(view: DataView, offset: number, task: TaskRecord, origin: ClockOrigin): void {
+  view.setUint32(offset + T.kind, SloMsgKind.TASK, true);
   view.setUint32(offset + T.pid, task.pid, true);
   view.setUint32(offset + T.tgid, task.tgid, true);
+  view.setInt32(offset + T.prev_cpu, task.prevCpu, true);
   writeU64(view, offset + T.cgroup_id, task.cgroupId);
   writeU64(view, offset + T.slo_cgroup_id, task.sloCgroupId);
   origin.write(view, offset + T.enq_ns, task.enqNs);
   writeU64(view, offset + T.runtime_ns, task.runtimeNs);
   writeU64(view, offset + T.seq, task.seq);
-  origin.write(view, offset + T.kernel_deadline_ns, kernelDeadlineNs);
-  view.setInt32(offset + T.prev_cpu, task.prevCpu, true);
+  origin.write(view, offset + T.deadline_ns, task.deadlineNs);
   view.setUint32(offset + T.weight, task.weight, true);
   view.setUint32(offset + T.flags, task.flags, true);
-  view.setUint32(offset + T.__pad, 0, true);
 }
 
 /** The SLO cgroup id of the slo_task_msg at `offset` (what the worker pool shards by). */
@@ -264,7 +293,7 @@ const D = SLO_DECISION_MSG.offset;
 /** Encodes `d` as a slo_decision_msg at `offset` of `view`. */
 export function encodeDecision(view: DataView, offset: number, d: Decision, origin: ClockOrigin): void {
   view.setUint32(offset + D.pid, d.pid, true);
-  view.setInt32(offset + D.cpu, d.cpu, true);
+  view.setUint32(offset + D.__pad, 0, true);
   writeU64(view, offset + D.seq, d.seq);
   origin.write(view, offset + D.vtime, d.vtime);
   writeU64(view, offset + D.slice_ns, d.sliceNs);
@@ -274,7 +303,6 @@ export function encodeDecision(view: DataView, offset: number, d: Decision, orig
 export function decodeDecision(view: DataView, offset: number, origin: ClockOrigin): Decision {
   return {
     pid: view.getUint32(offset + D.pid, true),
-    cpu: view.getInt32(offset + D.cpu, true),
     seq: readU64(view, offset + D.seq),
     vtime: origin.read(view, offset + D.vtime),
     sliceNs: readU64(view, offset + D.slice_ns),

@@ -200,14 +200,14 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
       const nowNs = Number(started - this.origin);
       let decided: number;
       if (inline) {
-        const records = this.transport.readTasks(this.cfg.batchMax);
+        const { records, exitedPids } = this.transport.readTasks(this.cfg.batchMax);
         decided = records.length;
-        if (decided > 0) this.transport.writeDecisions(await this.runner.decide(records, nowNs));
+        if (decided > 0 || exitedPids.length > 0) this.transport.writeDecisions(await this.runner.decide(records, exitedPids, nowNs));
       } else {
-        const { bytes, count } = this.transport.readTaskBytes(this.cfg.batchMax);
+        const { bytes, count, exitedPids } = this.transport.readTaskBytes(this.cfg.batchMax);
         decided = count;
-        if (count > 0) {
-          const out = await this.runner.decideBytes(bytes, count, nowNs);
+        if (count > 0 || exitedPids.length > 0) {
+          const out = await this.runner.decideBytes(bytes, count, exitedPids, nowNs);
           this.transport.writeDecisionBytes(out.bytes, out.count);
         }
       }

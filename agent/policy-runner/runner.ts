@@ -15,10 +15,13 @@ export interface PolicyRunner {
   readonly spec: string;
   /** Whether the module in use lets the kernel run tight deadlines directly. */
   readonly urgentInKernel: boolean;
-  /** Decisions for raw slo_task_msg records; resolves to encoded slo_decision_msg bytes. */
-  decideBytes(records: Uint8Array, count: number, nowNs: number): Promise<{ bytes: Uint8Array; count: number }>;
-  /** Decisions for decoded records (inline hosts use this path). */
-  decide(records: readonly TaskRecord[], nowNs: number): Promise<Decision[]>;
+  /**
+   * Decisions for raw slo_task_msg records, after telling the policy about the exited
+   * tasks; resolves to encoded slo_decision_msg bytes.
+   */
+  decideBytes(records: Uint8Array, count: number, exitedPids: readonly number[], nowNs: number): Promise<{ bytes: Uint8Array; count: number }>;
+  /** Decisions for decoded records and exits (inline hosts use this path). */
+  decide(records: readonly TaskRecord[], exitedPids: readonly number[], nowNs: number): Promise<Decision[]>;
   setSlo(cgroupId: number, entry: SloEntry | undefined): void;
   swap(spec: string, nowNs: number): Promise<Decision[]>;
   close(): Promise<void>;
@@ -47,12 +50,12 @@ export class InlineRunner implements PolicyRunner {
     this.urgentInKernel = opts.module.urgentInKernel === true;
   }
 
-  async decide(records: readonly TaskRecord[], nowNs: number): Promise<Decision[]> {
-    return this.host.process(records, nowNs);
+  async decide(records: readonly TaskRecord[], exitedPids: readonly number[], nowNs: number): Promise<Decision[]> {
+    return this.host.process(records, exitedPids, nowNs);
   }
 
-  async decideBytes(bytes: Uint8Array, count: number, nowNs: number): Promise<{ bytes: Uint8Array; count: number }> {
-    return encodeDecisions(this.host.process(decodeRecords(bytes, count, this.origin), nowNs), this.origin);
+  async decideBytes(bytes: Uint8Array, count: number, exitedPids: readonly number[], nowNs: number): Promise<{ bytes: Uint8Array; count: number }> {
+    return encodeDecisions(this.host.process(decodeRecords(bytes, count, this.origin), exitedPids, nowNs), this.origin);
   }
 
   setSlo(cgroupId: number, entry: SloEntry | undefined): void {
@@ -117,13 +120,15 @@ export class PoolRunner implements PolicyRunner {
     return (await pool.run(req, transfer ? { transferList: transfer } : {})) as WorkerResponse;
   }
 
-  async decideBytes(bytes: Uint8Array, count: number, nowNs: number): Promise<{ bytes: Uint8Array; count: number }> {
+  async decideBytes(bytes: Uint8Array, count: number, exitedPids: readonly number[], nowNs: number): Promise<{ bytes: Uint8Array; count: number }> {
+    const exits = [...exitedPids];
     if (this.pools.length === 1) {
       const copy = bytes.slice();
-      const res = await this.call(this.pools[0]!, { op: 'batch', bytes: copy, count, nowNs }, [copy.buffer as ArrayBuffer]);
+      const res = await this.call(this.pools[0]!, { op: 'batch', bytes: copy, count, exitedPids: exits, nowNs }, [copy.buffer as ArrayBuffer]);
       return { bytes: res.bytes ?? new Uint8Array(0), count: res.count ?? 0 };
     }
-    // Shard by SLO cgroup id.
+    // Shard records by SLO cgroup id; every shard hears of every exit (a task's state is
+    // in the shard of the workload it was in, which its exit record does not say).
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const parts: number[][] = this.pools.map(() => []);
     for (let i = 0; i < count; i++) {
@@ -131,10 +136,10 @@ export class PoolRunner implements PolicyRunner {
       parts[slo % this.pools.length]!.push(i);
     }
     const results = await Promise.all(parts.map((idx, shard) => {
-      if (idx.length === 0) return Promise.resolve({ bytes: new Uint8Array(0), count: 0 } as WorkerResponse);
+      if (idx.length === 0 && exits.length === 0) return Promise.resolve({ bytes: new Uint8Array(0), count: 0 } as WorkerResponse);
       const part = new Uint8Array(idx.length * TASK_MSG.size);
       idx.forEach((i, j) => part.set(bytes.subarray(i * TASK_MSG.size, (i + 1) * TASK_MSG.size), j * TASK_MSG.size));
-      return this.call(this.pools[shard]!, { op: 'batch', bytes: part, count: idx.length, nowNs }, [part.buffer]);
+      return this.call(this.pools[shard]!, { op: 'batch', bytes: part, count: idx.length, exitedPids: exits, nowNs }, [part.buffer]);
     }));
     const total = results.reduce((n, r) => n + (r.count ?? 0), 0);
     const out = new Uint8Array(total * DECISION_MSG.size);
@@ -146,8 +151,8 @@ export class PoolRunner implements PolicyRunner {
     return { bytes: out, count: total };
   }
 
-  async decide(records: readonly TaskRecord[], nowNs: number): Promise<Decision[]> {
-    const res = await this.call(this.pools[0]!, { op: 'decide', records: [...records], nowNs });
+  async decide(records: readonly TaskRecord[], exitedPids: readonly number[], nowNs: number): Promise<Decision[]> {
+    const res = await this.call(this.pools[0]!, { op: 'decide', records: [...records], exitedPids: [...exitedPids], nowNs });
     return res.decisions ?? [];
   }
 

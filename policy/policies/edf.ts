@@ -1,9 +1,10 @@
-// The `edf` policy (default): earliest virtual deadline first, where a task's deadline is
-// the moment it became runnable plus its workload's budget scaled by importance,
-// deadline = enq + budget_ns * (101 - importance) / 100. Tight budgets also get short
-// slices, so a latency-critical task never holds a CPU longer than its budget allows.
+// The `edf` policy (default): earliest deadline first, where a task's deadline is the
+// start of its job plus its workload's budget scaled by importance,
+// deadline = enq + budget_ns * (101 - importance) / 100, as the kernel computed it
+// (TaskRecord.deadlineNs), so the policy and the kernel's own EDF queue order by one
+// formula. Tight budgets also get short slices, so a latency-critical task never holds a
+// CPU longer than its budget allows.
 import { DEFAULT_SLICE_NS, MIN_SLICE_NS, POLICY_API_VERSION, type Decision, type Policy, type PolicyContext, type PolicyModule, type TaskRecord } from '../api.js';
-import { edfDelayNs, sloOrDefault } from '../deadline.js';
 import { DecisionQueue } from '../decision-queue.js';
 import { sliceOption } from '../policy-options.js';
 
@@ -14,15 +15,14 @@ class EdfPolicy implements Policy {
   private readonly queue = new DecisionQueue();
   private readonly maxSliceNs: number;
 
-  constructor(private readonly ctx: PolicyContext) {
+  constructor(ctx: PolicyContext) {
     this.maxSliceNs = sliceOption(ctx.options, 'slice-us', DEFAULT_SLICE_NS);
   }
 
   enqueue(task: TaskRecord): void {
-    const slo = sloOrDefault(this.ctx.slos.get(task.sloCgroupId));
-    const delay = edfDelayNs(slo.budgetNs, slo.importance);
+    const delay = task.deadlineNs - task.enqNs;
     const sliceNs = Math.max(MIN_SLICE_NS, Math.min(this.maxSliceNs, delay));
-    this.queue.push({ pid: task.pid, seq: task.seq, cpu: -1, vtime: task.enqNs + delay, sliceNs });
+    this.queue.push({ pid: task.pid, seq: task.seq, vtime: task.deadlineNs, sliceNs });
   }
 
   dispatch(_nowNs: number, max: number): Decision[] {

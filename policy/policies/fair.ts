@@ -38,7 +38,7 @@ class FairPolicy implements Policy {
     // Bounded sleeper credit: never more than one slice behind the current minimum.
     const floor = this.minVruntime - this.sliceNs;
     if (state.vruntime < floor) state.vruntime = floor;
-    this.queue.push({ pid: task.pid, seq: task.seq, cpu: -1, vtime: state.vruntime, sliceNs: this.sliceNs });
+    this.queue.push({ pid: task.pid, seq: task.seq, vtime: state.vruntime, sliceNs: this.sliceNs });
   }
 
   dispatch(_nowNs: number, max: number): Decision[] {
