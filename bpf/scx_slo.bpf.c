@@ -67,6 +67,7 @@ char _license[] SEC("license") = "GPL";
 #define MAX_CG_DEPTH	32	/* ancestors searched for an SLO */
 #define PF_KTHREAD_FLAG	0x00200000	/* include/linux/sched.h PF_KTHREAD */
 #define KICK_PERIOD_NS	1000000ULL	/* the kick timer's period */
+#define WATCHDOG_TIMEOUT_MS	5000	/* sched_ext ejects us if a runnable task waits longer */
 
 enum task_state {
 	TS_NONE = 0,	/* not queued by us, or dispatched */
@@ -478,7 +479,11 @@ void BPF_STRUCT_OPS(slo_enqueue, struct task_struct *p, u64 enq_flags)
 	u64 now = bpf_ktime_get_ns();
 
 	if (!ctl || !tctx || !st) {
-		slo_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, enq_flags);
+		/* One-entry arrays always have their entry; ops.init_task() made the context. */
+		if (!tctx)
+			scx_bpf_error("enqueue: pid %d has no task context", p->pid);
+		else
+			scx_bpf_error("enqueue: no control block or stats");
 		return;
 	}
 	STAT_INC(st, enqueued);
@@ -841,18 +846,26 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(slo_init)
 	s32 ret;
 
 	ret = scx_bpf_create_dsq(SLO_DSQ_EDF, -1);
-	if (ret)
+	if (ret) {
+		scx_bpf_error("failed to create DSQ %d: %d", SLO_DSQ_EDF, ret);
 		return ret;
+	}
 	ret = scx_bpf_create_dsq(SLO_DSQ_USER, -1);
-	if (ret)
+	if (ret) {
+		scx_bpf_error("failed to create DSQ %d: %d", SLO_DSQ_USER, ret);
 		return ret;
+	}
 	ret = scx_bpf_create_dsq(SLO_DSQ_PENDING, -1);
-	if (ret)
+	if (ret) {
+		scx_bpf_error("failed to create DSQ %d: %d", SLO_DSQ_PENDING, ret);
 		return ret;
+	}
 
 	kt = bpf_map_lookup_elem(&kick_timer, &zero);
-	if (!kt)
+	if (!kt) {
+		scx_bpf_error("no kick timer");
 		return -ENOENT;
+	}
 	bpf_timer_init(&kt->timer, &kick_timer, CLOCK_MONOTONIC);
 	bpf_timer_set_callback(&kt->timer, slo_kick_timer_fn);
 	return bpf_timer_start(&kt->timer, KICK_PERIOD_NS, 0);
@@ -881,5 +894,6 @@ struct sched_ext_ops slo_ops = {
 	.exit_task	= (void *)slo_exit_task,
 	.init		= (void *)slo_init,
 	.exit		= (void *)slo_exit,
+	.timeout_ms	= WATCHDOG_TIMEOUT_MS,
 	.name		= "slo",
 };
