@@ -25,6 +25,7 @@ function printStatus(s: AgentStatus): void {
   console.log(`agent:    ${s.mode}, policy ${s.policy}`);
   console.log(`dispatch: userspace ${c['user_dispatched']} (${pct(c['user_dispatched'])}), direct ${c['direct']} (${pct(c['direct'])}), fallback lag ${c['fallback_lag']} / ring-full ${c['fallback_ringfull']} / stalled ${c['fallback_stalled']} / idle CPU ${c['fallback_idle']}`);
   console.log(`          stale decisions ${c['stale_decisions']}, bad ${c['bad_decisions']}, preemptions ${c['preemptions']}, deadline misses ${c['deadline_misses']}`);
+  console.log(`exits:    sent ${c['exits_to_user']}, dropped (ring full) ${c['exits_dropped']}, received by the agent ${s.transport['exits'] ?? '-'}`);
   console.log('SLOs:');
   const rows = Object.entries(s.slos);
   if (rows.length === 0) console.log('  (none configured: every workload has the default)');

@@ -15,6 +15,7 @@
 //   scx_slo_workload_runs_total{namespace,pod,cgroup}
 //   scx_slo_workload_wait_seconds_total{namespace,pod,cgroup}      enqueue-to-run wait
 //   scx_slo_miss_events_dropped_total, scx_slo_preemptions_total
+//   scx_slo_task_exits_total{outcome}                     counter  outcome=sent|dropped: exits reported to the agent
 //   scx_slo_userspace_lag_seconds                         histogram (kernel log2 buckets, no _sum)
 //   scx_slo_attached                                      gauge    1 when our sched_ext scheduler is attached
 //   scx_slo_mode{mode}                                    gauge    1 for the current mode (sched_ext|monitor|detached)
@@ -118,6 +119,14 @@ export function createAgentMetrics(inputs: AgentMetricsInputs): AgentMetrics {
   counter('deadline_misses_total', 'Tasks that first ran after their deadline, node-wide.', fromSnapshot((s) => [{ value: s.counters.deadline_misses }]));
   counter('miss_events_dropped_total', 'Deadline-miss events suppressed by the per-CPU rate limit.', fromSnapshot((s) => [{ value: s.counters.miss_events_dropped }]));
   counter('preemptions_total', 'CPUs preempted for a task with an earlier deadline.', fromSnapshot((s) => [{ value: s.counters.preemptions }]));
+  counter(
+    'task_exits_total',
+    'Exits of tasks once handed to the agent, by outcome: sent to the agent through the task ring (its policy forgets them), or dropped because the ring was full.',
+    fromSnapshot((s) => [
+      { labels: { outcome: 'sent' }, value: s.counters.exits_to_user },
+      { labels: { outcome: 'dropped' }, value: s.counters.exits_dropped },
+    ]),
+  );
 
   const perWorkload = (f: (c: { runs: number; misses: number; waitNsSum: number }) => number) =>
     fromSnapshot((s) => [...s.cgroups].map(([id, c]) => ({ labels: workloadLabels(inputs.workloads, id), value: f(c) })));
