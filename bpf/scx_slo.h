@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * scx_slo.h - record layouts shared by the BPF scheduler (scx_slo.bpf.c) and the
- * TypeScript agent. agent/kernel/kernel-abi.ts mirrors every struct and constant here, and
- * agent/kernel/test/kernel-abi.test.ts compiles this header to check the two agree: change
- * both together and bump SLO_ABI_VERSION.
+ * TypeScript agent. agent/kernel/kernel-abi.ts mirrors every struct and constant here
+ * (the constants a policy needs are defined in policy/api.ts, which policies may import,
+ * and listed there), and agent/kernel/test/kernel-abi.test.ts compiles this header to
+ * check the two agree: change both together and bump SLO_ABI_VERSION.
  *
  * Only fixed-width types, naturally aligned, no implicit padding.
  */

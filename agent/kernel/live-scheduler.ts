@@ -14,7 +14,8 @@ import { Transport } from './transport.js';
 import { DEFAULT_BUDGET_NS, DEFAULT_IMPORTANCE, DEFAULT_SLICE_NS, MAX_BUDGET_NS, type Decision, type SloEntry } from '../../policy/api.js';
 import { clampImportance } from '../../policy/deadline.js';
 import {
-  CPU_STATS_COUNTERS, ClockOrigin, SLO_CTL, SLO_LAG_BUCKETS, SLO_MISS_EVENT, addCpuStats, decodeCgStats, decodeExitInfo,
+  CPU_STATS_COUNTERS, ClockOrigin, SLO_ABI_VERSION, SLO_CFG, SLO_CG_STATS, SLO_CPU_STATS, SLO_CTL, SLO_EXIT_INFO, SLO_LAG_BUCKETS,
+  SLO_MISS_EVENT, addCpuStats, decodeCgStats, decodeExitInfo,
   decodeMissEvent, encodeSloCfg, encodeSloCtl, type CpuStatsCounter, type MissEvent,
 } from './kernel-abi.js';
 import { InlineRunner, type PolicyRunner } from '../policy-runner/runner.js';
@@ -75,6 +76,18 @@ export class KernelSupportError extends Error {
 
 type Log = (line: string) => void;
 
+/**
+ * Refuses an object built from another version of bpf/scx_slo.h: its maps' value sizes
+ * must be this agent's layouts.
+ */
+function checkValueSizes(objectPath: string, maps: Array<[BpfMap, number, string]>): void {
+  for (const [map, size, struct] of maps) {
+    if (map.valueSize !== size) {
+      throw new Error(`${objectPath}: ${map.name} holds ${map.valueSize}-byte values, this agent's struct ${struct} is ${size} bytes (ABI version ${SLO_ABI_VERSION}): rebuild with \`make build-bpf\``);
+    }
+  }
+}
+
 export class LiveScheduler implements SloStore, SchedulerStatsSource {
   private readonly slos = new Map<number, SloEntry>();
   private cfgGen = 0;
@@ -125,6 +138,10 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
         cgStats: obj.map('slo_cg_stats', 8),
         exitInfo: obj.map('exit_info', 4),
       };
+      checkValueSizes(cfg.objectPath, [
+        [maps.ctl, SLO_CTL.size, 'slo_ctl'], [maps.cfg, SLO_CFG.size, 'slo_cfg'], [maps.stats, SLO_CPU_STATS.size, 'slo_cpu_stats'],
+        [maps.cgStats, SLO_CG_STATS.size, 'slo_cg_stats'], [maps.exitInfo, SLO_EXIT_INFO.size, 'slo_exit_info'],
+      ]);
       const tasksRing = new RingReader('tasks_rb', obj.mapFd('tasks_rb'), obj.mapMaxEntries('tasks_rb'));
       const decisionsRing = new UserRingWriter('decisions_urb', obj.mapFd('decisions_urb'), obj.mapMaxEntries('decisions_urb'));
       const missRing = new RingReader('miss_rb', obj.mapFd('miss_rb'), obj.mapMaxEntries('miss_rb'));
