@@ -6,11 +6,18 @@
 // 1024. Run with `node dist/bench/policy-decisions.js`.
 import { NICE0_WEIGHT, TaskFlags, type Policy, type PolicyModule, type SloEntry, type TaskRecord } from '../policy/api.js';
 import { BUILTIN_POLICIES } from '../policy/registry.js';
+import { edfDelayNs, sloOrDefault } from '../policy/deadline.js';
 
 const BATCHES = [1, 64, 1024];
 const RUNS = 7;
 const RUN_MS = 400;
 const TASKS = 4096;
+
+/** The job's laxity for an SLO cgroup, as the kernel computes it. */
+function delayOf(sloCgroupId: number): number {
+  const slo = sloOrDefault(slos.get(sloCgroupId));
+  return edfDelayNs(slo.budgetNs, slo.importance);
+}
 
 const slos = new Map<number, SloEntry>([
   [101, { budgetNs: 2_000_000, importance: 90 }],
@@ -48,6 +55,7 @@ function measure(mod: PolicyModule, batch: number): { wall: number; cpu: number 
         sloCgroupId: slos.has(cg) ? cg : 0,
         prevCpu: k % 64,
         enqNs: now,
+        deadlineNs: now + delayOf(slos.has(cg) ? cg : 0),
         runtimeNs: runtime[k]!,
         weight: NICE0_WEIGHT,
         flags: k % 3 === 0 ? TaskFlags.SLICE_EXPIRED : TaskFlags.WAKEUP,

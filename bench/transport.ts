@@ -64,11 +64,11 @@ async function runOnce(v: Variant, runner: PolicyRunner): Promise<{ rate: number
     const t0 = process.hrtime.bigint();
     let n: number;
     if (inline) {
-      const records = transport.readTasks(v.batch);
-      n = transport.writeDecisions(await runner.decide(records, Number(process.hrtime.bigint() - ORIGIN)));
+      const { records, exitedPids } = transport.readTasks(v.batch);
+      n = transport.writeDecisions(await runner.decide(records, exitedPids, Number(process.hrtime.bigint() - ORIGIN)));
     } else {
-      const { bytes, count } = transport.readTaskBytes(v.batch);
-      const out = await runner.decideBytes(bytes, count, Number(process.hrtime.bigint() - ORIGIN));
+      const { bytes, count, exitedPids } = transport.readTaskBytes(v.batch);
+      const out = await runner.decideBytes(bytes, count, exitedPids, Number(process.hrtime.bigint() - ORIGIN));
       n = transport.writeDecisionBytes(out.bytes, out.count);
     }
     agentNs += process.hrtime.bigint() - t0;

@@ -29,6 +29,20 @@
 #define CLOCK_MONOTONIC 1
 #endif
 
+/*
+ * scx_bpf_error(fmt, args...): eject the scheduler with a formatted reason (the agent
+ * reads it from exit_info), as the kernel's tools/sched_ext schedulers do on states that
+ * cannot happen. scx_bpf_error_bstr() exists since 6.12.
+ */
+extern void scx_bpf_error_bstr(char *fmt, unsigned long long *data, u32 data__sz) __ksym;
+#define scx_bpf_error(fmt, args...)						\
+({										\
+	static char ___fmt[] = fmt;						\
+	unsigned long long ___param[___bpf_narg(args)];				\
+	___bpf_fill(___param, args);						\
+	scx_bpf_error_bstr(___fmt, ___param, sizeof(___param));		\
+})
+
 /* Unchanged since 6.12. */
 extern s32 scx_bpf_create_dsq(u64 dsq_id, s32 node) __ksym;
 extern s32 scx_bpf_select_cpu_dfl(struct task_struct *p, s32 prev_cpu, u64 wake_flags, bool *is_idle) __ksym;

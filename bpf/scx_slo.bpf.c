@@ -12,17 +12,19 @@
  *
  * Delegation, in the style of scx_rustland: ops.enqueue() sends each runnable task
  * through the tasks_rb ring buffer to the agent and parks the task in SLO_DSQ_PENDING.
- * The agent's policy answers with decisions (ordering key, CPU, slice) through the
+ * The agent's policy answers with decisions (ordering key "vtime", slice) through the
  * decisions_urb user ring buffer; ops.dispatch() drains them, moves decided tasks from
- * PENDING to SLO_DSQ_USER (ordered by the policy's key) or to a CPU's local DSQ, and
- * consumes.
+ * PENDING to SLO_DSQ_USER (ordered by the policy's vtime), and consumes. Which CPU runs
+ * a task stays the kernel's choice. When a task that was handed to userspace leaves
+ * (ops.exit_task), an exit record on tasks_rb tells the policy to forget it.
  *
  * The kernel never waits on userspace for what it can decide alone. These tasks go
- * straight to SLO_DSQ_EDF, ordered by their kernel-computed deadline ("direct"):
+ * straight to SLO_DSQ_EDF, ordered by their kernel-computed deadline (counted as
+ * "direct" dispatches):
  *   - the agent's own threads, with a deadline one lag bound away, so they run ahead of
  *     the lax work they schedule but behind tighter deadlines, and kernel threads;
- *   - tasks whose deadline is closer than the agent can react (ctl.direct_max_ns, zero
- *     when the policy does not want it), which also preempt the CPU running the task
+ *   - "urgent" tasks, whose deadline is closer than the agent can react
+ *     (ctl.urgent_max_ns, zero when the policy does not want it), which also preempt the CPU running the task
  *     with the latest deadline, if later than theirs (straight into that CPU's local
  *     DSQ with SCX_ENQ_PREEMPT): wake-up preemption for tight budgets.
  *
@@ -63,9 +65,9 @@ char _license[] SEC("license") = "GPL";
 #define U64_MAX		((u64)~0ULL)
 #define MAX_CPUS	1024	/* bound of the victim search loop */
 #define MAX_CG_DEPTH	32	/* ancestors searched for an SLO */
-#define MIN_SLICE_NS	250000ULL
 #define PF_KTHREAD_FLAG	0x00200000	/* include/linux/sched.h PF_KTHREAD */
 #define KICK_PERIOD_NS	1000000ULL	/* the kick timer's period */
+#define WATCHDOG_TIMEOUT_MS	5000	/* sched_ext ejects us if a runnable task waits longer */
 
 enum task_state {
 	TS_NONE = 0,	/* not queued by us, or dispatched */
@@ -88,22 +90,22 @@ struct task_ctx {
 	u32 cfg_gen;		/* ... under this slo_cfg generation */
 	u64 user_vtime;		/* the decision: ordering key in SLO_DSQ_USER */
 	u64 user_slice;
-	s32 user_cpu;
 	u32 state;		/* enum task_state */
+	bool told_user;		/* handed to userspace at least once: report its exit */
 	bool no_preempt;	/* agent or kernel thread: never chosen as a preemption victim */
-	bool urgent;		/* deadline within ctl.direct_max_ns */
-	bool preempted;		/* last stopped by a preemption kick while runnable */
+	bool urgent;		/* deadline within ctl.urgent_max_ns */
+	bool preempted;		/* last stopped by our preemption while runnable */
 };
 
 /* Per-CPU scheduler state. */
 struct cpu_ctx {
 	u64 cur_deadline;	/* deadline of the task running here; 0 = idle or not preemptible */
-	bool kicked;		/* a preemption kick was sent to this CPU and not yet seen */
+	bool preempt_pending;	/* we preempted this CPU (SCX_ENQ_PREEMPT); its task has not stopped yet */
 	u64 miss_window_ns;	/* start of the current 1 s miss-event window */
 	u32 miss_events;	/* events sent in that window */
 };
 
-/* Runnable tasks handed to userspace (struct slo_task_msg). */
+/* Runnable tasks handed to userspace and their exits (struct slo_task_msg, slo_exit_msg). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20);
@@ -296,14 +298,14 @@ static __always_inline u64 job_deadline(struct task_struct *p, struct task_ctx *
 	return slo_deadline(now, tctx->budget_ns, tctx->importance);
 }
 
-/* Slice for a task the kernel dispatches: its SLO laxity, within [MIN_SLICE_NS, slice_ns]. */
+/* Slice for a task the kernel dispatches: its SLO laxity, within [SLO_MIN_SLICE_NS, slice_ns]. */
 static __always_inline u64 kernel_slice(struct task_ctx *tctx, struct slo_ctl *ctl)
 {
 	u64 slice = ctl->slice_ns;
 
 	if (tctx->delay < slice)
 		slice = tctx->delay;
-	return slice < MIN_SLICE_NS ? MIN_SLICE_NS : slice;
+	return slice < SLO_MIN_SLICE_NS ? SLO_MIN_SLICE_NS : slice;
 }
 
 /*
@@ -330,7 +332,7 @@ static void begin_enqueue(struct task_struct *p, struct task_ctx *tctx, struct s
 		tctx->delay = tctx->deadline - now;
 	}
 	tctx->no_preempt = is_agent(p, ctl) || (p->flags & PF_KTHREAD_FLAG);
-	tctx->urgent = ctl->direct_max_ns && tctx->delay <= ctl->direct_max_ns;
+	tctx->urgent = ctl->urgent_max_ns && tctx->delay <= ctl->urgent_max_ns;
 }
 
 /*
@@ -388,7 +390,7 @@ static void queue_kernel(struct task_struct *p, struct task_ctx *tctx, struct sl
 		if (cpu < 0 && (cpu = preemption_victim(p, tctx)) >= 0) {
 			cc = bpf_map_lookup_percpu_elem(&cpu_ctxs, &zero, cpu);
 			if (cc) {
-				cc->kicked = true;	/* the victim resumes its job later */
+				cc->preempt_pending = true;	/* the victim resumes its job later */
 				/*
 				 * The CPU is @p's now (SCX_ENQ_PREEMPT puts it at the head
 				 * of the local DSQ): a later urgent task must not pick it
@@ -398,7 +400,7 @@ static void queue_kernel(struct task_struct *p, struct task_ctx *tctx, struct sl
 			}
 			slo_insert(p, SCX_DSQ_LOCAL_ON | cpu, kernel_slice(tctx, ctl),
 				   enq_flags | SCX_ENQ_PREEMPT);
-			STAT_INC(st, preempt_kicks);
+			STAT_INC(st, preemptions);
 			return;
 		}
 		slo_insert_vtime(p, SLO_DSQ_EDF, kernel_slice(tctx, ctl), tctx->deadline, enq_flags);
@@ -418,21 +420,22 @@ static bool queue_user(struct task_struct *p, struct task_ctx *tctx, struct slo_
 	msg = bpf_ringbuf_reserve(&tasks_rb, sizeof(*msg), 0);
 	if (!msg)
 		return false;
+	msg->kind = SLO_MSG_TASK;
 	msg->pid = p->pid;
 	msg->tgid = p->tgid;
+	msg->prev_cpu = prev_cpu;
 	msg->cgroup_id = tctx->own_cgid;
 	msg->slo_cgroup_id = tctx->slo_cgid;
 	msg->enq_ns = tctx->enq_ns;
 	msg->runtime_ns = p->se.sum_exec_runtime;
 	msg->seq = tctx->seq;
-	msg->kernel_deadline_ns = tctx->deadline;
-	msg->prev_cpu = prev_cpu;
+	msg->deadline_ns = tctx->deadline;
 	msg->weight = p->scx.weight;
 	msg->flags = (enq_flags & SCX_ENQ_WAKEUP ? SLO_TASK_WAKEUP : SLO_TASK_SLICE_EXPIRED) |
 		     (p->nr_cpus_allowed == 1 ? SLO_TASK_PINNED : 0);
-	msg->__pad = 0;
 	/* Mark pending before userspace can see the record: a fast decision must find it so. */
 	tctx->state = TS_PENDING;
+	tctx->told_user = true;
 	bpf_ringbuf_submit(msg, 0);
 	slo_insert_vtime(p, SLO_DSQ_PENDING, ctl->slice_ns, tctx->deadline, enq_flags);
 	return true;
@@ -476,7 +479,11 @@ void BPF_STRUCT_OPS(slo_enqueue, struct task_struct *p, u64 enq_flags)
 	u64 now = bpf_ktime_get_ns();
 
 	if (!ctl || !tctx || !st) {
-		slo_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, enq_flags);
+		/* One-entry arrays always have their entry; ops.init_task() made the context. */
+		if (!tctx)
+			scx_bpf_error("enqueue: pid %d has no task context", p->pid);
+		else
+			scx_bpf_error("enqueue: no control block or stats");
 		return;
 	}
 	STAT_INC(st, enqueued);
@@ -541,7 +548,6 @@ static long apply_decision(struct bpf_dynptr *dynptr, void *data)
 	if (tctx && tctx->state == TS_PENDING && tctx->seq == d.seq) {
 		tctx->user_vtime = d.vtime;
 		tctx->user_slice = d.slice_ns;
-		tctx->user_cpu = d.cpu;
 		tctx->state = TS_DECIDED;
 	} else {
 		STAT_INC(dc->st, stale_decisions);
@@ -564,15 +570,14 @@ static __always_inline void record_lag(struct slo_cpu_stats *st, u64 lag_ns)
 }
 
 /*
- * Walk SLO_DSQ_PENDING: apply decisions (to SLO_DSQ_USER or a CPU's local DSQ) and move
- * tasks that waited past the lag bound to the in-kernel EDF.
+ * Walk SLO_DSQ_PENDING: apply decisions (to SLO_DSQ_USER) and move tasks that waited
+ * past the lag bound to the in-kernel EDF.
  */
 static void scan_pending(struct slo_ctl *ctl, struct slo_cpu_stats *st, u64 now)
 {
 	struct bpf_iter_scx_dsq it;
 	struct task_struct *p;
 	struct task_ctx *tctx;
-	u32 nr = scx_bpf_nr_cpu_ids();
 	u64 slice;
 
 	last_scan_ns = now;
@@ -583,12 +588,8 @@ static void scan_pending(struct slo_ctl *ctl, struct slo_cpu_stats *st, u64 now)
 			continue;
 		if (tctx->state == TS_DECIDED) {
 			slice = tctx->user_slice ? tctx->user_slice : ctl->slice_ns;
-			if (tctx->user_cpu >= 0 && (u32)tctx->user_cpu < nr && can_run_on(p, tctx->user_cpu)) {
-				if (!slo_move(&it, p, SCX_DSQ_LOCAL_ON | tctx->user_cpu, slice, 0, false))
-					continue;
-			} else if (!slo_move(&it, p, SLO_DSQ_USER, slice, tctx->user_vtime, true)) {
+			if (!slo_move(&it, p, SLO_DSQ_USER, slice, tctx->user_vtime, true))
 				continue;
-			}
 			tctx->state = TS_NONE;
 			STAT_INC(st, user_dispatched);
 			record_lag(st, now - tctx->queued_ns);
@@ -772,7 +773,7 @@ void BPF_STRUCT_OPS(slo_running, struct task_struct *p)
 			cc->cur_deadline = bpf_ktime_get_ns() + ctl->lag_ns;
 		else
 			cc->cur_deadline = tctx->no_preempt ? 0 : tctx->deadline;
-		cc->kicked = false;
+		cc->preempt_pending = false;
 	}
 	if (tctx->counted_seq != tctx->seq && !tctx->no_preempt)
 		account_run(p, tctx, ctl, bpf_ktime_get_ns());
@@ -785,10 +786,10 @@ void BPF_STRUCT_OPS(slo_stopping, struct task_struct *p, bool runnable)
 
 	if (!cc)
 		return;
-	/* Stopped by our kick while still runnable: a preemption, the job goes on. */
-	if (tctx && runnable && cc->kicked)
+	/* Stopped by our preemption while still runnable: the job goes on. */
+	if (tctx && runnable && cc->preempt_pending)
 		tctx->preempted = true;
-	cc->kicked = false;
+	cc->preempt_pending = false;
 	cc->cur_deadline = 0;
 }
 
@@ -797,6 +798,29 @@ s32 BPF_STRUCT_OPS(slo_init_task, struct task_struct *p, struct scx_init_task_ar
 	if (!bpf_task_storage_get(&task_ctxs, p, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE))
 		return -ENOMEM;
 	return 0;
+}
+
+/*
+ * @p leaves sched_ext (it exited, or the scheduler is being unloaded). If it was ever
+ * handed to userspace, an exit record tells the policy to drop its per-task state.
+ */
+void BPF_STRUCT_OPS(slo_exit_task, struct task_struct *p, struct scx_exit_task_args *args)
+{
+	struct task_ctx *tctx = get_task_ctx(p);
+	struct slo_cpu_stats *st = get_stats();
+	struct slo_exit_msg *msg;
+
+	if (!tctx || !tctx->told_user || !st)
+		return;
+	msg = bpf_ringbuf_reserve(&tasks_rb, sizeof(*msg), 0);
+	if (!msg) {
+		STAT_INC(st, exits_dropped);
+		return;
+	}
+	msg->kind = SLO_MSG_EXIT;
+	msg->pid = p->pid;
+	bpf_ringbuf_submit(msg, 0);
+	STAT_INC(st, exits_to_user);
 }
 
 /* Every KICK_PERIOD_NS: wake idle CPUs while tasks wait in SLO_DSQ_PENDING or USER. */
@@ -822,18 +846,26 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(slo_init)
 	s32 ret;
 
 	ret = scx_bpf_create_dsq(SLO_DSQ_EDF, -1);
-	if (ret)
+	if (ret) {
+		scx_bpf_error("failed to create DSQ %d: %d", SLO_DSQ_EDF, ret);
 		return ret;
+	}
 	ret = scx_bpf_create_dsq(SLO_DSQ_USER, -1);
-	if (ret)
+	if (ret) {
+		scx_bpf_error("failed to create DSQ %d: %d", SLO_DSQ_USER, ret);
 		return ret;
+	}
 	ret = scx_bpf_create_dsq(SLO_DSQ_PENDING, -1);
-	if (ret)
+	if (ret) {
+		scx_bpf_error("failed to create DSQ %d: %d", SLO_DSQ_PENDING, ret);
 		return ret;
+	}
 
 	kt = bpf_map_lookup_elem(&kick_timer, &zero);
-	if (!kt)
+	if (!kt) {
+		scx_bpf_error("no kick timer");
 		return -ENOENT;
+	}
 	bpf_timer_init(&kt->timer, &kick_timer, CLOCK_MONOTONIC);
 	bpf_timer_set_callback(&kt->timer, slo_kick_timer_fn);
 	return bpf_timer_start(&kt->timer, KICK_PERIOD_NS, 0);
@@ -859,7 +891,9 @@ struct sched_ext_ops slo_ops = {
 	.running	= (void *)slo_running,
 	.stopping	= (void *)slo_stopping,
 	.init_task	= (void *)slo_init_task,
+	.exit_task	= (void *)slo_exit_task,
 	.init		= (void *)slo_init,
 	.exit		= (void *)slo_exit,
+	.timeout_ms	= WATCHDOG_TIMEOUT_MS,
 	.name		= "slo",
 };

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * scx_slo.h - record layouts shared by the BPF scheduler (scx_slo.bpf.c) and the
- * TypeScript agent. agent/kernel/kernel-abi.ts mirrors every struct and constant here, and
- * agent/kernel/test/kernel-abi.test.ts compiles this header to check the two agree: change
- * both together and bump SLO_ABI_VERSION.
+ * TypeScript agent. agent/kernel/kernel-abi.ts mirrors every struct and constant here
+ * (the constants a policy needs are defined in policy/api.ts, which policies may import,
+ * and listed there), and agent/kernel/test/kernel-abi.test.ts compiles this header to
+ * check the two agree: change both together and bump SLO_ABI_VERSION.
  *
  * Only fixed-width types, naturally aligned, no implicit padding.
  */
@@ -14,7 +15,16 @@
 #include <linux/types.h>
 #endif
 
-#define SLO_ABI_VERSION 1
+#define SLO_ABI_VERSION 2
+
+/*
+ * Defaults and bounds shared by the kernel side, the agent, the policies and the
+ * simulator (policy/api.ts holds the TypeScript copies, which policies may import).
+ */
+#define SLO_MIN_SLICE_NS	250000ULL	/* shortest slice the kernel gives, and edf's floor */
+#define SLO_DEFAULT_SLICE_NS	5000000ULL	/* ctl.slice_ns unless the agent is told otherwise */
+#define SLO_DEFAULT_BUDGET_NS	100000000ULL	/* ctl.default_budget_ns: workloads with no SLO */
+#define SLO_DEFAULT_IMPORTANCE	50		/* ctl.default_importance: workloads with no SLO */
 
 /* Dispatch queues the scheduler creates (user DSQ ids). */
 enum slo_dsq {
@@ -30,26 +40,47 @@ enum slo_task_flags {
 	SLO_TASK_PINNED = 1 << 2,	/* may run on one CPU only */
 };
 
-/* Kernel -> agent, one per task handed to userspace (ring buffer tasks_rb). */
-struct slo_task_msg {
-	__u32 pid;
-	__u32 tgid;
-	__u64 cgroup_id;		/* the task's own cgroup v2 id */
-	__u64 slo_cgroup_id;		/* the cgroup whose SLO applies, 0 = default */
-	__u64 enq_ns;			/* bpf_ktime_get_ns() when it became runnable */
-	__u64 runtime_ns;		/* se.sum_exec_runtime */
-	__u64 seq;			/* per-task enqueue sequence, echoed in the decision */
-	__u64 kernel_deadline_ns;	/* the deadline the kernel computed from the SLO */
-	__s32 prev_cpu;
-	__u32 weight;			/* p->scx.weight, 100 = nice 0 */
-	__u32 flags;			/* enum slo_task_flags */
-	__u32 __pad;
+/*
+ * Records on the ring buffer tasks_rb (kernel -> agent). Every record starts with its
+ * kind, a __u32 enum slo_msg_kind, and has the size of its struct.
+ */
+enum slo_msg_kind {
+	SLO_MSG_TASK = 1,		/* struct slo_task_msg */
+	SLO_MSG_EXIT = 2,		/* struct slo_exit_msg */
 };
 
-/* Agent -> kernel, one per decision (user ring buffer decisions_urb). */
+/* A task handed to userspace: it became runnable and waits for a decision. */
+struct slo_task_msg {
+	__u32 kind;			/* SLO_MSG_TASK */
+	__u32 pid;
+	__u32 tgid;
+	__s32 prev_cpu;
+	__u64 cgroup_id;		/* the task's own cgroup v2 id */
+	__u64 slo_cgroup_id;		/* the cgroup whose SLO applies, 0 = default */
+	__u64 enq_ns;			/* bpf_ktime_get_ns() when its job started (runnable since) */
+	__u64 runtime_ns;		/* se.sum_exec_runtime */
+	__u64 seq;			/* per-task enqueue sequence, echoed in the decision */
+	__u64 deadline_ns;		/* the job's SLO deadline: enq_ns + budget * (101 - importance) / 100 */
+	__u32 weight;			/* p->scx.weight, 100 = nice 0 */
+	__u32 flags;			/* enum slo_task_flags */
+};
+
+/*
+ * A task that was handed to userspace at least once left sched_ext (it exited, or the
+ * scheduler is being unloaded): the policy may drop what it keeps about it.
+ */
+struct slo_exit_msg {
+	__u32 kind;			/* SLO_MSG_EXIT */
+	__u32 pid;
+};
+
+/*
+ * Agent -> kernel, one per decision (user ring buffer decisions_urb). The task goes to
+ * SLO_DSQ_USER, ordered by vtime; the CPU it runs on is the kernel's choice.
+ */
 struct slo_decision_msg {
 	__u32 pid;
-	__s32 cpu;			/* target CPU, -1 = any */
+	__u32 __pad;			/* 0 */
 	__u64 seq;			/* slo_task_msg.seq of the enqueue decided on */
 	__u64 vtime;			/* ordering key in SLO_DSQ_USER, kernel ns */
 	__u64 slice_ns;			/* 0 = ctl.slice_ns */
@@ -68,7 +99,7 @@ struct slo_ctl {
 	__u64 lag_ns;			/* a pending task waits at most this long for a decision */
 	__u64 stall_ns;			/* heartbeat older than this: stop delegating */
 	__u64 slice_ns;			/* default slice */
-	__u64 direct_max_ns;		/* deadline within this of now: the kernel runs it directly */
+	__u64 urgent_max_ns;		/* "urgent": deadline within this of now, the kernel runs it at once */
 	__u64 default_budget_ns;	/* budget of workloads with no SLO */
 	__u32 default_importance;
 	__u32 agent_tgid;		/* the agent's threads are always dispatched directly */
@@ -91,7 +122,9 @@ struct slo_cpu_stats {
 	__u64 bad_decisions;		/* malformed decision records */
 	__u64 deadline_misses;		/* a task first ran after its deadline */
 	__u64 miss_events_dropped;	/* miss events suppressed by the rate limit */
-	__u64 preempt_kicks;		/* CPUs preempted for an earlier deadline */
+	__u64 preemptions;		/* CPUs preempted for an urgent task (SCX_ENQ_PREEMPT) */
+	__u64 exits_to_user;		/* task exits sent on tasks_rb (struct slo_exit_msg) */
+	__u64 exits_dropped;		/* task exits that did not fit in tasks_rb */
 	__u64 lag_hist[SLO_LAG_BUCKETS];
 };
 

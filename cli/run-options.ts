@@ -33,6 +33,8 @@ export interface RunOptions {
   /** Least severe log messages written (-v = debug, which also shows libbpf's debug output). */
   logLevel: LogLevel;
   logFormat: LogFormat;
+  /** Deprecated options that were used, one line each for the caller to print. */
+  warnings: string[];
 }
 
 export const RUN_USAGE = `usage: scx-slo run [options]
@@ -62,8 +64,10 @@ Delegation and fallback:
   --stall-ms MS             no heartbeat for this long: stop delegating (default 50)
   --heartbeat-ms MS         heartbeat period (default 10)
   --slice-us US             default time slice (default 5000)
-  --direct-below-ms MS      tasks whose deadline is closer than this run directly in the
-                            kernel (default: the lag bound for SLO-aware policies, 0 else)
+  --urgent-below-ms MS      "urgent" tasks, whose deadline is closer than this, run at
+                            once in the kernel's EDF and may preempt (default: the lag
+                            bound for SLO-aware policies, 0 else); --direct-below-ms is
+                            its deprecated old name
   --miss-events N           per-CPU cap on deadline-miss events per second (default 200)
   --batch-window-us US      after deciding, gather runnable tasks this long before the
                             next round (default: a tenth of the lag bound; 0 = none)
@@ -123,6 +127,7 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
         'stall-ms': { type: 'string' },
         'heartbeat-ms': { type: 'string' },
         'slice-us': { type: 'string' },
+        'urgent-below-ms': { type: 'string' },
         'direct-below-ms': { type: 'string' },
         'miss-events': { type: 'string' },
         'batch-window-us': { type: 'string' },
@@ -147,6 +152,15 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
     const eq = kv.indexOf('=');
     if (eq <= 0) throw new UsageError(`--policy-opt: expected KEY=VALUE, got ${JSON.stringify(kv)}`);
     policyOptions[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  const warnings: string[] = [];
+  let urgentBelow = v['urgent-below-ms'];
+  let urgentFlag = 'urgent-below-ms';
+  if (v['direct-below-ms'] !== undefined) {
+    if (urgentBelow !== undefined) throw new UsageError('--direct-below-ms is the old name of --urgent-below-ms: give only one');
+    warnings.push('--direct-below-ms is deprecated, use --urgent-below-ms (same meaning)');
+    urgentBelow = v['direct-below-ms'];
+    urgentFlag = 'direct-below-ms';
   }
   const d = DEFAULT_CONFIG;
   const lagNs = num('lag-ms', v['lag-ms'], d.lagNs / 1e6, 0.05, 10_000) * 1e6;
@@ -183,7 +197,7 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
       stallNs: Math.round(stallNs),
       heartbeatMs,
       sliceNs: Math.round(num('slice-us', v['slice-us'], d.sliceNs / 1e3, 50, 1_000_000) * 1e3),
-      directMaxNs: v['direct-below-ms'] === undefined ? 'auto' : Math.round(num('direct-below-ms', v['direct-below-ms'], 0, 0, 10_000) * 1e6),
+      urgentMaxNs: urgentBelow === undefined ? 'auto' : Math.round(num(urgentFlag, urgentBelow, 0, 0, 10_000) * 1e6),
       defaultBudgetNs: Math.round(num('default-budget-ms', v['default-budget-ms'], d.defaultBudgetNs / 1e6, 0.001, MAX_BUDGET_NS / 1e6) * 1e6),
       defaultImportance: num('default-importance', v['default-importance'], d.defaultImportance, 1, 100),
       missEventsPerSec: num('miss-events', v['miss-events'], d.missEventsPerSec, 0, 1_000_000),
@@ -194,5 +208,6 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
     fallbackMonitor: v['fallback-monitor'] === true,
     logLevel,
     logFormat,
+    warnings,
   };
 }

@@ -90,6 +90,7 @@ export const runCommand: Command = {
     const opts = parseRunOptions(argv);
     logger = createLogger({ level: opts.logLevel, format: opts.logFormat });
     setLibbpfVerbose(opts.logLevel === 'debug');
+    for (const warning of opts.warnings) logger.warn(warning);
     try {
       return await runAttached(opts);
     } catch (err) {

@@ -65,6 +65,7 @@ const OPTIONS = {
   out: { type: 'string' },
   'context-switch-us': { type: 'string' },
   'slice-us': { type: 'string' },
+  'urgent-below-us': { type: 'string' },
   'direct-max-us': { type: 'string' },
   'dispatch-batch': { type: 'string' },
   'agent-lag-us': { type: 'string' },
@@ -190,6 +191,7 @@ export function parseSimArgs(argv: string[]): ReplayArgs | ImportArgs {
   }
   const durationMs = number('duration-ms', values['duration-ms'], 0.001, 1e9, false);
   if (values.progress && values['no-progress']) throw new UsageError('--progress and --no-progress contradict each other');
+  const urgent = urgentBelowFlag(values['urgent-below-us'], values['direct-max-us']);
   return {
     command: 'replay',
     scenario: values.scenario,
@@ -206,7 +208,7 @@ export function parseSimArgs(argv: string[]): ReplayArgs | ImportArgs {
     model: {
       contextSwitchNs: usNs('context-switch-us', values['context-switch-us'], 0, 1e6, DEFAULT_MODEL.contextSwitchNs),
       sliceNs: usNs('slice-us', values['slice-us'], 1, 1e7, DEFAULT_MODEL.sliceNs),
-      directMaxNs: usNs('direct-max-us', values['direct-max-us'], 0, 3.6e9, DEFAULT_MODEL.directMaxNs),
+      directMaxNs: usNs(urgent.flag, urgent.value, 0, 3.6e9, DEFAULT_MODEL.directMaxNs),
       dispatchBatch: number('dispatch-batch', values['dispatch-batch'], 1, 4096, true) ?? DEFAULT_MODEL.dispatchBatch,
       agentLagNs: usNs('agent-lag-us', values['agent-lag-us'], 0, 1e7, DEFAULT_MODEL.agentLagNs),
       agentCpuNsPerRecord: usNs('agent-cpu-us-per-record', values['agent-cpu-us-per-record'], 0, 1e6, DEFAULT_MODEL.agentCpuNsPerRecord),
@@ -220,4 +222,15 @@ export function parseSimArgs(argv: string[]): ReplayArgs | ImportArgs {
     },
     ...kernelTraceArgs(values),
   };
+}
+
+/**
+ * --urgent-below-us, or its deprecated old name --direct-max-us (accepted with a warning
+ * on stderr): which flag was given and its value.
+ */
+function urgentBelowFlag(value: string | undefined, oldValue: string | undefined): { flag: string; value: string | undefined } {
+  if (oldValue === undefined) return { flag: 'urgent-below-us', value };
+  if (value !== undefined) throw new UsageError('--direct-max-us is the old name of --urgent-below-us: give only one');
+  console.error('warning: --direct-max-us is deprecated, use --urgent-below-us (same meaning)');
+  return { flag: 'direct-max-us', value: oldValue };
 }

@@ -71,11 +71,12 @@ kernel traces (--trace with ftrace/perf text, and sim import):
 model (see sim/README.md):
   --context-switch-us N cost of switching a CPU to another task (default ${DEFAULT_MODEL.contextSwitchNs / 1000})
   --slice-us N          default slice, ctl.slice_ns (default ${DEFAULT_MODEL.sliceNs / 1000})
-  --direct-max-us N     ctl.direct_max_ns for policies with kernelFastPath (edf): tasks whose
-                        deadline is within this of their enqueue skip the policy, run in
-                        deadline order and may preempt the CPU whose running task has the
-                        latest deadline, if later than theirs (wake-up preemption); 0 turns
-                        it off (default ${DEFAULT_MODEL.directMaxNs / 1000})
+  --urgent-below-us N   ctl.urgent_max_ns for policies with urgentInKernel (edf): "urgent"
+                        tasks, whose deadline is within this of their enqueue, skip the
+                        policy, run in deadline order and may preempt the CPU whose running
+                        task has the latest deadline, if later than theirs (wake-up
+                        preemption); 0 turns it off (default ${DEFAULT_MODEL.directMaxNs / 1000});
+                        --direct-max-us is its deprecated old name
   --dispatch-batch N    decisions asked of the policy per dispatch (default ${DEFAULT_MODEL.dispatchBatch})
   --agent-lag-us N      delay before a runnable task reaches the policy (default ${DEFAULT_MODEL.agentLagNs})
   --agent-cpu-us-per-record N
@@ -100,7 +101,7 @@ model (see sim/README.md):
                         hand-tuned; other groups keep their own (the scenario's, or 100)
   --tick-us N           scheduler tick period: a task running past its deadline gets a
                         new one (now + laxity) at the next tick, as slo_tick() does
-                        (kernelFastPath policies, the ones that preempt); 0 = never
+                        (urgentInKernel policies, the ones that preempt); 0 = never
                         (default ${DEFAULT_MODEL.tickNs / 1000}, HZ=1000)
   --preempt-renews-deadline
                         what-if: a preempted task starts a new job (enqueue = now, a fresh

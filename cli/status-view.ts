@@ -95,7 +95,8 @@ export function formatStatus(s: AgentStatus): string[] {
   const lines = [
     `agent:    ${s.mode}, policy ${s.policy}`,
     `dispatch: userspace ${c['user_dispatched']} (${share(c['user_dispatched'])}), direct ${c['direct']} (${share(c['direct'])}), fallback lag ${c['fallback_lag']} / ring-full ${c['fallback_ringfull']} / stalled ${c['fallback_stalled']} / idle CPU ${c['fallback_idle']}`,
-    `          stale decisions ${c['stale_decisions']}, bad ${c['bad_decisions']}, preempt kicks ${c['preempt_kicks']}, deadline misses ${c['deadline_misses']}`,
+    `          stale decisions ${c['stale_decisions']}, bad ${c['bad_decisions']}, preemptions ${c['preemptions']}, deadline misses ${c['deadline_misses']}`,
+    `exits:    sent ${c['exits_to_user']}, dropped (ring full) ${c['exits_dropped']}, received by the agent ${s.transport['exits'] ?? '-'}`,
     'SLOs:',
   ];
   const rows = Object.entries(s.slos);

@@ -1,10 +1,10 @@
-// A heap-js priority queue of decisions, ordered by deadlineNs then seq (FIFO among
+// A heap-js priority queue of decisions, ordered by vtime then seq (FIFO among
 // equal keys): the queue every built-in policy keeps its runnable tasks in.
 import { Heap } from 'heap-js';
 import type { Decision } from './api.js';
 
 function byDeadline(a: Decision, b: Decision): number {
-  return a.deadlineNs - b.deadlineNs || a.seq - b.seq || a.pid - b.pid;
+  return a.vtime - b.vtime || a.seq - b.seq || a.pid - b.pid;
 }
 
 export class DecisionQueue {

@@ -135,7 +135,7 @@ export class Simulation extends SimCore {
     this.agentCost = model.agentCpuNsPerRecord;
     this.agentDeadline = model.agentDeadlineNs;
     this.slice = model.sliceNs;
-    this.directMax = module.kernelFastPath === true && model.directMaxNs > 0 ? model.directMaxNs : -1;
+    this.directMax = module.urgentInKernel === true && model.directMaxNs > 0 ? model.directMaxNs : -1;
     this.batch = model.dispatchBatch;
     this.lag = model.agentLagNs;
     this.wakeup = model.wakeupNs;
@@ -339,6 +339,7 @@ export class Simulation extends SimCore {
       sloCgroupId: this.tSloCgroup[k]!,
       prevCpu: this.tPrevCpu[k]!,
       enqNs: this.tEnq[k]!,
+      deadlineNs: this.tKdl[k]!,
       runtimeNs: this.tRuntime[k]!,
       weight: this.tWeight[k]!,
       flags,
@@ -507,21 +508,12 @@ export class Simulation extends SimCore {
         slice = 0;
       }
       this.tSlice[k] = slice > 0 ? slice : this.slice;
-      let cpu = d.cpu;
-      if (cpu !== -1 && !(Number.isInteger(cpu) && cpu >= 0 && cpu < this.n)) {
-        this.totals.badDecisions++;
-        cpu = -1;
-      }
-      if (cpu >= 0 && (cpu !== c || picked >= 0)) {
-        this.tState[k] = S_LOCAL;
-        this.localQueues[cpu]!.push(k);
-        if (cpu !== c && this.idlePos[cpu]! >= 0) this.kickQueue.push(cpu);
-      } else if (picked < 0) {
+      if (picked < 0) {
         picked = k;
         this.pickSlice = this.tSlice[k]!;
       } else {
         this.tState[k] = S_USERDSQ;
-        const key = d.deadlineNs;
+        const key = d.vtime;
         this.tQueueKey[k] = typeof key === 'number' && Number.isFinite(key) ? key : t;
         this.tQueueOrder[k] = this.queueOrder++;
         this.userDsq.add(k);
@@ -629,7 +621,7 @@ export class Simulation extends SimCore {
   }
 
   protected override describe(): { policy: string; kernelFastPath: boolean } {
-    return { policy: this.module.name, kernelFastPath: this.module.kernelFastPath === true };
+    return { policy: this.module.name, kernelFastPath: this.module.urgentInKernel === true };
   }
 
   protected override resultTotals(): SimTotals {

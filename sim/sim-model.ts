@@ -2,6 +2,8 @@
 // hardware and about the live scx-slo kernel side (bpf/scx_slo.bpf.c) it models.
 // Every number a result depends on besides the workload and the policy is here.
 
+import { DEFAULT_SLICE_NS, MIN_SLICE_NS } from '../policy/api.js';
+
 export interface SimModel {
   /** Number of CPUs. */
   cpus: number;
@@ -20,7 +22,7 @@ export interface SimModel {
    */
   sliceNs: number;
   /**
-   * ctl.direct_max_ns, in force only when the policy module sets kernelFastPath (the
+   * ctl.urgent_max_ns, in force only when the policy module sets urgentInKernel (the
    * agent writes 0 otherwise): a task whose SLO laxity, budget * (101 - importance) / 100,
    * is at most this is "urgent". The kernel queues it in its own deadline-ordered queue
    * (SLO_DSQ_EDF, consumed before the policy's tasks) without asking the policy, wakes an
@@ -102,7 +104,7 @@ export interface SimModel {
 /** Defaults: see sim/README.md for why these numbers. */
 export const DEFAULT_MODEL: Omit<SimModel, 'cpus' | 'durationNs'> = {
   contextSwitchNs: 2_000,
-  sliceNs: 5_000_000,
+  sliceNs: DEFAULT_SLICE_NS,
   directMaxNs: 1_000_000,
   dispatchBatch: 1,
   agentLagNs: 0,
@@ -115,8 +117,8 @@ export const DEFAULT_MODEL: Omit<SimModel, 'cpus' | 'durationNs'> = {
   baselineCgroups: true,
 };
 
-/** Smallest slice the kernel gives (MIN_SLICE_NS in scx_slo.bpf.c). */
-export const MIN_KERNEL_SLICE_NS = 250_000;
+/** Smallest slice the kernel gives (SLO_MIN_SLICE_NS in bpf/scx_slo.h). */
+export const MIN_KERNEL_SLICE_NS = MIN_SLICE_NS;
 
 /** Checks a model, naming the first bad parameter. */
 export function validateModel(m: SimModel): void {

@@ -11,11 +11,12 @@ import { RingReader } from '../bpf/ring-reader.js';
 import { UserRingWriter } from '../bpf/user-ring-writer.js';
 import { checkKernelSupport, schedExtState } from './kernel-support.js';
 import { Transport } from './transport.js';
-import { MAX_BUDGET_NS, type Decision, type SloEntry } from '../../policy/api.js';
+import { DEFAULT_BUDGET_NS, DEFAULT_IMPORTANCE, DEFAULT_SLICE_NS, MAX_BUDGET_NS, type Decision, type SloEntry } from '../../policy/api.js';
 import { clampImportance } from '../../policy/deadline.js';
 import {
-  CG_STATS, CPU_STATS, CPU_STATS_COUNTERS, ClockOrigin, EXIT_INFO, MISS_EVENT, SLO_CFG, SLO_CTL, SLO_LAG_BUCKETS,
-  readU64, writeU64, type CpuStatsCounter,
+  CPU_STATS_COUNTERS, ClockOrigin, SLO_ABI_VERSION, SLO_CFG, SLO_CG_STATS, SLO_CPU_STATS, SLO_CTL, SLO_EXIT_INFO, SLO_LAG_BUCKETS,
+  SLO_MISS_EVENT, addCpuStats, decodeCgStats, decodeExitInfo,
+  decodeMissEvent, encodeSloCfg, encodeSloCtl, type CpuStatsCounter, type MissEvent,
 } from './kernel-abi.js';
 import { InlineRunner, type PolicyRunner } from '../policy-runner/runner.js';
 import type { SloStore } from '../slo/slo-store.js';
@@ -35,7 +36,7 @@ export interface LiveSchedulerConfig {
   /** Default slice. */
   sliceNs: number;
   /** Tasks whose SLO deadline is within this of now run directly in the kernel ('auto': lagNs). */
-  directMaxNs: number | 'auto';
+  urgentMaxNs: number | 'auto';
   defaultBudgetNs: number;
   defaultImportance: number;
   /** Per-CPU cap on deadline-miss events per second. */
@@ -55,22 +56,16 @@ export const DEFAULT_CONFIG: Omit<LiveSchedulerConfig, 'objectPath'> = {
   lagNs: 5_000_000,
   stallNs: 50_000_000,
   heartbeatMs: 10,
-  sliceNs: 5_000_000,
-  directMaxNs: 'auto',
-  defaultBudgetNs: 100_000_000,
-  defaultImportance: 50,
+  sliceNs: DEFAULT_SLICE_NS,
+  urgentMaxNs: 'auto',
+  defaultBudgetNs: DEFAULT_BUDGET_NS,
+  defaultImportance: DEFAULT_IMPORTANCE,
   missEventsPerSec: 200,
   batchMax: 1024,
   batchWindowNs: 'auto',
 };
 
-/** A deadline miss reported by the kernel (rate-limited per CPU). */
-export interface MissEvent {
-  sloCgroupId: number;
-  pid: number;
-  cpu: number;
-  latenessNs: number;
-}
+export type { MissEvent } from './kernel-abi.js';
 
 export class KernelSupportError extends Error {
   override name = 'KernelSupportError';
@@ -80,6 +75,18 @@ export class KernelSupportError extends Error {
 }
 
 type Log = (line: string) => void;
+
+/**
+ * Refuses an object built from another version of bpf/scx_slo.h: its maps' value sizes
+ * must be this agent's layouts.
+ */
+function checkValueSizes(objectPath: string, maps: Array<[BpfMap, number, string]>): void {
+  for (const [map, size, struct] of maps) {
+    if (map.valueSize !== size) {
+      throw new Error(`${objectPath}: ${map.name} holds ${map.valueSize}-byte values, this agent's struct ${struct} is ${size} bytes (ABI version ${SLO_ABI_VERSION}): rebuild with \`make build-bpf\``);
+    }
+  }
+}
 
 export class LiveScheduler implements SloStore, SchedulerStatsSource {
   private readonly slos = new Map<number, SloEntry>();
@@ -131,6 +138,10 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
         cgStats: obj.map('slo_cg_stats', 8),
         exitInfo: obj.map('exit_info', 4),
       };
+      checkValueSizes(cfg.objectPath, [
+        [maps.ctl, SLO_CTL.size, 'slo_ctl'], [maps.cfg, SLO_CFG.size, 'slo_cfg'], [maps.stats, SLO_CPU_STATS.size, 'slo_cpu_stats'],
+        [maps.cgStats, SLO_CG_STATS.size, 'slo_cg_stats'], [maps.exitInfo, SLO_EXIT_INFO.size, 'slo_exit_info'],
+      ]);
       const tasksRing = new RingReader('tasks_rb', obj.mapFd('tasks_rb'), obj.mapMaxEntries('tasks_rb'));
       const decisionsRing = new UserRingWriter('decisions_urb', obj.mapFd('decisions_urb'), obj.mapMaxEntries('decisions_urb'));
       const missRing = new RingReader('miss_rb', obj.mapFd('miss_rb'), obj.mapMaxEntries('miss_rb'));
@@ -140,7 +151,7 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
       obj.attachStructOps('slo_ops');
       sched.startTimers();
       sched.loopDone = sched.loop();
-      log(`attached sched_ext scheduler "${OPS_NAME}" (policy ${runner.spec}, lag ${cfg.lagNs / 1e6} ms, direct below ${sched.directMaxNs() / 1e6} ms)`);
+      log(`attached sched_ext scheduler "${OPS_NAME}" (policy ${runner.spec}, lag ${cfg.lagNs / 1e6} ms, urgent below ${sched.urgentMaxNs() / 1e6} ms)`);
       return sched;
     } catch (err) {
       obj.close();
@@ -149,26 +160,25 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
     }
   }
 
-  private directMaxNs(): number {
-    if (this.cfg.directMaxNs !== 'auto') return this.cfg.directMaxNs;
-    return this.runner.kernelFastPath ? this.cfg.lagNs : 0;
+  private urgentMaxNs(): number {
+    if (this.cfg.urgentMaxNs !== 'auto') return this.cfg.urgentMaxNs;
+    return this.runner.urgentInKernel ? this.cfg.lagNs : 0;
   }
 
   /** Writes the control block; `alive` false clears the heartbeat (stop delegating). */
   private writeCtl(alive = true): void {
-    const v = new DataView(this.ctlBuf.buffer, this.ctlBuf.byteOffset, this.ctlBuf.byteLength);
-    const f = SLO_CTL.fields;
-    const now = process.hrtime.bigint();
-    v.setBigUint64(f['heartbeat_ns']!.offset, alive ? now : 0n, true);
-    writeU64(v, f['lag_ns']!.offset, this.cfg.lagNs);
-    writeU64(v, f['stall_ns']!.offset, this.cfg.stallNs);
-    writeU64(v, f['slice_ns']!.offset, this.cfg.sliceNs);
-    writeU64(v, f['direct_max_ns']!.offset, this.directMaxNs());
-    writeU64(v, f['default_budget_ns']!.offset, this.cfg.defaultBudgetNs);
-    v.setUint32(f['default_importance']!.offset, this.cfg.defaultImportance, true);
-    v.setUint32(f['agent_tgid']!.offset, process.pid, true);
-    v.setUint32(f['cfg_gen']!.offset, this.cfgGen, true);
-    v.setUint32(f['miss_events_per_sec']!.offset, this.cfg.missEventsPerSec, true);
+    encodeSloCtl(this.ctlBuf, {
+      heartbeatNs: alive ? process.hrtime.bigint() : 0n,
+      lagNs: this.cfg.lagNs,
+      stallNs: this.cfg.stallNs,
+      sliceNs: this.cfg.sliceNs,
+      urgentMaxNs: this.urgentMaxNs(),
+      defaultBudgetNs: this.cfg.defaultBudgetNs,
+      defaultImportance: this.cfg.defaultImportance,
+      agentTgid: process.pid,
+      cfgGen: this.cfgGen,
+      missEventsPerSec: this.cfg.missEventsPerSec,
+    });
     this.maps.ctl.update(u32Key(0), this.ctlBuf);
   }
 
@@ -192,15 +202,9 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
   readExitInfo(): string | undefined {
     const buf = this.maps.exitInfo.lookup(u32Key(0));
     if (!buf) return undefined;
-    const kind = buf.readInt32LE(EXIT_INFO.fields['kind']!.offset);
+    const { kind, reason, msg } = decodeExitInfo(buf);
     if (kind === 0) return undefined;
-    const str = (name: string): string => {
-      const f = EXIT_INFO.fields[name]!;
-      const raw = buf.subarray(f.offset, f.offset + (f.length ?? 0));
-      const end = raw.indexOf(0);
-      return raw.subarray(0, end < 0 ? raw.length : end).toString('utf8');
-    };
-    return `exit kind ${kind}: ${str('reason')}${str('msg') ? ` (${str('msg')})` : ''}`;
+    return `exit kind ${kind}: ${reason}${msg ? ` (${msg})` : ''}`;
   }
 
   /** The delegation loop: records in, decisions out, until stop(). */
@@ -213,14 +217,14 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
       const nowNs = Number(started - this.origin);
       let decided: number;
       if (inline) {
-        const records = this.transport.readTasks(this.cfg.batchMax);
+        const { records, exitedPids } = this.transport.readTasks(this.cfg.batchMax);
         decided = records.length;
-        if (decided > 0) this.transport.writeDecisions(await this.runner.decide(records, nowNs));
+        if (decided > 0 || exitedPids.length > 0) this.transport.writeDecisions(await this.runner.decide(records, exitedPids, nowNs));
       } else {
-        const { bytes, count } = this.transport.readTaskBytes(this.cfg.batchMax);
+        const { bytes, count, exitedPids } = this.transport.readTaskBytes(this.cfg.batchMax);
         decided = count;
-        if (count > 0) {
-          const out = await this.runner.decideBytes(bytes, count, nowNs);
+        if (count > 0 || exitedPids.length > 0) {
+          const out = await this.runner.decideBytes(bytes, count, exitedPids, nowNs);
           this.transport.writeDecisionBytes(out.bytes, out.count);
         }
       }
@@ -239,15 +243,9 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
       this.missRing.drain(() => {});
       return;
     }
-    const f = MISS_EVENT.fields;
     this.missRing.drain((view, offset, length) => {
-      if (length !== MISS_EVENT.size) return;
-      const event: MissEvent = {
-        sloCgroupId: readU64(view, offset + f['slo_cgroup_id']!.offset),
-        latenessNs: readU64(view, offset + f['lateness_ns']!.offset),
-        pid: view.getUint32(offset + f['pid']!.offset, true),
-        cpu: view.getUint32(offset + f['cpu']!.offset, true),
-      };
+      if (length !== SLO_MISS_EVENT.size) return;
+      const event = decodeMissEvent(view, offset);
       for (const l of this.missListeners) l(event);
     });
   }
@@ -269,7 +267,7 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
     const leftover: Decision[] = await this.runner.swap(spec, Number(process.hrtime.bigint() - this.origin));
     if (leftover.length > 0) this.transport.writeDecisions(leftover);
     this.writeCtl();
-    this.log(`policy is now ${spec} (direct below ${this.directMaxNs() / 1e6} ms)`);
+    this.log(`policy is now ${spec} (urgent below ${this.urgentMaxNs() / 1e6} ms)`);
   }
 
   // SloStore: the kernel's slo_cfg map plus the policy's table.
@@ -282,11 +280,7 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
     if (!Number.isInteger(cgroupId) || cgroupId <= 0) throw new RangeError(`cgroup id: expected a positive integer, got ${cgroupId}`);
     if (!(slo.budgetNs > 0 && slo.budgetNs <= MAX_BUDGET_NS)) throw new RangeError(`budgetNs: expected 1..${MAX_BUDGET_NS}, got ${slo.budgetNs}`);
     const entry = { budgetNs: Math.round(slo.budgetNs), importance: clampImportance(slo.importance) };
-    const value = Buffer.alloc(SLO_CFG.size);
-    const v = new DataView(value.buffer, value.byteOffset, value.byteLength);
-    writeU64(v, SLO_CFG.fields['budget_ns']!.offset, entry.budgetNs);
-    v.setUint32(SLO_CFG.fields['importance']!.offset, entry.importance, true);
-    this.maps.cfg.update(u64Key(cgroupId), value);
+    this.maps.cfg.update(u64Key(cgroupId), encodeSloCfg(entry));
     this.slos.set(cgroupId, entry);
     this.runner.setSlo(cgroupId, entry);
     this.bumpCfgGen();
@@ -316,27 +310,12 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
     const buf = this.maps.stats.lookup(u32Key(0));
     if (buf) {
       const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-      const histAt = CPU_STATS.fields['lag_hist']!.offset;
-      for (let cpu = 0; cpu < this.maps.stats.nrCpus; cpu++) {
-        const base = cpu * this.maps.stats.slotSize;
-        CPU_STATS_COUNTERS.forEach((name, i) => (counters[name] += readU64(view, base + 8 * i)));
-        for (let b = 0; b < SLO_LAG_BUCKETS; b++) lagHistogram[b]! += readU64(view, base + histAt + 8 * b);
-      }
+      for (let cpu = 0; cpu < this.maps.stats.nrCpus; cpu++) addCpuStats(view, cpu * this.maps.stats.slotSize, counters, lagHistogram);
     }
     const cgroups = new Map<number, CgroupSloStats>();
-    const f = CG_STATS.fields;
     for (const key of this.maps.cgStats.keys()) {
       const value = this.maps.cgStats.lookup(key);
-      if (!value) continue;
-      const v = new DataView(value.buffer, value.byteOffset, value.byteLength);
-      cgroups.set(Number(key.readBigUInt64LE(0)), {
-        runs: readU64(v, f['runs']!.offset),
-        misses: readU64(v, f['misses']!.offset),
-        lastRunNs: readU64(v, f['last_run_ns']!.offset),
-        lastMissNs: readU64(v, f['last_miss_ns']!.offset),
-        lastSlackNs: Number(v.getBigInt64(f['last_slack_ns']!.offset, true)),
-        waitNsSum: readU64(v, f['wait_ns_sum']!.offset),
-      });
+      if (value) cgroups.set(Number(key.readBigUInt64LE(0)), decodeCgStats(value));
     }
     const attached = !this.stopped && this.exitReport === undefined;
     return {

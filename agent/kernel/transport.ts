@@ -1,16 +1,18 @@
-// Moves records between the kernel's rings and the policy: runnable-task records out of
-// tasks_rb (decoded in place, or copied as raw bytes for a worker), decisions into
-// decisions_urb in one published batch. Malformed records (wrong size) are counted and
-// skipped, never decoded.
+// Moves records between the kernel's rings and the policy: runnable-task records and task
+// exits out of tasks_rb (tasks decoded in place, or copied as raw bytes for a worker),
+// decisions into decisions_urb in one published batch. Malformed records (unknown kind
+// or wrong size) are counted and skipped, never decoded.
 import type { Decision, TaskRecord } from '../../policy/api.js';
-import { DECISION_MSG, TASK_MSG, decodeTaskRecord, encodeDecision, type ClockOrigin } from './kernel-abi.js';
+import { SLO_DECISION_MSG, SLO_TASK_MSG, decodeExitPid, decodeTaskRecord, encodeDecision, tasksRingRecordKind, type ClockOrigin } from './kernel-abi.js';
 import type { RingReader } from '../bpf/ring-reader.js';
 import type { UserRingWriter } from '../bpf/user-ring-writer.js';
 
 export interface TransportCounters {
   /** Task records received. */
   records: number;
-  /** Records of the wrong size, skipped. */
+  /** Task exits received. */
+  exits: number;
+  /** Records of an unknown kind or the wrong size, skipped. */
   malformed: number;
   /** Decisions written to the kernel. */
   decisions: number;
@@ -18,8 +20,21 @@ export interface TransportCounters {
   decisionsDropped: number;
 }
 
+/** What one drain of tasks_rb brought: runnable tasks and the pids of exited tasks. */
+export interface TaskBatch {
+  records: TaskRecord[];
+  exitedPids: number[];
+}
+
+/** The same as raw slo_task_msg bytes (`count` records back to back), for a worker. */
+export interface TaskBytesBatch {
+  bytes: Uint8Array;
+  count: number;
+  exitedPids: number[];
+}
+
 export class Transport {
-  readonly counters: TransportCounters = { records: 0, malformed: 0, decisions: 0, decisionsDropped: 0 };
+  readonly counters: TransportCounters = { records: 0, exits: 0, malformed: 0, decisions: 0, decisionsDropped: 0 };
 
   constructor(
     private readonly tasks: RingReader,
@@ -27,28 +42,35 @@ export class Transport {
     private readonly origin: ClockOrigin,
   ) {}
 
-  /** Up to `max` task records, decoded straight from ring memory. */
-  readTasks(max: number): TaskRecord[] {
-    const out: TaskRecord[] = [];
+  /** Up to `max` records of tasks_rb: task records decoded straight from ring memory, and exits. */
+  readTasks(max: number): TaskBatch {
+    const records: TaskRecord[] = [];
+    const exitedPids: number[] = [];
     const origin = this.origin;
     this.tasks.drain((view, offset, length) => {
-      if (length !== TASK_MSG.size) {
-        this.counters.malformed++;
-        return;
-      }
-      out.push(decodeTaskRecord(view, offset, origin));
+      const kind = tasksRingRecordKind(view, offset, length);
+      if (kind === 'task') records.push(decodeTaskRecord(view, offset, origin));
+      else if (kind === 'exit') exitedPids.push(decodeExitPid(view, offset));
+      else this.counters.malformed++;
     }, max);
-    this.counters.records += out.length;
-    return out;
+    this.counters.records += records.length;
+    this.counters.exits += exitedPids.length;
+    return { records, exitedPids };
   }
 
-  /** Up to `max` task records as raw slo_task_msg bytes (for a worker to decode). */
-  readTaskBytes(max: number): { bytes: Uint8Array; count: number } {
-    const size = TASK_MSG.size;
+  /** Up to `max` records of tasks_rb: task records as raw slo_task_msg bytes (for a worker to decode), and exits. */
+  readTaskBytes(max: number): TaskBytesBatch {
+    const size = SLO_TASK_MSG.size;
     let bytes = new Uint8Array(size * Math.min(max, 256));
     let count = 0;
+    const exitedPids: number[] = [];
     this.tasks.drain((view, offset, length) => {
-      if (length !== size) {
+      const kind = tasksRingRecordKind(view, offset, length);
+      if (kind === 'exit') {
+        exitedPids.push(decodeExitPid(view, offset));
+        return;
+      }
+      if (kind !== 'task') {
         this.counters.malformed++;
         return;
       }
@@ -61,13 +83,14 @@ export class Transport {
       count++;
     }, max);
     this.counters.records += count;
-    return { bytes: bytes.subarray(0, count * size), count };
+    this.counters.exits += exitedPids.length;
+    return { bytes: bytes.subarray(0, count * size), count, exitedPids };
   }
 
   /** Writes decisions; returns how many fit. */
   writeDecisions(decisions: readonly Decision[]): number {
     const origin = this.origin;
-    const written = this.decisions.writeBatch(decisions.length, DECISION_MSG.size, (view, offset, i) => {
+    const written = this.decisions.writeBatch(decisions.length, SLO_DECISION_MSG.size, (view, offset, i) => {
       encodeDecision(view, offset, decisions[i]!, origin);
     });
     this.counters.decisions += written;
@@ -77,7 +100,7 @@ export class Transport {
 
   /** Writes decisions already encoded as slo_decision_msg bytes; returns how many fit. */
   writeDecisionBytes(bytes: Uint8Array, count: number): number {
-    const size = DECISION_MSG.size;
+    const size = SLO_DECISION_MSG.size;
     const written = this.decisions.writeBatch(count, size, (view, offset, i) => {
       new Uint8Array(view.buffer, view.byteOffset + offset, size).set(bytes.subarray(i * size, (i + 1) * size));
     });

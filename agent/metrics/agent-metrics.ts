@@ -14,7 +14,8 @@
 //   scx_slo_workload_deadline_misses_total{namespace,pod,cgroup}   per SLO cgroup
 //   scx_slo_workload_runs_total{namespace,pod,cgroup}
 //   scx_slo_workload_wait_seconds_total{namespace,pod,cgroup}      enqueue-to-run wait
-//   scx_slo_miss_events_dropped_total, scx_slo_preempt_kicks_total
+//   scx_slo_miss_events_dropped_total, scx_slo_preemptions_total
+//   scx_slo_task_exits_total{outcome}                     counter  outcome=sent|dropped: exits reported to the agent
 //   scx_slo_userspace_lag_seconds                         histogram (kernel log2 buckets, no _sum)
 //   scx_slo_workload_lateness_seconds{namespace,pod,cgroup} histogram  how late missed runs started
 //                                                                  (the kernel's rate-limited miss events)
@@ -125,7 +126,15 @@ export function createAgentMetrics(inputs: AgentMetricsInputs): AgentMetrics {
   counter('ring_full_total', 'Times the task ring buffer to the agent was full (the task went to the in-kernel fallback).', fromSnapshot((s) => [{ value: s.counters.fallback_ringfull }]));
   counter('deadline_misses_total', 'Tasks that first ran after their deadline, node-wide.', fromSnapshot((s) => [{ value: s.counters.deadline_misses }]));
   counter('miss_events_dropped_total', 'Deadline-miss events suppressed by the per-CPU rate limit.', fromSnapshot((s) => [{ value: s.counters.miss_events_dropped }]));
-  counter('preempt_kicks_total', 'CPUs preempted for a task with an earlier deadline.', fromSnapshot((s) => [{ value: s.counters.preempt_kicks }]));
+  counter('preemptions_total', 'CPUs preempted for a task with an earlier deadline.', fromSnapshot((s) => [{ value: s.counters.preemptions }]));
+  counter(
+    'task_exits_total',
+    'Exits of tasks once handed to the agent, by outcome: sent to the agent through the task ring (its policy forgets them), or dropped because the ring was full.',
+    fromSnapshot((s) => [
+      { labels: { outcome: 'sent' }, value: s.counters.exits_to_user },
+      { labels: { outcome: 'dropped' }, value: s.counters.exits_dropped },
+    ]),
+  );
 
   const perWorkload = (f: (c: { runs: number; misses: number; waitNsSum: number }) => number) =>
     fromSnapshot((s) => [...s.cgroups].map(([id, c]) => ({ labels: workloadLabels(inputs.workloads, id), value: f(c) })));

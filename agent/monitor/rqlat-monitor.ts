@@ -9,7 +9,7 @@ import { BpfObject } from '../bpf/bpf-object.js';
 import type { BpfMap } from '../bpf/bpf-map.js';
 import { getLibbpf } from '../bpf/native.js';
 import { attachAllPrograms, type ProgramLinks } from '../bpf/program-attach.js';
-import { RQLAT_HIST, SLO_RQLAT_BUCKETS, readU64 } from '../kernel/kernel-abi.js';
+import { SLO_RQLAT_BUCKETS, SLO_RQLAT_HIST, decodeRqlatHist as decodeSloRqlatHist } from '../kernel/kernel-abi.js';
 
 /** rqlat.bpf.o in this checkout (dist/agent/monitor/ -> bpf/build/). */
 export const DEFAULT_RQLAT_OBJECT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bpf', 'build', 'rqlat.bpf.o');
@@ -61,16 +61,8 @@ export function cumulativeBuckets(h: RunqueueLatencyHistogram): RqlatBucket[] {
 
 /** Decodes a struct slo_rqlat_hist. */
 export function decodeRqlatHist(buf: Buffer): RunqueueLatencyHistogram {
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const f = RQLAT_HIST.fields;
-  const base = f['buckets']!.offset;
-  return {
-    count: readU64(view, f['count']!.offset),
-    sumNs: readU64(view, f['sum_ns']!.offset),
-    requeueCount: readU64(view, f['requeue_count']!.offset),
-    requeueSumNs: readU64(view, f['requeue_sum_ns']!.offset),
-    buckets: RQLAT_BUCKET_BOUNDS_SECONDS.map((leSeconds, i) => ({ leSeconds, count: readU64(view, base + 8 * i) })),
-  };
+  const h = decodeSloRqlatHist(buf);
+  return { ...h, buckets: RQLAT_BUCKET_BOUNDS_SECONDS.map((leSeconds, i) => ({ leSeconds, count: h.buckets[i]! })) };
 }
 
 export interface RunqueueLatencyMonitorOptions {
@@ -118,8 +110,8 @@ export class RunqueueLatencyMonitor {
       obj.setMaxEntries('rqlat_hist', this.opts.maxCgroups ?? 4096);
       obj.load();
       this.hist = obj.map('rqlat_hist', 8, false);
-      if (this.hist.valueSize !== RQLAT_HIST.size) {
-        throw new Error(`${this.objectPath}: rqlat_hist values are ${this.hist.valueSize} bytes, expected ${RQLAT_HIST.size} (rebuild with \`make build-bpf\`)`);
+      if (this.hist.valueSize !== SLO_RQLAT_HIST.size) {
+        throw new Error(`${this.objectPath}: rqlat_hist values are ${this.hist.valueSize} bytes, expected ${SLO_RQLAT_HIST.size} (rebuild with \`make build-bpf\`)`);
       }
       this.links = attachAllPrograms(obj);
       this.obj = obj;

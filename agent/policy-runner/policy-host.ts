@@ -30,14 +30,17 @@ export class PolicyHost {
     else this.slos.delete(cgroupId);
   }
 
-  /** Enqueues the batch and returns every queued task's decision, best first. */
-  process(records: readonly TaskRecord[], nowNs: number): Decision[] {
+  /**
+   * Enqueues the batch's records, tells the policy which tasks exited (after the
+   * enqueues: a task's exit follows its last record in the ring), and returns every
+   * queued task's decision, best first.
+   */
+  process(records: readonly TaskRecord[], exitedPids: readonly number[], nowNs: number): Decision[] {
     for (const record of records) this.policy.enqueue(record);
+    if (exitedPids.length > 0 && this.policy.taskExited) {
+      for (const pid of exitedPids) this.policy.taskExited(pid);
+    }
     return this.policy.dispatch(nowNs, this.policy.queued);
-  }
-
-  taskExited(pid: number): void {
-    this.policy.taskExited?.(pid);
   }
 
   /**

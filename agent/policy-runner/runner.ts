@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Decision, PolicyModule, SloEntry, TaskRecord } from '../../policy/api.js';
-import { ClockOrigin, DECISION_MSG, TASK_MSG, decodeTaskRecord, encodeDecision } from '../kernel/kernel-abi.js';
+import { ClockOrigin, SLO_DECISION_MSG as DECISION_MSG, SLO_TASK_MSG as TASK_MSG, decodeTaskRecord, encodeDecision, taskSloCgroupId } from '../kernel/kernel-abi.js';
 import { PolicyHost } from './policy-host.js';
 import { loadPolicyModule } from '../../policy/registry.js';
 import type { WorkerRequest, WorkerResponse } from './worker-protocol.js';
@@ -14,11 +14,14 @@ export interface PolicyRunner {
   /** The policy spec (built-in name or path) in use. */
   readonly spec: string;
   /** Whether the module in use lets the kernel run tight deadlines directly. */
-  readonly kernelFastPath: boolean;
-  /** Decisions for raw slo_task_msg records; resolves to encoded slo_decision_msg bytes. */
-  decideBytes(records: Uint8Array, count: number, nowNs: number): Promise<{ bytes: Uint8Array; count: number }>;
-  /** Decisions for decoded records (inline hosts use this path). */
-  decide(records: readonly TaskRecord[], nowNs: number): Promise<Decision[]>;
+  readonly urgentInKernel: boolean;
+  /**
+   * Decisions for raw slo_task_msg records, after telling the policy about the exited
+   * tasks; resolves to encoded slo_decision_msg bytes.
+   */
+  decideBytes(records: Uint8Array, count: number, exitedPids: readonly number[], nowNs: number): Promise<{ bytes: Uint8Array; count: number }>;
+  /** Decisions for decoded records and exits (inline hosts use this path). */
+  decide(records: readonly TaskRecord[], exitedPids: readonly number[], nowNs: number): Promise<Decision[]>;
   setSlo(cgroupId: number, entry: SloEntry | undefined): void;
   swap(spec: string, nowNs: number): Promise<Decision[]>;
   close(): Promise<void>;
@@ -38,21 +41,21 @@ export class InlineRunner implements PolicyRunner {
   private readonly host: PolicyHost;
   private readonly origin: ClockOrigin;
   spec: string;
-  kernelFastPath: boolean;
+  urgentInKernel: boolean;
 
   constructor(opts: RunnerOptions) {
     this.host = new PolicyHost(opts.module, { nrCpus: opts.nrCpus, options: opts.options });
     this.origin = new ClockOrigin(opts.originNs);
     this.spec = opts.spec;
-    this.kernelFastPath = opts.module.kernelFastPath === true;
+    this.urgentInKernel = opts.module.urgentInKernel === true;
   }
 
-  async decide(records: readonly TaskRecord[], nowNs: number): Promise<Decision[]> {
-    return this.host.process(records, nowNs);
+  async decide(records: readonly TaskRecord[], exitedPids: readonly number[], nowNs: number): Promise<Decision[]> {
+    return this.host.process(records, exitedPids, nowNs);
   }
 
-  async decideBytes(bytes: Uint8Array, count: number, nowNs: number): Promise<{ bytes: Uint8Array; count: number }> {
-    return encodeDecisions(this.host.process(decodeRecords(bytes, count, this.origin), nowNs), this.origin);
+  async decideBytes(bytes: Uint8Array, count: number, exitedPids: readonly number[], nowNs: number): Promise<{ bytes: Uint8Array; count: number }> {
+    return encodeDecisions(this.host.process(decodeRecords(bytes, count, this.origin), exitedPids, nowNs), this.origin);
   }
 
   setSlo(cgroupId: number, entry: SloEntry | undefined): void {
@@ -63,7 +66,7 @@ export class InlineRunner implements PolicyRunner {
     const module = await loadPolicyModule(spec);
     const leftover = this.host.swap(module, nowNs);
     this.spec = spec;
-    this.kernelFastPath = module.kernelFastPath === true;
+    this.urgentInKernel = module.urgentInKernel === true;
     return leftover;
   }
 
@@ -91,12 +94,12 @@ export class PoolRunner implements PolicyRunner {
   private readonly pools: Piscina[];
   private readonly origin: ClockOrigin;
   spec: string;
-  kernelFastPath: boolean;
+  urgentInKernel: boolean;
 
   private constructor(opts: RunnerOptions, shards: number) {
     this.origin = new ClockOrigin(opts.originNs);
     this.spec = opts.spec;
-    this.kernelFastPath = opts.module.kernelFastPath === true;
+    this.urgentInKernel = opts.module.urgentInKernel === true;
     const workerData = { spec: opts.spec, nrCpus: opts.nrCpus, options: { ...opts.options }, originNs: opts.originNs.toString() };
     this.pools = Array.from({ length: shards }, () => new Piscina({
       filename: WORKER_FILE, minThreads: 1, maxThreads: 1, idleTimeout: Number.MAX_SAFE_INTEGER, workerData,
@@ -117,24 +120,26 @@ export class PoolRunner implements PolicyRunner {
     return (await pool.run(req, transfer ? { transferList: transfer } : {})) as WorkerResponse;
   }
 
-  async decideBytes(bytes: Uint8Array, count: number, nowNs: number): Promise<{ bytes: Uint8Array; count: number }> {
+  async decideBytes(bytes: Uint8Array, count: number, exitedPids: readonly number[], nowNs: number): Promise<{ bytes: Uint8Array; count: number }> {
+    const exits = [...exitedPids];
     if (this.pools.length === 1) {
       const copy = bytes.slice();
-      const res = await this.call(this.pools[0]!, { op: 'batch', bytes: copy, count, nowNs }, [copy.buffer as ArrayBuffer]);
+      const res = await this.call(this.pools[0]!, { op: 'batch', bytes: copy, count, exitedPids: exits, nowNs }, [copy.buffer as ArrayBuffer]);
       return { bytes: res.bytes ?? new Uint8Array(0), count: res.count ?? 0 };
     }
-    // Shard by SLO cgroup id (offset 16 of slo_task_msg).
+    // Shard records by SLO cgroup id; every shard hears of every exit (a task's state is
+    // in the shard of the workload it was in, which its exit record does not say).
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const parts: number[][] = this.pools.map(() => []);
     for (let i = 0; i < count; i++) {
-      const slo = view.getUint32(i * TASK_MSG.size + 16, true);
+      const slo = taskSloCgroupId(view, i * TASK_MSG.size);
       parts[slo % this.pools.length]!.push(i);
     }
     const results = await Promise.all(parts.map((idx, shard) => {
-      if (idx.length === 0) return Promise.resolve({ bytes: new Uint8Array(0), count: 0 } as WorkerResponse);
+      if (idx.length === 0 && exits.length === 0) return Promise.resolve({ bytes: new Uint8Array(0), count: 0 } as WorkerResponse);
       const part = new Uint8Array(idx.length * TASK_MSG.size);
       idx.forEach((i, j) => part.set(bytes.subarray(i * TASK_MSG.size, (i + 1) * TASK_MSG.size), j * TASK_MSG.size));
-      return this.call(this.pools[shard]!, { op: 'batch', bytes: part, count: idx.length, nowNs }, [part.buffer]);
+      return this.call(this.pools[shard]!, { op: 'batch', bytes: part, count: idx.length, exitedPids: exits, nowNs }, [part.buffer]);
     }));
     const total = results.reduce((n, r) => n + (r.count ?? 0), 0);
     const out = new Uint8Array(total * DECISION_MSG.size);
@@ -146,8 +151,8 @@ export class PoolRunner implements PolicyRunner {
     return { bytes: out, count: total };
   }
 
-  async decide(records: readonly TaskRecord[], nowNs: number): Promise<Decision[]> {
-    const res = await this.call(this.pools[0]!, { op: 'decide', records: [...records], nowNs });
+  async decide(records: readonly TaskRecord[], exitedPids: readonly number[], nowNs: number): Promise<Decision[]> {
+    const res = await this.call(this.pools[0]!, { op: 'decide', records: [...records], exitedPids: [...exitedPids], nowNs });
     return res.decisions ?? [];
   }
 
@@ -159,7 +164,7 @@ export class PoolRunner implements PolicyRunner {
     const module = await loadPolicyModule(spec);
     const res = await Promise.all(this.pools.map((p) => this.call(p, { op: 'swap', spec, nowNs })));
     this.spec = spec;
-    this.kernelFastPath = module.kernelFastPath === true;
+    this.urgentInKernel = module.urgentInKernel === true;
     return res.flatMap((r) => r.decisions ?? []);
   }
 

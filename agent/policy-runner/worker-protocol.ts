@@ -3,8 +3,8 @@ import type { Decision, SloEntry, TaskRecord } from '../../policy/api.js';
 
 export type WorkerRequest =
   | { op: 'ping' }
-  | { op: 'batch'; bytes: Uint8Array; count: number; nowNs: number }
-  | { op: 'decide'; records: TaskRecord[]; nowNs: number }
+  | { op: 'batch'; bytes: Uint8Array; count: number; exitedPids: number[]; nowNs: number }
+  | { op: 'decide'; records: TaskRecord[]; exitedPids: number[]; nowNs: number }
   | { op: 'slo'; cgroupId: number; entry: SloEntry | undefined }
   | { op: 'swap'; spec: string; nowNs: number };
 

@@ -17,10 +17,10 @@ export default async function handle(req: WorkerRequest): Promise<WorkerResponse
     case 'ping':
       return { name: host.moduleName };
     case 'batch': {
-      return encodeDecisions(host.process(decodeRecords(req.bytes, req.count, origin), req.nowNs), origin);
+      return encodeDecisions(host.process(decodeRecords(req.bytes, req.count, origin), req.exitedPids, req.nowNs), origin);
     }
     case 'decide':
-      return { decisions: host.process(req.records, req.nowNs) };
+      return { decisions: host.process(req.records, req.exitedPids, req.nowNs) };
     case 'slo':
       host.setSlo(req.cgroupId, req.entry);
       return {};

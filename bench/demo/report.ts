@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     console.log('demo: replaying the recorded trace in the simulator (edf, fair, eevdf) ...');
     const lagNs = edf?.decision_lag_p50_ns ?? null;
     const tracedProbe = run.trace.probe ? percentile(parseCyclictestHistogram(run.trace.probe.histogramText, run.trace.probe.rangeUs), 0.99) : undefined;
-    const liveArgs = ['--direct-max-us', String(run.config.lagMs * 1000), ...(lagNs ? ['--agent-lag-us', String(Math.round(lagNs / 1000))] : [])];
+    const liveArgs = ['--urgent-below-us', String(run.config.lagMs * 1000), ...(lagNs ? ['--agent-lag-us', String(Math.round(lagNs / 1000))] : [])];
     // The agent as a CPU consumer: its cost per record from the CPU accounting of the cells
     // run like the traced scx-slo cell (worker or inline), its deadline the lag bound.
     const agentCpu = run.traceSlo?.scheduler ? agentCpuPerRecord(run.cells, run.traceSlo.scheduler) : null;

@@ -5,7 +5,9 @@
  * BPF_PROG_TEST_RUN:
  *   produce      writes N struct slo_task_msg records into tasks_rb, as scx_slo's
  *                ops.enqueue() does, counting the ones that did not fit;
- *   produce_odd  writes one record of a wrong size (a malformed record);
+ *   produce_exits writes N struct slo_exit_msg records into tasks_rb, as scx_slo's
+ *                ops.exit_task() does;
+ *   produce_odd  writes one record of a wrong size and unknown kind (malformed);
  *   consume      drains decisions_urb like scx_slo's ops.dispatch(), checking each
  *                record's size and summing its fields so the test can compare.
  * Results accumulate in the one-entry array transport_results.
@@ -39,7 +41,7 @@ struct transport_results {
 	__u64 sum_seq;
 	__u64 sum_vtime;
 	__u64 sum_slice;
-	__s64 sum_cpu;
+	__u64 nonzero_pad;	/* consumed decisions whose __pad was not 0 */
 };
 
 struct {
@@ -49,7 +51,7 @@ struct {
 	__type(value, struct transport_results);
 } transport_results SEC(".maps");
 
-/* Context of produce: how many records, and the first pid/seq to use. */
+/* Context of produce and produce_exits: how many records, the first pid/seq to use. */
 struct produce_args {
 	__u32 count;
 	__u32 first_pid;
@@ -74,18 +76,41 @@ int produce(struct produce_args *args)
 			r->full++;
 			continue;
 		}
+		m->kind = SLO_MSG_TASK;
 		m->pid = args->first_pid + i;
 		m->tgid = args->first_pid;
+		m->prev_cpu = (__s32)(i % 4) - 1;
 		m->cgroup_id = 1000 + i;
 		m->slo_cgroup_id = 2000 + (i % 3);
 		m->enq_ns = args->enq_ns + i;
 		m->runtime_ns = (__u64)i * 1000;
 		m->seq = args->first_seq + i;
-		m->kernel_deadline_ns = args->enq_ns + 1000000;
-		m->prev_cpu = (__s32)(i % 4) - 1;
+		m->deadline_ns = args->enq_ns + 1000000 + i;
 		m->weight = 100;
 		m->flags = SLO_TASK_WAKEUP;
-		m->__pad = 0;
+		bpf_ringbuf_submit(m, 0);
+		r->produced++;
+	}
+	return 0;
+}
+
+SEC("syscall")
+int produce_exits(struct produce_args *args)
+{
+	struct transport_results *r = bpf_map_lookup_elem(&transport_results, &zero);
+	struct slo_exit_msg *m;
+	__u32 i;
+
+	if (!r)
+		return -1;
+	bpf_for(i, 0, args->count) {
+		m = bpf_ringbuf_reserve(&tasks_rb, sizeof(*m), 0);
+		if (!m) {
+			r->full++;
+			continue;
+		}
+		m->kind = SLO_MSG_EXIT;
+		m->pid = args->first_pid + i;
 		bpf_ringbuf_submit(m, 0);
 		r->produced++;
 	}
@@ -120,7 +145,8 @@ static long consume_one(struct bpf_dynptr *dynptr, void *ctx)
 	r->sum_seq += d.seq;
 	r->sum_vtime += d.vtime;
 	r->sum_slice += d.slice_ns;
-	r->sum_cpu += d.cpu;
+	if (d.__pad)
+		r->nonzero_pad++;
 	return 0;
 }
 
@@ -140,6 +166,6 @@ int consume(void *ctx)
 	r->sum_seq += acc.sum_seq;
 	r->sum_vtime += acc.sum_vtime;
 	r->sum_slice += acc.sum_slice;
-	r->sum_cpu += acc.sum_cpu;
+	r->nonzero_pad += acc.nonzero_pad;
 	return n;
 }

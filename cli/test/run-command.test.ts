@@ -26,14 +26,24 @@ test('options are parsed into nanoseconds with the documented defaults', (t) => 
   t.is(o.scheduler.lagNs, 5_000_000);
   t.is(o.scheduler.stallNs, 50_000_000);
   t.is(o.scheduler.sliceNs, 5_000_000);
-  t.is(o.scheduler.directMaxNs, 'auto');
+  t.is(o.scheduler.urgentMaxNs, 'auto');
   t.is(o.workers, 1);
-  const p = parseRunOptions(['--lag-ms', '50', '--slice-us', '3000', '--direct-below-ms', '2', '--policy-opt', 'slice-us=100', '--workers', '0'], {});
+  t.deepEqual(o.warnings, []);
+  const p = parseRunOptions(['--lag-ms', '50', '--slice-us', '3000', '--urgent-below-ms', '2', '--policy-opt', 'slice-us=100', '--workers', '0'], {});
   t.is(p.scheduler.lagNs, 50_000_000);
   t.is(p.scheduler.sliceNs, 3_000_000);
-  t.is(p.scheduler.directMaxNs, 2_000_000);
+  t.is(p.scheduler.urgentMaxNs, 2_000_000);
   t.deepEqual(p.policyOptions, { 'slice-us': '100' });
   t.is(p.workers, 0);
+  t.deepEqual(p.warnings, []);
+});
+
+test('the old name --direct-below-ms still works, with a deprecation warning', (t) => {
+  const old = parseRunOptions(['--direct-below-ms', '3'], {});
+  t.is(old.scheduler.urgentMaxNs, 3_000_000);
+  t.deepEqual(old.warnings, ['--direct-below-ms is deprecated, use --urgent-below-ms (same meaning)']);
+  t.throws(() => parseRunOptions(['--direct-below-ms', 'x'], {}), { instanceOf: UsageError, message: '--direct-below-ms: expected a number from 0 to 10000, got "x"' });
+  t.throws(() => parseRunOptions(['--direct-below-ms', '3', '--urgent-below-ms', '3'], {}), { instanceOf: UsageError, message: /give only one/ });
 });
 
 test('bad option values are refused naming the option and the value', (t) => {

@@ -128,7 +128,7 @@ test('--scenario service: 2 CPUs, groups service and batch with their cpu.weight
 test('--help documents every option', async (t) => {
   const { code, stdout } = await sim('--help');
   t.is(code, 0);
-  for (const opt of ['--scenario', '--trace', '--policy', '--policy-opt', '--cpus', '--duration-ms', '--seed', '--json', '--plot', '--out-trace', '--progress', '--no-progress', '--format', '--group', '--slo', '--kind', '--context-switch-us', '--slice-us', '--direct-max-us', '--dispatch-batch', '--agent-lag-us', '--tick-us', '--preempt-renews-deadline', '--baseline-cpu-weight', 'sim import', '--out', 'noisy-neighbour', 'mixed', 'steady', 'service']) {
+  for (const opt of ['--scenario', '--trace', '--policy', '--policy-opt', '--cpus', '--duration-ms', '--seed', '--json', '--plot', '--out-trace', '--progress', '--no-progress', '--format', '--group', '--slo', '--kind', '--context-switch-us', '--slice-us', '--urgent-below-us', '--direct-max-us', '--dispatch-batch', '--agent-lag-us', '--tick-us', '--preempt-renews-deadline', '--baseline-cpu-weight', 'sim import', '--out', 'noisy-neighbour', 'mixed', 'steady', 'service']) {
     t.true(stdout.includes(opt), `--help mentions ${opt}`);
   }
 });

@@ -55,7 +55,7 @@ async function build(): Promise<MetricCatalog> {
   errors.record('annotation', 'budgetMs');
   const source = new StaticSource({ name: 'kubernetes', synced: true, entries: 1, unresolved: 0, storeErrors: 0, watchRestarts: { pods: 1 } });
   const misses = new MissReporter({ workloads, log: () => {} });
-  misses.record({ sloCgroupId: 11, pid: 1234, cpu: 0, latenessNs: 3_000_000 });
+  misses.record({ sloCgroupId: 11, pid: 1234, cpu: 0, deadlineNs: 1_000_000_000, latenessNs: 3_000_000 });
   const root = mkdtempSync(join(tmpdir(), 'metric-catalog-'));
   try {
     const rq: RunqueueLatencySnapshot = new Map([[11, {

@@ -249,6 +249,7 @@ function runOptionViolations(argv: string[], agent: Any, pod: Any, objs: K8sObje
   } catch (err) {
     return [`scx-slo run rejects the agent's options: ${(err as Error).message}`];
   }
+  for (const warning of opts.warnings) v.push(`scx-slo run warns: ${warning}`);
   if (!opts.kubernetes) v.push('--kubernetes must be set');
   if (!opts.fallbackMonitor) v.push('--fallback-monitor must be set (without it a node lacking sched_ext crash-loops the agent)');
   if (opts.metricsPort !== AGENT_PORT) v.push(`--metrics-port must be ${AGENT_PORT}`);

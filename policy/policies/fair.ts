@@ -38,12 +38,12 @@ class FairPolicy implements Policy {
     // Bounded sleeper credit: never more than one slice behind the current minimum.
     const floor = this.minVruntime - this.sliceNs;
     if (state.vruntime < floor) state.vruntime = floor;
-    this.queue.push({ pid: task.pid, seq: task.seq, cpu: -1, deadlineNs: state.vruntime, sliceNs: this.sliceNs });
+    this.queue.push({ pid: task.pid, seq: task.seq, vtime: state.vruntime, sliceNs: this.sliceNs });
   }
 
   dispatch(_nowNs: number, max: number): Decision[] {
     const out = this.queue.popMany(max);
-    if (out.length > 0) this.minVruntime = Math.max(this.minVruntime, out[0]!.deadlineNs);
+    if (out.length > 0) this.minVruntime = Math.max(this.minVruntime, out[0]!.vtime);
     return out;
   }
 

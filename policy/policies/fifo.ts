@@ -15,7 +15,7 @@ class FifoPolicy implements Policy {
   }
 
   enqueue(task: TaskRecord): void {
-    this.queue.push({ pid: task.pid, seq: task.seq, cpu: -1, deadlineNs: task.enqNs, sliceNs: this.sliceNs });
+    this.queue.push({ pid: task.pid, seq: task.seq, vtime: task.enqNs, sliceNs: this.sliceNs });
   }
 
   dispatch(_nowNs: number, max: number): Decision[] {

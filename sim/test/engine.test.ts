@@ -130,18 +130,11 @@ function testPolicy(name: string, decide: (rec: TaskRecord) => Decision | null, 
   };
 }
 
-test('decisions naming a CPU run there; stale and malformed decisions are dropped and counted', (t) => {
+test('stale and malformed decisions are dropped and counted', (t) => {
   const steps: Step[] = [['run', 2_000_000], ['sleep', 1_000_000], ['run', 2_000_000]];
   const w = handWorkload(4, 20_000_000, [{ name: 'b', kind: 'batch', slo: null }], Array.from({ length: 6 }, () => ({ group: 0, steps })));
-  const pinned = testPolicy('pin2', (rec) => ({ pid: rec.pid, seq: rec.seq, cpu: 2, deadlineNs: rec.enqNs, sliceNs: 0 }));
-  const r = simulate(w, pinned, model(4, 20_000_000), { checkInvariants: true });
-  // Everything ran on CPU 2 only: 6 tasks x 4 ms of CPU in series = 24 ms > 20 ms.
-  t.true(r.groups[0]!.cpuNs <= 20_000_000);
-  t.true(r.groups[0]!.cpuNs > 15_000_000);
-  t.true(r.totals.idleNs > 3 * 15_000_000, 'the other three CPUs stayed idle');
-
   let flip = 0;
-  const stale = testPolicy('stale', (rec) => ({ pid: rec.pid, seq: flip++ % 2 === 0 ? rec.seq + 100 : rec.seq, cpu: 99, deadlineNs: Number.NaN, sliceNs: -5 }));
+  const stale = testPolicy('stale', (rec) => ({ pid: rec.pid, seq: flip++ % 2 === 0 ? rec.seq + 100 : rec.seq, vtime: Number.NaN, sliceNs: -5 }));
   const s = simulate(w, stale, model(4, 20_000_000));
   t.true(s.totals.staleDecisions > 0);
   t.true(s.totals.badDecisions > 0);

@@ -3,28 +3,13 @@
 // prints every struct's size, every field's offset and size, and every constant.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SHARED_CONSTANTS, SHARED_STRUCTS, type FieldLayout } from '../kernel-abi.js';
+import { SHARED_CONSTANTS, SHARED_STRUCTS } from '../kernel-abi.js';
 
 const HEADER = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'bpf', 'scx_slo.h');
-
-function fieldBytes(f: FieldLayout): number {
-  switch (f.type) {
-    case 'u32':
-    case 's32':
-      return 4;
-    case 'u64':
-    case 's64':
-      return 8;
-    case 'u64[]':
-      return 8 * (f.length ?? 0);
-    case 'char[]':
-      return f.length ?? 0;
-  }
-}
 
 interface CLayout {
   structs: Record<string, { size: number; fields: Record<string, [number, number]> }>;
@@ -33,9 +18,9 @@ interface CLayout {
 
 function compileAndRun(): CLayout {
   const lines = ['#include <stdio.h>', '#include <stddef.h>', `#include "${HEADER}"`, 'int main(void) {', 'printf("{\\"structs\\":{");'];
-  Object.entries(SHARED_STRUCTS).forEach(([name, layout], si) => {
+  SHARED_STRUCTS.forEach(({ cName: name, fields }, si) => {
     lines.push(`printf("%s\\"${name}\\":{\\"size\\":%zu,\\"fields\\":{", ${si ? '","' : '""'}, sizeof(struct ${name}));`);
-    Object.keys(layout.fields).forEach((field, fi) => {
+    fields.forEach(({ name: field }, fi) => {
       lines.push(`printf("%s\\"${field}\\":[%zu,%zu]", ${fi ? '","' : '""'}, offsetof(struct ${name}, ${field}), sizeof(((struct ${name} *)0)->${field}));`);
     });
     lines.push('printf("}}");');
@@ -57,19 +42,22 @@ function compileAndRun(): CLayout {
 
 const c = compileAndRun();
 
-for (const [name, layout] of Object.entries(SHARED_STRUCTS)) {
-  test(`struct ${name}: size and every field agree with the C header`, (t) => {
-    const cs = c.structs[name]!;
+for (const layout of SHARED_STRUCTS) {
+  test(`struct ${layout.cName}: size and every field agree with the C header`, (t) => {
+    const cs = c.structs[layout.cName]!;
     t.is(cs.size, layout.size, 'sizeof');
-    for (const [field, f] of Object.entries(layout.fields)) {
-      t.deepEqual(cs.fields[field], [f.offset, fieldBytes(f)], `${name}.${field} [offset, size]`);
-    }
+    for (const f of layout.fields) t.deepEqual(cs.fields[f.name], [f.offset, f.bytes], `${layout.cName}.${f.name} [offset, size]`);
     // No bytes unaccounted for: the fields tile the struct exactly.
-    const covered = Object.values(layout.fields).reduce((sum, f) => sum + fieldBytes(f), 0);
+    const covered = layout.fields.reduce((sum, f) => sum + f.bytes, 0);
     t.is(covered, layout.size, 'fields cover the whole struct (no hidden padding or extra field)');
   });
 }
 
 test('shared constants agree with the C header', (t) => {
   for (const [name, value] of Object.entries(SHARED_CONSTANTS)) t.is(c.constants[name], value, name);
+});
+
+test('every struct the header declares is mirrored, and nothing else', (t) => {
+  const declared = [...readFileSync(HEADER, 'utf8').matchAll(/^struct (\w+) \{/gm)].map((m) => m[1]!).sort();
+  t.deepEqual(SHARED_STRUCTS.map((s) => s.cName).sort(), declared);
 });

@@ -54,7 +54,9 @@ test('/metrics: names, types, labels and exact values', async (t) => {
     bad_decisions: 1,
     deadline_misses: 13,
     miss_events_dropped: 2,
-    preempt_kicks: 6,
+    preemptions: 6,
+    exits_to_user: 40,
+    exits_dropped: 1,
   });
   stats.snap.lagHistogram[0] = 10; // < 1 us
   stats.snap.lagHistogram[3] = 5; // [4, 8) us
@@ -93,7 +95,9 @@ test('/metrics: names, types, labels and exact values', async (t) => {
   t.is(value(f('ring_full_total')), 4);
   t.is(value(f('deadline_misses_total')), 13);
   t.is(value(f('miss_events_dropped_total')), 2);
-  t.is(value(f('preempt_kicks_total')), 6);
+  t.is(value(f('preemptions_total')), 6);
+  t.is(value(f('task_exits_total'), { outcome: 'sent' }), 40);
+  t.is(value(f('task_exits_total'), { outcome: 'dropped' }), 1);
 
   const misses = f('workload_deadline_misses_total');
   t.is(misses?.type, 'counter');

@@ -18,7 +18,7 @@ function rig(): { registry: WorkloadRegistry; lines: string[]; clock: { ms: numb
   return { registry, lines, clock, reporter };
 }
 
-const miss = (sloCgroupId: number, latenessNs: number) => ({ sloCgroupId, latenessNs, pid: 4242, cpu: 1 });
+const miss = (sloCgroupId: number, latenessNs: number) => ({ sloCgroupId, deadlineNs: 1_000_000_000, latenessNs, pid: 4242, cpu: 1 });
 
 test('one line per workload per interval names the pod, the lateness and the misses folded in', (t) => {
   const { lines, clock, reporter } = rig();

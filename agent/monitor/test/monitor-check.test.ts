@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { checkMonitorMode, missingMonitorCaps, parseCapEff, parseCgroupMounts, parseLockdown } from '../monitor-check.js';
 import { MonitorMode } from '../monitor-mode.js';
 import { RQLAT_BUCKET_BOUNDS_SECONDS, cumulativeBuckets, decodeRqlatHist } from '../rqlat-monitor.js';
-import { RQLAT_HIST, SLO_RQLAT_BUCKETS } from '../../kernel/kernel-abi.js';
+import { SLO_RQLAT_HIST as RQLAT_HIST, SLO_RQLAT_BUCKETS } from '../../kernel/kernel-abi.js';
 
 const ROOT_CAPS = '000001ffffffffff';
 const CG2_ONLY = 'cgroup2 /sys/fs/cgroup cgroup2 rw,nosuid,nodev,noexec,relatime 0 0\nproc /proc proc rw 0 0\n';

@@ -1,29 +1,26 @@
 // A policy behaves identically inline and inside a piscina worker: the same batches give
-// byte-identical decisions, including after SLO changes and a policy swap.
+// byte-identical decisions, including after SLO changes, task exits and a policy swap;
+// exits reach the policy on every path.
 import test from 'ava';
-import { TASK_MSG, ClockOrigin, DECISION_MSG } from '../../kernel/kernel-abi.js';
+import { ClockOrigin, SLO_DECISION_MSG as DECISION_MSG, SLO_TASK_MSG as TASK_MSG, decodeDecision, encodeTaskRecord } from '../../kernel/kernel-abi.js';
 import { InlineRunner, PoolRunner, type PolicyRunner } from '../runner.js';
 import { loadPolicyModule } from '../../../policy/registry.js';
 
 const ORIGIN = 7_000_000_000_000n;
+const origin = new ClockOrigin(ORIGIN);
 
 /** Encodes synthetic slo_task_msg records the way the kernel would. */
 function taskBytes(count: number, round: number): Uint8Array {
   const bytes = new Uint8Array(count * TASK_MSG.size);
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < count; i++) {
-    const o = i * TASK_MSG.size;
     const pid = 100 + ((i * 7 + round) % 50);
-    view.setUint32(o, pid, true);
-    view.setUint32(o + 4, pid, true);
-    view.setBigUint64(o + 8, BigInt(10 + (i % 4)), true);
-    view.setBigUint64(o + 16, BigInt(i % 3 === 0 ? 0 : 10 + (i % 4)), true);
-    view.setBigUint64(o + 24, ORIGIN + BigInt(round * 1_000_000 + i * 137), true);
-    view.setBigUint64(o + 32, BigInt((round + 1) * (i + 1) * 10_000), true);
-    view.setBigUint64(o + 40, BigInt(round * 1000 + i), true);
-    view.setInt32(o + 56, i % 2, true);
-    view.setUint32(o + 60, 100 + (i % 3) * 50, true);
-    view.setUint32(o + 64, 1, true);
+    const enqNs = round * 1_000_000 + i * 137;
+    encodeTaskRecord(view, i * TASK_MSG.size, {
+      pid, tgid: pid, cgroupId: 10 + (i % 4), sloCgroupId: i % 3 === 0 ? 0 : 10 + (i % 4), prevCpu: i % 2, enqNs,
+      deadlineNs: enqNs + 1_000_000 * (1 + (i % 5)), runtimeNs: (round + 1) * (i + 1) * 10_000, weight: 100 + (i % 3) * 50,
+      flags: 1, seq: round * 1000 + i,
+    }, origin);
   }
   return bytes;
 }
@@ -34,11 +31,15 @@ async function script(runner: PolicyRunner): Promise<Uint8Array[]> {
   runner.setSlo(12, { budgetNs: 400_000_000, importance: 5 });
   for (let round = 0; round < 6; round++) {
     if (round === 3) runner.setSlo(12, undefined);
-    const res = await runner.decideBytes(taskBytes(64, round), 64, round * 1_000_000);
+    const res = await runner.decideBytes(taskBytes(64, round), 64, [], round * 1_000_000);
     outputs.push(res.bytes);
   }
   await runner.swap('fair', 6_000_000);
-  for (let round = 6; round < 9; round++) outputs.push((await runner.decideBytes(taskBytes(32, round), 32, round * 1_000_000)).bytes);
+  for (let round = 6; round < 9; round++) {
+    // Some tasks exit, and their pids come back as new tasks: fair must start them afresh.
+    const exited = round === 7 ? [100, 101, 102, 103, 104, 105] : [];
+    outputs.push((await runner.decideBytes(taskBytes(32, round), 32, exited, round * 1_000_000)).bytes);
+  }
   return outputs;
 }
 
@@ -54,7 +55,7 @@ for (const spec of ['edf', 'fair', 'fifo']) {
       a.forEach((bytes, i) => t.deepEqual(Buffer.from(b[i]!), Buffer.from(bytes), `batch ${i}`));
       t.true(a.every((bytes) => bytes.length > 0 && bytes.length % DECISION_MSG.size === 0));
       t.is(pool.spec, 'fair');
-      t.false(pool.kernelFastPath);
+      t.false(pool.urgentInKernel);
     } finally {
       await pool.close();
     }
@@ -65,13 +66,12 @@ test('a sharded pool returns one decision per record, each shard keeping its wor
   const opts = { spec: 'edf', module: await loadPolicyModule('edf'), nrCpus: 4, options: {}, originNs: ORIGIN };
   const pool = await PoolRunner.start(opts, 2);
   try {
-    const res = await pool.decideBytes(taskBytes(100, 1), 100, 0);
+    const res = await pool.decideBytes(taskBytes(100, 1), 100, [], 0);
     t.is(res.count, 100);
     const view = new DataView(res.bytes.buffer, res.bytes.byteOffset, res.bytes.byteLength);
-    const seqs = Array.from({ length: 100 }, (_, i) => Number(view.getBigUint64(i * DECISION_MSG.size + 8, true))).sort((x, y) => x - y);
-    t.deepEqual(seqs, Array.from({ length: 100 }, (_, i) => 1000 + i));
-    const origin = new ClockOrigin(ORIGIN);
-    t.true(origin.read(view, 16) > 0);
+    const decisions = Array.from({ length: 100 }, (_, i) => decodeDecision(view, i * DECISION_MSG.size, origin));
+    t.deepEqual(decisions.map((d) => d.seq).sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => 1000 + i));
+    t.true(decisions.every((d) => d.vtime > 0));
   } finally {
     await pool.close();
   }
@@ -80,4 +80,25 @@ test('a sharded pool returns one decision per record, each shard keeping its wor
 test('a pool refuses a nonsensical worker count', async (t) => {
   const opts = { spec: 'edf', module: await loadPolicyModule('edf'), nrCpus: 4, options: {}, originNs: ORIGIN };
   await t.throwsAsync(PoolRunner.start(opts, 0), { message: /workers: expected/ });
+});
+
+test('task exits reach the policy inline, in a worker and in every shard of a pool', async (t) => {
+  const spec = new URL('./exit-counter-policy.js', import.meta.url).pathname;
+  const opts = { spec, module: await loadPolicyModule(spec), nrCpus: 4, options: {}, originNs: ORIGIN };
+  const runners: PolicyRunner[] = [new InlineRunner(opts), await PoolRunner.start(opts, 1), await PoolRunner.start(opts, 3)];
+  try {
+    for (const runner of runners) {
+      // Exits alone (no records) are delivered too; then a batch shows the count.
+      t.is((await runner.decideBytes(new Uint8Array(0), 0, [7, 8], 0)).count, 0);
+      const res = await runner.decideBytes(taskBytes(30, 0), 30, [9], 0);
+      const view = new DataView(res.bytes.buffer, res.bytes.byteOffset, res.bytes.byteLength);
+      const vtimes = Array.from({ length: res.count }, (_, i) => decodeDecision(view, i * DECISION_MSG.size, origin).vtime);
+      t.is(vtimes.length, 30);
+      t.true(vtimes.every((v) => v === 3), `every shard heard 3 exits: ${[...new Set(vtimes)].join(', ')}`);
+      const inline = await runner.decide([], [10], 0);
+      t.deepEqual(inline, []);
+    }
+  } finally {
+    for (const r of runners) await r.close();
+  }
 });

@@ -57,6 +57,8 @@ function spawnIn(cg: string, cmd: string, out?: string): ChildProcess {
 interface Status {
   policy: string;
   counters: Record<string, number>;
+  /** The agent's ring transport counters (records, exits, malformed, decisions...). */
+  transport: Record<string, number>;
   cgroups: Record<string, { runs: number; misses: number; waitNsSum: number }>;
   slos: Record<string, unknown>;
 }
@@ -195,6 +197,19 @@ async function main(): Promise<void> {
     sum(swapped2.counters, 'user_dispatched') > sum(swapped.counters, 'user_dispatched'),
     `exit ${swapCode}, policy ${swapped.policy}, state ${schedExtState().state}`);
   notes.push(`counters: ${JSON.stringify(swapped2.counters)}`);
+
+  // Task exits reach the agent (and from it the policy: fair keeps a per-pid table that
+  // would otherwise only grow): 100 short-lived processes in "batch" are handed to
+  // userspace, and ops.exit_task sends each one's exit on tasks_rb.
+  const burst = spawnIn('batch', "sh -c 'for i in $(seq 100); do /bin/true; done'");
+  await new Promise((r) => burst.on('exit', r));
+  const e1 = await status();
+  await sleep(2000);
+  const e2 = await status();
+  const exitsSent = sum(e1.counters, 'exits_to_user') - sum(swapped2.counters, 'exits_to_user');
+  const deliveredBy2 = sum(e2.transport, 'exits');
+  check('task exits reach the agent through the ring', exitsSent >= 50 && deliveredBy2 >= sum(e1.counters, 'exits_to_user') && sum(e2.counters, 'exits_dropped') === 0,
+    `${exitsSent} exits sent during the burst; ${sum(e1.counters, 'exits_to_user')} sent in all, ${deliveredBy2} received by the agent 2 s later, ${sum(e2.counters, 'exits_dropped')} dropped`);
 
   // SIGKILL: the link dies with the process and the kernel takes every task back.
   const killedAt = Date.now();
