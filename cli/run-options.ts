@@ -17,6 +17,8 @@ export interface RunOptions {
   policyOptions: Record<string, string>;
   workers: number;
   config: string | undefined;
+  /** The cluster admin's SLO grants file (absent: DEFAULT_SLO_GRANTS). */
+  sloGrants: string | undefined;
   kubernetes: boolean;
   nodeName: string | undefined;
   cgroupRoot: string;
@@ -46,6 +48,10 @@ SLO sources:
                             scx-slo/budget-ms and scx-slo/importance annotations and
                             SLOPolicy resources
   --node-name NAME          node to watch (default: $NODE_NAME)
+  --slo-grants FILE         YAML: the tightest budget and highest importance each
+                            namespace's pods may claim (default for every namespace:
+                            budget >= 100 ms, importance <= 50); pods asking for more
+                            are clamped, counted and get an Event
   --cgroup-root DIR         cgroup v2 mount (default /sys/fs/cgroup)
   --default-budget-ms MS    budget of workloads with no SLO (default 100)
   --default-importance N    importance of workloads with no SLO (default 50)
@@ -90,6 +96,7 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
         'policy-opt': { type: 'string', multiple: true },
         workers: { type: 'string' },
         config: { type: 'string' },
+        'slo-grants': { type: 'string' },
         kubernetes: { type: 'boolean' },
         'node-name': { type: 'string' },
         'cgroup-root': { type: 'string' },
@@ -134,6 +141,7 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
     policyOptions,
     workers: num('workers', v.workers, 1, 0, 64),
     config: v.config,
+    sloGrants: v['slo-grants'],
     kubernetes,
     nodeName,
     cgroupRoot: v['cgroup-root'] ?? '/sys/fs/cgroup',

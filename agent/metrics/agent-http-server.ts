@@ -31,6 +31,8 @@ export interface AgentHttpServerOptions {
   /** SLO sources: readiness waits for all to sync; their status is exported. */
   sources?: readonly SloSource[];
   configErrors?: ConfigErrorCounter;
+  /** Pod SLOs clamped to their namespace's grant. */
+  grantClamps?: AgentMetricsInputs['grantClamps'];
   /** The scheduler mode for readiness (default: stats.snapshot().mode). */
   schedulerMode?: () => SchedulerMode;
   /** Overload definition and snapshot reuse (default: 50 ms window, slack < 0, 5 ms). */
@@ -63,6 +65,7 @@ export async function startAgentHttpServer(options: AgentHttpServerOptions): Pro
     workloads: options.workloads,
     sources,
     configErrors: options.configErrors,
+    grantClamps: options.grantClamps,
     processMetrics: options.processMetrics,
     runqueueLatency: options.runqueueLatency,
   });

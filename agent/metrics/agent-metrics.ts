@@ -20,6 +20,8 @@
 //   scx_slo_mode{mode}                                    gauge    1 for the current mode (sched_ext|monitor|detached)
 //   scx_slo_policy_info{policy,ops}                       gauge    always 1
 //   scx_slo_config_errors_total{source,field}             counter  source=annotation|slopolicy|config_file
+//   scx_slo_grant_clamps_total{namespace,field}           counter  pod SLOs clamped to their namespace's
+//                                                                  grant, field=budget|importance
 //   scx_slo_source_synced{source}, scx_slo_source_workloads{source},
 //   scx_slo_source_workloads_unresolved{source}           gauges
 //   scx_slo_source_store_errors_total{source}, scx_slo_source_watch_restarts_total{source,resource}
@@ -39,6 +41,7 @@ import type { SchedulerMode, SchedulerSnapshot, SchedulerStatsSource } from '../
 import type { WorkloadLookup } from '../slo/workload-registry.js';
 import { ComputedMetric, type Sample } from './computed-metric.js';
 import type { ConfigErrorCounter } from './config-errors.js';
+import type { GrantClampCounter } from './grant-clamps.js';
 import { lagHistogramSamples } from './lag-histogram.js';
 import type { SloSource } from './slo-source-status.js';
 import type { RunqueueLatencySnapshot } from '../monitor/rqlat-monitor.js';
@@ -55,6 +58,7 @@ export interface AgentMetricsInputs {
   /** SLO sources whose status is exported (default none). */
   sources?: readonly SloSource[];
   configErrors?: ConfigErrorCounter;
+  grantClamps?: GrantClampCounter;
   /** Include prom-client's process_* and nodejs_* metrics (default true). */
   processMetrics?: boolean;
   /** Monitoring-only mode: per-cgroup run-queue latency, and who owns each cgroup. */
@@ -153,6 +157,9 @@ export function createAgentMetrics(inputs: AgentMetricsInputs): AgentMetrics {
 
   counter('config_errors_total', 'Invalid SLO configuration values seen, by source and field (each distinct problem once).', () =>
     (inputs.configErrors?.list() ?? []).map((c) => ({ labels: { source: c.source, field: c.field }, value: c.count })),
+  );
+  counter('grant_clamps_total', 'Pod SLOs clamped to what their namespace was granted (each distinct clamp of a pod once), by namespace and field.', () =>
+    (inputs.grantClamps?.list() ?? []).map((c) => ({ labels: { namespace: c.namespace, field: c.field }, value: c.count })),
   );
   const statuses = (): ReturnType<SloSource['status']>[] => sources.map((s) => s.status());
   gauge('source_synced', '1 when the SLO source has read its whole configuration at least once.', () => statuses().map((s) => ({ labels: { source: s.name }, value: s.synced ? 1 : 0 })));

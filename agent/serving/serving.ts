@@ -29,6 +29,7 @@ export async function startServing(opts: ServingOptions, inputs: ServingInputs, 
     workloads: inputs.sources.registry,
     sources: inputs.sources.sources,
     configErrors: inputs.sources.configErrors,
+    grantClamps: inputs.sources.grantClamps,
     log: { warn: (m: string) => log(m) },
   });
   log(`serving /metrics, /healthz, /readyz, /overload on ${server.url}`);

@@ -1,4 +1,5 @@
 // The built-in workload generators, by name.
+import { hostileTenant, hostileTenantNoGrants } from './hostile-tenant.js';
 import { mixed } from './mixed.js';
 import { noisyNeighbour } from './noisy-neighbour.js';
 import type { Scenario } from './scenario.js';
@@ -8,4 +9,6 @@ export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map([
   [noisyNeighbour.name, noisyNeighbour],
   [mixed.name, mixed],
   [steady.name, steady],
+  [hostileTenant.name, hostileTenant],
+  [hostileTenantNoGrants.name, hostileTenantNoGrants],
 ]);
