@@ -85,6 +85,16 @@ function num(name: string, raw: string | undefined, fallback: number, min: numbe
   return v;
 }
 
+/** An integer flag: a fraction is refused, not truncated (a port, a count, an importance). */
+function int(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (!/^\s*[+]?\d+\s*$/.test(raw) || !Number.isSafeInteger(v) || v < min || v > max) {
+    throw new UsageError(`--${name}: expected an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return v;
+}
+
 export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): RunOptions {
   let parsed;
   try {
@@ -139,13 +149,13 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
   return {
     policy: v.policy ?? DEFAULT_POLICY,
     policyOptions,
-    workers: num('workers', v.workers, 1, 0, 64),
+    workers: int('workers', v.workers, 1, 0, 64),
     config: v.config,
     sloGrants: v['slo-grants'],
     kubernetes,
     nodeName,
     cgroupRoot: v['cgroup-root'] ?? '/sys/fs/cgroup',
-    metricsPort: num('metrics-port', v['metrics-port'], 8080, 0, 65535),
+    metricsPort: int('metrics-port', v['metrics-port'], 8080, 0, 65535),
     metricsHost: v['metrics-host'] ?? '0.0.0.0',
     scheduler: {
       objectPath: v['bpf-object'] ?? DEFAULT_BPF_OBJECT,
@@ -155,8 +165,8 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
       sliceNs: Math.round(num('slice-us', v['slice-us'], d.sliceNs / 1e3, 50, 1_000_000) * 1e3),
       directMaxNs: v['direct-below-ms'] === undefined ? 'auto' : Math.round(num('direct-below-ms', v['direct-below-ms'], 0, 0, 10_000) * 1e6),
       defaultBudgetNs: Math.round(num('default-budget-ms', v['default-budget-ms'], d.defaultBudgetNs / 1e6, 0.001, MAX_BUDGET_NS / 1e6) * 1e6),
-      defaultImportance: num('default-importance', v['default-importance'], d.defaultImportance, 1, 100),
-      missEventsPerSec: num('miss-events', v['miss-events'], d.missEventsPerSec, 0, 1_000_000),
+      defaultImportance: int('default-importance', v['default-importance'], d.defaultImportance, 1, 100),
+      missEventsPerSec: int('miss-events', v['miss-events'], d.missEventsPerSec, 0, 1_000_000),
       batchMax: d.batchMax,
       batchWindowNs: v['batch-window-us'] === undefined ? 'auto' : Math.round(num('batch-window-us', v['batch-window-us'], 0, 0, 1_000_000) * 1e3),
     },

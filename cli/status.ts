@@ -6,7 +6,7 @@ import { UsageError } from './command.js';
 import { DEFAULT_CONTROL_SOCKET, controlRequest } from '../agent/serving/control-socket.js';
 import { schedExtState } from '../agent/kernel/kernel-support.js';
 
-interface AgentStatus {
+export interface AgentStatus {
   mode: string;
   ops: string;
   policy: string;
@@ -16,23 +16,32 @@ interface AgentStatus {
   cgroups: Record<string, { runs: number; misses: number; waitNsSum: number; lastSlackNs: number }>;
 }
 
-function printStatus(s: AgentStatus): void {
+/** The agent's status as printed lines. */
+export function formatStatus(s: AgentStatus): string[] {
+  const out: string[] = [];
   const c = s.counters;
+  if (s.mode === 'monitor' || Object.keys(c).length === 0) {
+    // Monitoring-only mode (no sched_ext): no scheduler, so no dispatch counters or SLO table.
+    out.push(`agent:    ${s.mode}, no scheduler attached${s.policy ? `, policy ${s.policy}` : ''}`);
+    out.push('dispatch: none (monitoring-only mode measures run-queue latency per workload: see /metrics)');
+    return out;
+  }
   // Every dispatch path: userspace, direct, and each fallback_* reason the kernel counts.
   const fallback = Object.keys(c).filter((k) => k.startsWith('fallback_')).reduce((n, k) => n + (c[k] ?? 0), 0);
   const decided = (c['user_dispatched'] ?? 0) + (c['direct'] ?? 0) + fallback;
   const pct = (n: number | undefined): string => (decided > 0 ? `${((100 * (n ?? 0)) / decided).toFixed(1)}%` : '-');
-  console.log(`agent:    ${s.mode}, policy ${s.policy}`);
-  console.log(`dispatch: userspace ${c['user_dispatched']} (${pct(c['user_dispatched'])}), direct ${c['direct']} (${pct(c['direct'])}), fallback lag ${c['fallback_lag']} / ring-full ${c['fallback_ringfull']} / stalled ${c['fallback_stalled']} / idle CPU ${c['fallback_idle']}`);
-  console.log(`          stale decisions ${c['stale_decisions']}, bad ${c['bad_decisions']}, preempt kicks ${c['preempt_kicks']}, deadline misses ${c['deadline_misses']}`);
-  console.log('SLOs:');
-  const rows = Object.entries(s.slos);
-  if (rows.length === 0) console.log('  (none configured: every workload has the default)');
+  out.push(`agent:    ${s.mode}, policy ${s.policy}`);
+  out.push(`dispatch: userspace ${c['user_dispatched']} (${pct(c['user_dispatched'])}), direct ${c['direct']} (${pct(c['direct'])}), fallback lag ${c['fallback_lag']} / ring-full ${c['fallback_ringfull']} / stalled ${c['fallback_stalled']} / idle CPU ${c['fallback_idle']}`);
+  out.push(`          stale decisions ${c['stale_decisions']}, bad ${c['bad_decisions']}, preempt kicks ${c['preempt_kicks']}, deadline misses ${c['deadline_misses']}`);
+  out.push('SLOs:');
+  const rows = Object.entries(s.slos ?? {});
+  if (rows.length === 0) out.push('  (none configured: every workload has the default)');
   for (const [id, slo] of rows) {
-    const st = s.cgroups[id];
+    const st = s.cgroups?.[id];
     const wait = st && st.runs > 0 ? `${(st.waitNsSum / st.runs / 1e3).toFixed(0)} us mean wait` : 'no runs yet';
-    console.log(`  cgroup ${id}: budget ${slo.budgetNs / 1e6} ms, importance ${slo.importance}; ${st ? `${st.runs} runs, ${st.misses} misses, ` : ''}${wait}`);
+    out.push(`  cgroup ${id}: budget ${slo.budgetNs / 1e6} ms, importance ${slo.importance}; ${st ? `${st.runs} runs, ${st.misses} misses, ` : ''}${wait}`);
   }
+  return out;
 }
 
 export const statusCommand: Command = {
@@ -64,7 +73,7 @@ and mean wait. Exit status 0 when an scx-slo scheduler is attached, 3 when none 
       console.log(JSON.stringify({ kernel, agent: agent ?? null, agentError: agentError ?? null }, null, 2));
     } else {
       console.log(`sched_ext: ${kernel.state ?? 'not in this kernel'}${kernel.ops ? ` (${kernel.ops})` : ''}`);
-      if (agent) printStatus(agent);
+      if (agent) for (const line of formatStatus(agent)) console.log(line);
       else console.log(`agent:    not reachable (${agentError})`);
     }
     return kernel.state === 'enabled' && kernel.ops === 'slo' ? 0 : 3;

@@ -14,12 +14,14 @@ import { Transport } from './transport.js';
 import { MAX_BUDGET_NS, type Decision, type SloEntry } from '../../policy/api.js';
 import { clampImportance } from '../../policy/deadline.js';
 import {
-  CG_STATS, CPU_STATS, CPU_STATS_COUNTERS, ClockOrigin, EXIT_INFO, MISS_EVENT, SLO_CFG, SLO_CTL, SLO_LAG_BUCKETS,
+  CPU_STATS, CPU_STATS_COUNTERS, ClockOrigin, EXIT_INFO, MISS_EVENT, SLO_CFG, SLO_CTL, SLO_LAG_BUCKETS,
   readU64, writeU64, type CpuStatsCounter,
 } from './kernel-abi.js';
 import { InlineRunner, type PolicyRunner } from '../policy-runner/runner.js';
 import type { SloStore } from '../slo/slo-store.js';
 import type { CgroupSloStats, SchedulerSnapshot, SchedulerStatsSource } from './scheduler-stats.js';
+import { readCgroupStats, readCgroupStatsSliced } from './cgroup-stats-reader.js';
+import { deleteSloEntry, writeSloEntry } from './slo-table-maps.js';
 
 export const OPS_NAME = 'slo';
 
@@ -282,18 +284,14 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
     if (!Number.isInteger(cgroupId) || cgroupId <= 0) throw new RangeError(`cgroup id: expected a positive integer, got ${cgroupId}`);
     if (!(slo.budgetNs > 0 && slo.budgetNs <= MAX_BUDGET_NS)) throw new RangeError(`budgetNs: expected 1..${MAX_BUDGET_NS}, got ${slo.budgetNs}`);
     const entry = { budgetNs: Math.round(slo.budgetNs), importance: clampImportance(slo.importance) };
-    const value = Buffer.alloc(SLO_CFG.size);
-    const v = new DataView(value.buffer, value.byteOffset, value.byteLength);
-    writeU64(v, SLO_CFG.fields['budget_ns']!.offset, entry.budgetNs);
-    v.setUint32(SLO_CFG.fields['importance']!.offset, entry.importance, true);
-    this.maps.cfg.update(u64Key(cgroupId), value);
+    writeSloEntry(this.maps, cgroupId, entry);
     this.slos.set(cgroupId, entry);
     this.runner.setSlo(cgroupId, entry);
     this.bumpCfgGen();
   }
 
   delete(cgroupId: number): void {
-    this.maps.cfg.delete(u64Key(cgroupId));
+    deleteSloEntry(this.maps, cgroupId);
     this.slos.delete(cgroupId);
     this.runner.setSlo(cgroupId, undefined);
     this.bumpCfgGen();
@@ -311,6 +309,15 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
   // SchedulerStatsSource.
 
   snapshot(): SchedulerSnapshot {
+    return this.snapshotWith(readCgroupStats(this.maps.cgStats));
+  }
+
+  async snapshotAsync(): Promise<SchedulerSnapshot> {
+    const cgroups = await readCgroupStatsSliced(this.maps.cgStats);
+    return this.snapshotWith(cgroups);
+  }
+
+  private snapshotWith(cgroups: Map<number, CgroupSloStats>): SchedulerSnapshot {
     const counters = Object.fromEntries(CPU_STATS_COUNTERS.map((c) => [c, 0])) as Record<CpuStatsCounter, number>;
     const lagHistogram = new Array<number>(SLO_LAG_BUCKETS).fill(0);
     const buf = this.maps.stats.lookup(u32Key(0));
@@ -322,21 +329,6 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
         CPU_STATS_COUNTERS.forEach((name, i) => (counters[name] += readU64(view, base + 8 * i)));
         for (let b = 0; b < SLO_LAG_BUCKETS; b++) lagHistogram[b]! += readU64(view, base + histAt + 8 * b);
       }
-    }
-    const cgroups = new Map<number, CgroupSloStats>();
-    const f = CG_STATS.fields;
-    for (const key of this.maps.cgStats.keys()) {
-      const value = this.maps.cgStats.lookup(key);
-      if (!value) continue;
-      const v = new DataView(value.buffer, value.byteOffset, value.byteLength);
-      cgroups.set(Number(key.readBigUInt64LE(0)), {
-        runs: readU64(v, f['runs']!.offset),
-        misses: readU64(v, f['misses']!.offset),
-        lastRunNs: readU64(v, f['last_run_ns']!.offset),
-        lastMissNs: readU64(v, f['last_miss_ns']!.offset),
-        lastSlackNs: Number(v.getBigInt64(f['last_slack_ns']!.offset, true)),
-        waitNsSum: readU64(v, f['wait_ns_sum']!.offset),
-      });
     }
     const attached = !this.stopped && this.exitReport === undefined;
     return {

@@ -149,3 +149,13 @@ test('a missing file or cgroup root at start is an error', (t) => {
   writeFileSync(s.file, 'cgroups: {}\n');
   t.throws(() => startSloConfigFile({ file: s.file, store: new MemorySloStore(), cgroupRoot: join(s.dir, 'nope'), log: quiet }), { message: /config file: cgroupRoot ".*nope" does not exist/ });
 });
+
+test('.inf and .nan budgets are reported as written, not as null', (t) => {
+  const r = parseSloConfig('cgroups:\n  a.service: { budgetMs: .inf }\n  b.service: { budgetMs: .nan }\n  c.service: { importance: -.inf }\n', 'slos.yaml');
+  t.deepEqual(r.entries, []);
+  t.deepEqual(r.errors.map((e) => e.message.replace(/: must be .*/, '')), [
+    'slos.yaml: cgroups["a.service"].budgetMs: invalid value .inf',
+    'slos.yaml: cgroups["b.service"].budgetMs: invalid value .nan',
+    'slos.yaml: cgroups["c.service"].importance: invalid value -.inf',
+  ]);
+});

@@ -1,0 +1,27 @@
+// The kernel side of the SLO table: slo_cfg (cgroup id -> struct slo_cfg, read by the
+// scheduler) and slo_cg_stats (SLO cgroup id -> its accounting, written by the
+// scheduler). Removing a workload's SLO removes both entries, so a deleted pod's series
+// do not live on in /metrics until the LRU map happens to evict them.
+import { u64Key, type BpfMap } from '../bpf/bpf-map.js';
+import { SLO_CFG, writeU64 } from './kernel-abi.js';
+import type { SloEntry } from '../../policy/api.js';
+
+export interface SloTableMaps {
+  cfg: BpfMap;
+  cgStats: BpfMap;
+}
+
+/** Writes `cgroupId`'s SLO into slo_cfg. */
+export function writeSloEntry(maps: SloTableMaps, cgroupId: number, entry: SloEntry): void {
+  const value = Buffer.alloc(SLO_CFG.size);
+  const v = new DataView(value.buffer, value.byteOffset, value.byteLength);
+  writeU64(v, SLO_CFG.fields['budget_ns']!.offset, entry.budgetNs);
+  v.setUint32(SLO_CFG.fields['importance']!.offset, entry.importance, true);
+  maps.cfg.update(u64Key(cgroupId), value);
+}
+
+/** Removes `cgroupId`'s SLO and its accounting. */
+export function deleteSloEntry(maps: SloTableMaps, cgroupId: number): void {
+  maps.cfg.delete(u64Key(cgroupId));
+  maps.cgStats.delete(u64Key(cgroupId));
+}
