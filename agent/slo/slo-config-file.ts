@@ -118,7 +118,7 @@ const FIELD = /^(\s+)(budgetMs|importance):\s*(\S+)\s*(?:#.*)?$/;
  * would give (a property test checks they agree), or undefined for anything else, which
  * then goes to the YAML library. Thousands of entries parse in milliseconds this way.
  */
-export function parseCanonicalSloConfig(text: string, fileName: string): { cgroups: Record<string, Record<string, number>> } | undefined {
+export function parseCanonicalSloConfig(text: string, fileName: string): { cgroups: Record<string, Record<string, number>> | null } | undefined {
   const lines = text.split('\n');
   let i = 0;
   const significant = (l: string): boolean => !/^\s*(?:#.*)?\r?$/.test(l);
@@ -167,7 +167,8 @@ export function parseCanonicalSloConfig(text: string, fileName: string): { cgrou
     }
   }
   if (current && Object.keys(current.fields).length === 0) return undefined;
-  return { cgroups: { ...cgroups } };
+  // "cgroups:" with nothing under it is null in YAML.
+  return { cgroups: indent === undefined ? null : { ...cgroups } };
 }
 
 /**
