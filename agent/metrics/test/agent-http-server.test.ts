@@ -202,38 +202,27 @@ test('/healthz, unknown paths and methods', async (t) => {
   t.is(await head.text(), '');
 });
 
-test('/metrics reuses a render for a second: a burst of scrapes reads the kernel stats once', async (t) => {
-  const { stats, get } = await serve(t, { metricsRefreshMs: 1000, processMetrics: false });
+test('/metrics reuses a render within its refresh period: a burst of scrapes reads the kernel stats once', async (t) => {
+  // A long period, so that a slow (loaded) machine cannot spread the burst past it.
+  const { stats, get } = await serve(t, { metricsRefreshMs: 60_000, processMetrics: false });
   stats.snap.counters.direct = 1;
   const first = await Promise.all(Array.from({ length: 20 }, () => get('/metrics')));
   t.is(stats.calls, 1, 'concurrent scrapes share one snapshot');
   stats.snap.counters.direct = 2;
   const cached = parsePrometheusText((await get('/metrics')).text);
-  t.is(value(cached.get('scx_slo_dispatches_total'), { path: 'direct' }), 1, 'within the second: the same render');
+  t.is(value(cached.get('scx_slo_dispatches_total'), { path: 'direct' }), 1, 'within the period: the same render');
   t.true(first.every((r) => r.status === 200 && r.text === first[0]!.text));
-  await new Promise((r) => setTimeout(r, 1050));
+  t.is(stats.calls, 1);
+});
+
+test('/metrics renders anew once the refresh period has passed', async (t) => {
+  const { stats, get } = await serve(t, { metricsRefreshMs: 200, processMetrics: false });
+  stats.snap.counters.direct = 1;
+  await get('/metrics');
+  stats.snap.counters.direct = 2;
+  await new Promise((r) => setTimeout(r, 250));
   const fresh = parsePrometheusText((await get('/metrics')).text);
   t.is(value(fresh.get('scx_slo_dispatches_total'), { path: 'direct' }), 2);
   t.is(stats.calls, 2);
 });
 
-test('the server caps its connections and closes clients that never send their headers', async (t) => {
-  const { server } = await serve(t, { limits: { maxConnections: 8, headersTimeoutMs: 300, requestTimeoutMs: 300, checkIntervalMs: 100, idleTimeoutMs: 300 } });
-  const { connect } = await import('node:net');
-  const sockets = await Promise.all(Array.from({ length: 40 }, () => new Promise<import('node:net').Socket>((resolve) => {
-    const s = connect(server.port, '127.0.0.1', () => resolve(s));
-    s.on('error', () => {});
-  })));
-  const closed = sockets.map((s) => new Promise<number>((resolve) => s.once('close', () => resolve(performance.now()))));
-  const started = performance.now();
-  await new Promise((r) => setTimeout(r, 150));
-  let open = 0;
-  await new Promise<void>((resolve) => server.server.getConnections((_e, n) => ((open = n), resolve())));
-  t.true(open <= 8, `${open} connections open, cap 8`);
-  // Idle sockets that never sent a request are closed after the headers timeout.
-  const times = await Promise.all(closed);
-  t.true(Math.max(...times) - started < 3000, 'every idle socket was closed');
-  // The server still answers.
-  const res = await fetch(`${server.url}/healthz`);
-  t.is(res.status, 200);
-});

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_BUDGET_NS, DEFAULT_IMPORTANCE } from '../../../policy/api.js';
 import { ConfigErrorCounter } from '../../metrics/config-errors.js';
-import { parseSloConfig, startSloConfigFile } from '../slo-config-file.js';
+import { MAX_CONFIG_FILE_BYTES, parseSloConfig, startSloConfigFile } from '../slo-config-file.js';
 import { MemorySloStore } from '../slo-store.js';
 
 const MS = 1_000_000;
@@ -158,4 +158,12 @@ test('.inf and .nan budgets are reported as written, not as null', (t) => {
     'slos.yaml: cgroups["b.service"].budgetMs: invalid value .nan',
     'slos.yaml: cgroups["c.service"].importance: invalid value -.inf',
   ]);
+});
+
+test('a file over the size cap is refused with a clear error, and a duplicate key is caught', (t) => {
+  const big = `cgroups:\n${'  # padding\n'.repeat(MAX_CONFIG_FILE_BYTES / 11 + 1)}`;
+  t.throws(() => parseSloConfig(big, 'slos.yaml'), { message: /^slos\.yaml: \d+ characters, more than the 8388608 bytes allowed for an SLO file$/ });
+  for (const text of ['cgroups:\n  a.service: { budgetMs: 1 }\n  a.service: { budgetMs: 2 }\n', 'cgroups:\n  "a.service": { budgetMs: 1 }\n  a.service: { importance: 2 }\n']) {
+    t.throws(() => parseSloConfig(text, 'slos.yaml'), { message: /slos\.yaml: not valid YAML: Map keys must be unique \("a\.service" again at line 3\)/ });
+  }
 });
