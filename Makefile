@@ -14,7 +14,7 @@ export SCX_VM_KERNEL_PREFER ?= 7.2.13+deb14-amd64
 
 .PHONY: all setup build build-ts build-bpf test test-native vm-test demo clean vmlinux-h \
         bench-sim-events bench-policy-decisions bench-transport bench-guest-share \
-        image image-check image-tools deploy-manifest install
+        bench-config-parse image image-check image-tools deploy-manifest install
 
 all: build
 
@@ -77,6 +77,9 @@ bench-policy-decisions: build
 
 bench-transport: build
 	node dist/bench/transport.js
+
+bench-config-parse: build
+	node dist/bench/config-parse.js
 
 bench-guest-share: build
 	bash bench/guest-share.sh

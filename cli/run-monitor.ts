@@ -24,6 +24,7 @@ export async function runMonitorOnly(opts: RunOptions, why: string[], log: (line
     workloads: sources.registry,
     sources: sources.sources,
     configErrors: sources.configErrors,
+    grantClamps: sources.grantClamps,
     runqueueLatency: { read: () => monitor.runqueueLatency(), owners: new CgroupOwnerIndex(opts.cgroupRoot, sources.registry) },
     log: { warn: (m: string) => log(m) },
   });

@@ -19,6 +19,8 @@ export interface RunOptions {
   policyOptions: Record<string, string>;
   workers: number;
   config: string | undefined;
+  /** The cluster admin's SLO grants file (absent: DEFAULT_SLO_GRANTS). */
+  sloGrants: string | undefined;
   kubernetes: boolean;
   nodeName: string | undefined;
   cgroupRoot: string;
@@ -55,6 +57,10 @@ SLO sources:
                             scx-slo/budget-ms and scx-slo/importance annotations and
                             SLOPolicy resources
   --node-name NAME          node to watch (default: $NODE_NAME)
+  --slo-grants FILE         YAML: the tightest budget and highest importance each
+                            namespace's pods may claim (default for every namespace:
+                            budget >= 100 ms, importance <= 50); pods asking for more
+                            are clamped, counted and get an Event
   --cgroup-root DIR         cgroup v2 mount (default /sys/fs/cgroup)
   --default-budget-ms MS    budget of workloads with no SLO (default 100)
   --default-importance N    importance of workloads with no SLO (default 50)
@@ -107,6 +113,16 @@ function oneOf<T extends string>(name: string, raw: string | undefined, allowed:
   return raw as T;
 }
 
+/** An integer flag: a fraction is refused, not truncated (a port, a count, an importance). */
+function int(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (!/^\s*[+]?\d+\s*$/.test(raw) || !Number.isSafeInteger(v) || v < min || v > max) {
+    throw new UsageError(`--${name}: expected an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return v;
+}
+
 export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): RunOptions {
   let parsed;
   try {
@@ -118,6 +134,7 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
         'policy-opt': { type: 'string', multiple: true },
         workers: { type: 'string' },
         config: { type: 'string' },
+        'slo-grants': { type: 'string' },
         kubernetes: { type: 'boolean' },
         'node-name': { type: 'string' },
         'cgroup-root': { type: 'string' },
@@ -180,12 +197,13 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
   return {
     policy: v.policy ?? DEFAULT_POLICY,
     policyOptions,
-    workers: num('workers', v.workers, 1, 0, 64),
+    workers: int('workers', v.workers, 1, 0, 64),
     config: v.config,
+    sloGrants: v['slo-grants'],
     kubernetes,
     nodeName,
     cgroupRoot: v['cgroup-root'] ?? '/sys/fs/cgroup',
-    metricsPort: num('metrics-port', v['metrics-port'], 8080, 0, 65535),
+    metricsPort: int('metrics-port', v['metrics-port'], 8080, 0, 65535),
     metricsHost: v['metrics-host'] ?? '0.0.0.0',
     overload: {
       windowMs: num('overload-window-ms', v['overload-window-ms'], DEFAULT_OVERLOAD_RULE.windowMs, 1, 60_000),
@@ -199,8 +217,8 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
       sliceNs: Math.round(num('slice-us', v['slice-us'], d.sliceNs / 1e3, 50, 1_000_000) * 1e3),
       urgentMaxNs: urgentBelow === undefined ? 'auto' : Math.round(num(urgentFlag, urgentBelow, 0, 0, 10_000) * 1e6),
       defaultBudgetNs: Math.round(num('default-budget-ms', v['default-budget-ms'], d.defaultBudgetNs / 1e6, 0.001, MAX_BUDGET_NS / 1e6) * 1e6),
-      defaultImportance: num('default-importance', v['default-importance'], d.defaultImportance, 1, 100),
-      missEventsPerSec: num('miss-events', v['miss-events'], d.missEventsPerSec, 0, 1_000_000),
+      defaultImportance: int('default-importance', v['default-importance'], d.defaultImportance, 1, 100),
+      missEventsPerSec: int('miss-events', v['miss-events'], d.missEventsPerSec, 0, 1_000_000),
       batchMax: d.batchMax,
       batchWindowNs: v['batch-window-us'] === undefined ? 'auto' : Math.round(num('batch-window-us', v['batch-window-us'], 0, 0, 1_000_000) * 1e3),
     },

@@ -89,20 +89,29 @@ export function formatRates(r: StatusRates, s: AgentStatus): string[] {
 /** The one-shot `scx-slo status` text: totals since the agent started. */
 export function formatStatus(s: AgentStatus): string[] {
   const c = s.counters;
+  if (s.mode === 'monitor' || Object.keys(c).length === 0) {
+    // Monitoring-only mode (no sched_ext): no scheduler, so no dispatch counters or SLO table.
+    return [
+      `agent:    ${s.mode}, no scheduler attached${s.policy ? `, policy ${s.policy}` : ''}`,
+      'dispatch: none (monitoring-only mode measures run-queue latency per workload: see /metrics)',
+    ];
+  }
   const fallback = fallbackTotal(c);
   const decided = (c['user_dispatched'] ?? 0) + (c['direct'] ?? 0) + fallback;
   const share = (n: number | undefined): string => (decided > 0 ? `${((100 * (n ?? 0)) / decided).toFixed(1)}%` : '-');
+  /** A counter as printed: "-" when the agent does not report it (an older agent). */
+  const n = (k: string): string => (c[k] === undefined ? '-' : String(c[k]));
   const lines = [
     `agent:    ${s.mode}, policy ${s.policy}`,
-    `dispatch: userspace ${c['user_dispatched']} (${share(c['user_dispatched'])}), direct ${c['direct']} (${share(c['direct'])}), fallback lag ${c['fallback_lag']} / ring-full ${c['fallback_ringfull']} / stalled ${c['fallback_stalled']} / idle CPU ${c['fallback_idle']}`,
-    `          stale decisions ${c['stale_decisions']}, bad ${c['bad_decisions']}, preemptions ${c['preemptions']}, deadline misses ${c['deadline_misses']}`,
-    `exits:    sent ${c['exits_to_user']}, dropped (ring full) ${c['exits_dropped']}, received by the agent ${s.transport['exits'] ?? '-'}`,
+    `dispatch: userspace ${n('user_dispatched')} (${share(c['user_dispatched'])}), direct ${n('direct')} (${share(c['direct'])}), fallback lag ${n('fallback_lag')} / ring-full ${n('fallback_ringfull')} / stalled ${n('fallback_stalled')} / idle CPU ${n('fallback_idle')}`,
+    `          stale decisions ${n('stale_decisions')}, bad ${n('bad_decisions')}, preemptions ${n('preemptions')}, deadline misses ${n('deadline_misses')}`,
+    `exits:    sent ${n('exits_to_user')}, dropped (ring full) ${n('exits_dropped')}, received by the agent ${s.transport?.['exits'] ?? '-'}`,
     'SLOs:',
   ];
-  const rows = Object.entries(s.slos);
+  const rows = Object.entries(s.slos ?? {});
   if (rows.length === 0) lines.push('  (none configured: every workload has the default)');
   for (const [id, slo] of rows) {
-    const st = s.cgroups[id];
+    const st = s.cgroups?.[id];
     const wait = st && st.runs > 0 ? `${(st.waitNsSum / st.runs / 1e3).toFixed(0)} us mean wait` : 'no runs yet';
     const who = s.workloads?.[id] ? `${s.workloads[id]} (cgroup ${id})` : `cgroup ${id}`;
     lines.push(`  ${who}: budget ${slo.budgetNs / 1e6} ms, importance ${slo.importance}; ${st ? `${st.runs} runs, ${st.misses} misses, ` : ''}${wait}`);

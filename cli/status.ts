@@ -19,10 +19,6 @@ async function queryAgent(socket: string): Promise<{ agent?: AgentStatus; error?
   }
 }
 
-function agentLines(agent: AgentStatus): string[] {
-  if (agent.mode === 'monitor') return [`agent:    monitoring-only mode (not scheduling): ${JSON.stringify(agent)}`];
-  return formatStatus(agent);
-}
 
 function kernelLine(): string {
   const kernel = schedExtState();
@@ -47,7 +43,7 @@ async function watch(socket: string, seconds: number): Promise<number> {
     const { agent, error } = await queryAgent(socket);
     const lines = [`${new Date().toISOString()}  ${kernelLine()}`];
     if (!agent) lines.push(`agent:    not reachable (${error})`);
-    else if (agent.mode === 'monitor') lines.push(...agentLines(agent));
+    else if (agent.mode === 'monitor') lines.push(...formatStatus(agent));
     else if (prev) lines.push(...formatRates(statusRates(prev.agent, agent, (at - prev.at) / 1000), agent));
     else lines.push(...formatStatus(agent), '(rates from the next refresh on)');
     process.stdout.write(`${tty ? CLEAR : '\n'}${lines.join('\n')}\n`);
@@ -91,7 +87,7 @@ Exit status 0 when an scx-slo scheduler is attached, 3 when none is.`,
       console.log(JSON.stringify({ kernel, agent: agent ?? null, agentError: error ?? null }, null, 2));
     } else {
       console.log(kernelLine());
-      if (agent) console.log(agentLines(agent).join('\n'));
+      if (agent) console.log(formatStatus(agent).join('\n'));
       else console.log(`agent:    not reachable (${error})`);
     }
     return kernel.state === 'enabled' && kernel.ops === 'slo' ? 0 : 3;

@@ -1,6 +1,6 @@
 // A BPF map by file descriptor: typed lookups, updates, deletes and key iteration over
 // Buffers, with per-CPU maps' value arrays handled (one value slot per possible CPU).
-import { getLibbpf } from './native.js';
+import { getLibbpf, getLibc } from './native.js';
 
 export class BpfMapError extends Error {
   override name = 'BpfMapError';
@@ -49,6 +49,14 @@ export class BpfMap {
     throw new BpfMapError(`map ${this.name}: delete failed: ${rc}`);
   }
 
+  /**
+   * The key after `prev` (null: the first) into `into`; false at the end. A `prev` that
+   * was deleted meanwhile restarts the walk from the first key (the kernel's rule).
+   */
+  nextKey(prev: Buffer | null, into: Buffer): boolean {
+    return (getLibbpf().mapGetNextKey(this.fd, prev, into) as number) === 0;
+  }
+
   /** Every key currently in the map (hash maps). */
   keys(): Buffer[] {
     const out: Buffer[] = [];
@@ -63,6 +71,20 @@ export class BpfMap {
     }
     return out;
   }
+}
+
+/** BPF map types used with createBpfMap (uapi enum bpf_map_type). */
+export const BpfMapType = { HASH: 1, LRU_HASH: 9 } as const;
+
+/**
+ * A map of its own, outside any BPF object (tests and benchmarks of map readers: the
+ * same kernel map type the scheduler declares). close() releases its fd.
+ */
+export function createBpfMap(name: string, type: number, keySize: number, valueSize: number, maxEntries: number): BpfMap & { close(): void } {
+  const fd = getLibbpf().mapCreate(type, name, keySize, valueSize, maxEntries, null) as number;
+  if (fd < 0) throw new BpfMapError(`map ${name}: bpf_map_create failed: ${fd}`);
+  const map = new BpfMap(name, fd, keySize, valueSize, false, 1);
+  return Object.assign(map, { close: () => void getLibc().close(fd) });
 }
 
 /** A u64 map key. */

@@ -32,6 +32,8 @@ export interface LibbpfApi {
   mapLookup: Fn;
   mapDelete: Fn;
   mapGetNextKey: Fn;
+  /** A map of its own, outside any object (tests and benchmarks of map readers). */
+  mapCreate: Fn;
   progTestRun: Fn;
   /** Program walking and auto-attach by SEC() name (program-attach.ts). */
   nextProgram: Fn;
@@ -105,6 +107,7 @@ export function getLibbpf(): LibbpfApi {
     mapLookup: lib.func('int bpf_map_lookup_elem(int fd, const void *key, void *value)'),
     mapDelete: lib.func('int bpf_map_delete_elem(int fd, const void *key)'),
     mapGetNextKey: lib.func('int bpf_map_get_next_key(int fd, const void *key, void *next_key)'),
+    mapCreate: lib.func('int bpf_map_create(int map_type, const char *map_name, uint32_t key_size, uint32_t value_size, uint32_t max_entries, void *opts)'),
     progTestRun: lib.func('int bpf_prog_test_run_opts(int prog_fd, _Inout_ bpf_test_run_opts *opts)'),
     nextProgram: lib.func('void *bpf_object__next_program(void *obj, void *prev)'),
     programName: lib.func('const char *bpf_program__name(void *prog)'),

@@ -15,7 +15,10 @@
 // kubelet.slice/kubelet-kubepods.slice/...). The QoS class comes from
 // pod.status.qosClass, but every layout is probed (status may lag, the driver is not
 // known), the stated class first. Static pods are also probed under the UID in their
-// kubernetes.io/config.mirror annotation, which is the UID the kubelet uses for them.
+// kubernetes.io/config.mirror annotation, which is the UID the kubelet uses for them, but
+// only mirror pods the Node owns (an ownerReference of kind Node naming the pod's node,
+// which the kubelet sets on every mirror pod it creates): anyone who can create a pod can
+// write that annotation, and must not be able to point their SLO at another pod's cgroup.
 import type { V1Pod } from '@kubernetes/client-node';
 import { cgroupIdOf } from '../slo/cgroup-id.js';
 
@@ -59,13 +62,19 @@ function isQosClass(v: unknown): v is QosClass {
   return v === 'Guaranteed' || v === 'Burstable' || v === 'BestEffort';
 }
 
+/** Whether the pod is a mirror pod as the kubelet creates them: owned by its own Node. */
+export function isOwnedByItsNode(pod: V1Pod): boolean {
+  const node = pod.spec?.nodeName;
+  return !!node && (pod.metadata?.ownerReferences ?? []).some((o) => o.kind === 'Node' && o.apiVersion === 'v1' && o.name === node);
+}
+
 /** Every path to probe for a pod, most likely first, without duplicates. */
 export function podCgroupCandidates(pod: V1Pod, layout: PodCgroupLayout = {}): string[] {
   const uids: string[] = [];
   const uid = pod.metadata?.uid;
   if (uid) uids.push(uid);
   const mirror = pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION];
-  if (mirror && /^[0-9a-fA-F-]+$/.test(mirror) && mirror !== uid) uids.push(mirror);
+  if (mirror && /^[0-9a-fA-F-]+$/.test(mirror) && mirror !== uid && isOwnedByItsNode(pod)) uids.push(mirror);
   const stated = pod.status?.qosClass;
   const classes = isQosClass(stated) ? [stated, ...QOS_CLASSES.filter((q) => q !== stated)] : [...QOS_CLASSES];
   const drivers = layout.drivers ?? CGROUP_DRIVERS;

@@ -20,6 +20,9 @@ import type { SloStore } from '../slo/slo-store.js';
 import { SloApplier, type DesiredSlo } from '../slo/slo-applier.js';
 import { WorkloadRegistry } from '../slo/workload-registry.js';
 import { ConfigProblemReporter } from './config-problem-reporter.js';
+import { GrantClampReporter } from './grant-clamp-reporter.js';
+import { clampToGrant, DEFAULT_SLO_GRANTS, grantFor, type SloGrants } from '../../policy/slo-grant.js';
+import type { GrantClampCounter } from '../metrics/grant-clamps.js';
 import { KubernetesEventSink, type EventSink } from './event-sink.js';
 import { resolvePodCgroup, type PodCgroupLayout } from './pod-cgroup.js';
 import { resolvePodSlo } from './pod-slo.js';
@@ -49,6 +52,10 @@ export interface PodSloWatcherOptions {
   registry?: WorkloadRegistry;
   /** Counts configuration errors for /metrics. */
   configErrors?: ConfigErrorCounter;
+  /** What each namespace may claim (default DEFAULT_SLO_GRANTS: budget >= 100 ms, importance <= 50). */
+  grants?: SloGrants;
+  /** Counts SLOs clamped to their grant for /metrics. */
+  grantClamps?: GrantClampCounter;
   /** kubelet cgroup layout options (non-default --cgroup-root, driver order). */
   layout?: PodCgroupLayout;
   /** Watch SLOPolicy objects (default true). */
@@ -86,6 +93,8 @@ class PodSloWatcherImpl implements PodSloWatcher {
   private readonly pods: SupervisedInformer<V1Pod>;
   private readonly policies: SupervisedInformer<SloPolicyObject> | undefined;
   private readonly reporter: ConfigProblemReporter;
+  private readonly clampReporter: GrantClampReporter;
+  private readonly grants: SloGrants;
   private readonly cgroupRoot: string;
   private readonly log: Pick<Console, 'info' | 'warn'>;
   private readonly applier: SloApplier;
@@ -114,6 +123,8 @@ class PodSloWatcherImpl implements PodSloWatcher {
     const events = options.events === false ? undefined : (options.events ?? new KubernetesEventSink(kubeConfig, { host: nodeName, log: this.log }));
     this.applier = new SloApplier(options.store, this.registry, this.log);
     this.reporter = new ConfigProblemReporter({ events, counter: options.configErrors, log: this.log });
+    this.clampReporter = new GrantClampReporter({ events, counter: options.grantClamps, log: this.log });
+    this.grants = options.grants ?? DEFAULT_SLO_GRANTS;
 
     const fieldSelector = `spec.nodeName=${nodeName}`;
     const core = kubeConfig.makeApiClient(CoreV1Api);
@@ -230,6 +241,7 @@ class PodSloWatcherImpl implements PodSloWatcher {
 
     const byNamespace = new Map<string, CompiledSloPolicy[]>();
     this.reporter.beginPass();
+    this.clampReporter.beginPass();
     for (const obj of this.policies?.list() ?? []) {
       const policy = compileSloPolicy(obj);
       this.reporter.policy(policy.uid, policy.problems);
@@ -251,6 +263,11 @@ class PodSloWatcherImpl implements PodSloWatcher {
       const resolved = resolvePodSlo(pod, byNamespace.get(meta.namespace) ?? []);
       this.reporter.pod(identity, resolved.problems);
       if (!resolved.slo) continue;
+      // Whoever can create a pod here can write its annotations (and SLOPolicies): the
+      // SLO is limited to what the cluster admin granted the namespace.
+      const grant = grantFor(this.grants, meta.namespace);
+      const clamped = clampToGrant(resolved.slo, grant);
+      this.clampReporter.pod(identity, resolved.slo, grant, clamped);
       let where;
       try {
         where = resolvePodCgroup(this.cgroupRoot, pod, this.options.layout);
@@ -266,11 +283,12 @@ class PodSloWatcherImpl implements PodSloWatcher {
       }
       if (desired.has(where.cgroupId)) continue;
       desired.set(where.cgroupId, {
-        slo: resolved.slo,
+        slo: clamped.slo,
         workload: { cgroupId: where.cgroupId, cgroupPath: where.cgroupPath, pod: identity, source: KUBERNETES_SOURCE },
       });
     }
     this.reporter.endPass();
+    this.clampReporter.endPass();
     for (const uid of this.resolveErrors.keys()) if (!seen.has(uid)) this.resolveErrors.delete(uid);
 
     this.applier.apply(desired);

@@ -15,12 +15,14 @@ import { DEFAULT_BUDGET_NS, DEFAULT_IMPORTANCE, DEFAULT_SLICE_NS, MAX_BUDGET_NS,
 import { clampImportance } from '../../policy/deadline.js';
 import {
   CPU_STATS_COUNTERS, ClockOrigin, SLO_ABI_VERSION, SLO_CFG, SLO_CG_STATS, SLO_CPU_STATS, SLO_CTL, SLO_EXIT_INFO, SLO_LAG_BUCKETS,
-  SLO_MISS_EVENT, addCpuStats, decodeCgStats, decodeExitInfo,
-  decodeMissEvent, encodeSloCfg, encodeSloCtl, type CpuStatsCounter, type MissEvent,
+  SLO_MISS_EVENT, addCpuStats, decodeExitInfo,
+  decodeMissEvent, encodeSloCtl, type CpuStatsCounter, type MissEvent,
 } from './kernel-abi.js';
 import { InlineRunner, type PolicyRunner } from '../policy-runner/runner.js';
 import type { SloStore } from '../slo/slo-store.js';
 import type { CgroupSloStats, SchedulerSnapshot, SchedulerStatsSource } from './scheduler-stats.js';
+import { readCgroupStats, readCgroupStatsSliced } from './cgroup-stats-reader.js';
+import { deleteSloEntry, writeSloEntry } from './slo-table-maps.js';
 
 export const OPS_NAME = 'slo';
 
@@ -280,14 +282,14 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
     if (!Number.isInteger(cgroupId) || cgroupId <= 0) throw new RangeError(`cgroup id: expected a positive integer, got ${cgroupId}`);
     if (!(slo.budgetNs > 0 && slo.budgetNs <= MAX_BUDGET_NS)) throw new RangeError(`budgetNs: expected 1..${MAX_BUDGET_NS}, got ${slo.budgetNs}`);
     const entry = { budgetNs: Math.round(slo.budgetNs), importance: clampImportance(slo.importance) };
-    this.maps.cfg.update(u64Key(cgroupId), encodeSloCfg(entry));
+    writeSloEntry(this.maps, cgroupId, entry);
     this.slos.set(cgroupId, entry);
     this.runner.setSlo(cgroupId, entry);
     this.bumpCfgGen();
   }
 
   delete(cgroupId: number): void {
-    this.maps.cfg.delete(u64Key(cgroupId));
+    deleteSloEntry(this.maps, cgroupId);
     this.slos.delete(cgroupId);
     this.runner.setSlo(cgroupId, undefined);
     this.bumpCfgGen();
@@ -305,17 +307,21 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
   // SchedulerStatsSource.
 
   snapshot(): SchedulerSnapshot {
+    return this.snapshotWith(readCgroupStats(this.maps.cgStats));
+  }
+
+  async snapshotAsync(): Promise<SchedulerSnapshot> {
+    const cgroups = await readCgroupStatsSliced(this.maps.cgStats);
+    return this.snapshotWith(cgroups);
+  }
+
+  private snapshotWith(cgroups: Map<number, CgroupSloStats>): SchedulerSnapshot {
     const counters = Object.fromEntries(CPU_STATS_COUNTERS.map((c) => [c, 0])) as Record<CpuStatsCounter, number>;
     const lagHistogram = new Array<number>(SLO_LAG_BUCKETS).fill(0);
     const buf = this.maps.stats.lookup(u32Key(0));
     if (buf) {
       const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
       for (let cpu = 0; cpu < this.maps.stats.nrCpus; cpu++) addCpuStats(view, cpu * this.maps.stats.slotSize, counters, lagHistogram);
-    }
-    const cgroups = new Map<number, CgroupSloStats>();
-    for (const key of this.maps.cgStats.keys()) {
-      const value = this.maps.cgStats.lookup(key);
-      if (value) cgroups.set(Number(key.readBigUInt64LE(0)), decodeCgStats(value));
     }
     const attached = !this.stopped && this.exitReport === undefined;
     return {

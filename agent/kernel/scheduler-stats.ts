@@ -42,4 +42,9 @@ export interface SchedulerSnapshot {
 
 export interface SchedulerStatsSource {
   snapshot(): SchedulerSnapshot;
+  /**
+   * The same snapshot, read without holding the event loop for more than a few ms at a
+   * time (the per-workload map can hold 16,384 entries). /metrics uses it when present.
+   */
+  snapshotAsync?(): Promise<SchedulerSnapshot>;
 }

@@ -1,6 +1,6 @@
-// The agent's Prometheus metrics, computed from one SchedulerSnapshot per scrape (so all
-// scheduler values in a scrape are consistent and counters are the kernel's exact
-// monotonic values), the workload registry (namespace/pod labels), the SLO sources'
+// The agent's Prometheus metrics, computed from one SchedulerSnapshot (so all scheduler
+// values in a scrape are consistent and counters are the kernel's exact monotonic
+// values), the workload registry (namespace/pod labels), the SLO sources'
 // status and the configuration error counts. Names follow Prometheus conventions: prefix
 // scx_slo_, counters end in _total, units in the name (seconds).
 //
@@ -24,6 +24,8 @@
 //   scx_slo_policy_info{policy,ops}                       gauge    always 1
 //   scx_slo_build_info{version,commit,kernel}             gauge    always 1
 //   scx_slo_config_errors_total{source,field}             counter  source=annotation|slopolicy|config_file
+//   scx_slo_grant_clamps_total{namespace,field}           counter  pod SLOs clamped to their namespace's
+//                                                                  grant, field=budget|importance
 //   scx_slo_source_synced{source}, scx_slo_source_workloads{source},
 //   scx_slo_source_workloads_unresolved{source}           gauges
 //   scx_slo_source_store_errors_total{source}, scx_slo_source_watch_restarts_total{source,resource}
@@ -35,21 +37,32 @@
 //                                                                  and descendants), other cgroups summed
 // plus prom-client's process_* and nodejs_* metrics.
 //
+// Scrapes cannot slow the scheduler: the rendered text is reused for `minRefreshMs`
+// (default 1 s), concurrent scrapes share one render, the snapshot is read with
+// snapshotAsync (the per-workload map in slices) and the per-workload families are
+// formatted in slices (workload-metrics-text.ts), so no stretch of a render holds the
+// agent's event loop (its decision loop) for more than a few ms.
+//
 // Per-workload labels: a pod's namespace and name and its cgroup path; a config-file
 // cgroup has empty namespace and pod; cgroup id 0 (tasks without an SLO, if the kernel
-// reports it) is cgroup="unconfigured"; an id no source knows is cgroup="unknown:<id>".
+// reports it) is cgroup="unconfigured"; an id no source knows is not exported (workloadLabels
+// still names it cgroup="unknown:<id>" for the overload endpoint's JSON).
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { SchedulerMode, SchedulerSnapshot, SchedulerStatsSource } from '../kernel/scheduler-stats.js';
 import type { WorkloadLookup } from '../slo/workload-registry.js';
 import { ComputedMetric, type Sample } from './computed-metric.js';
 import type { ConfigErrorCounter } from './config-errors.js';
+import type { GrantClampCounter } from './grant-clamps.js';
 import { lagHistogramSamples } from './lag-histogram.js';
 import type { SloSource } from './slo-source-status.js';
 import type { RunqueueLatencySnapshot } from '../monitor/rqlat-monitor.js';
 import type { CgroupOwnerIndex } from './cgroup-owner-index.js';
 import { runqueueLatencySamples } from './runqueue-latency-metric.js';
-import { DEFAULT_OVERLOAD_RULE, overloadState, type OverloadRule } from '../overload/overload-state.js';
+import { DEFAULT_OVERLOAD_RULE, type OverloadRule } from '../overload/overload-state.js';
 import { buildInfo } from './build-info.js';
+import { WorkloadMetricsText } from './workload-metrics-text.js';
 
 export const METRIC_PREFIX = 'scx_slo_';
 const MODES: readonly SchedulerMode[] = ['sched_ext', 'monitor', 'detached'];
@@ -60,6 +73,7 @@ export interface AgentMetricsInputs {
   /** SLO sources whose status is exported (default none). */
   sources?: readonly SloSource[];
   configErrors?: ConfigErrorCounter;
+  grantClamps?: GrantClampCounter;
   /** Include prom-client's process_* and nodejs_* metrics (default true). */
   processMetrics?: boolean;
   /** The overload rule of scx_slo_pod_overloaded (default: the /overload default). */
@@ -68,14 +82,28 @@ export interface AgentMetricsInputs {
   missLateness?: { samples(name: string): Sample[] };
   /** Monitoring-only mode: per-cgroup run-queue latency, and who owns each cgroup. */
   runqueueLatency?: { read: () => RunqueueLatencySnapshot; owners: CgroupOwnerIndex };
+  /** Reuse a render for this long, ms (default 1000; 0: render every scrape). */
+  minRefreshMs?: number;
 }
 
 export interface AgentMetrics {
   readonly registry: Registry;
   /** Content-Type of render()'s output. */
   readonly contentType: string;
-  /** Reads one scheduler snapshot and renders every metric in the Prometheus text format. */
+  /**
+   * Every metric in the Prometheus text format, from one scheduler snapshot: the last
+   * render when younger than minRefreshMs, else a new one (shared by concurrent callers).
+   */
   render(): Promise<string>;
+  /** The same as UTF-8 bytes (what the HTTP server sends; no copy per scrape). */
+  renderBytes(): Promise<Buffer>;
+  /**
+   * The same render gzip-compressed (for scrapers that accept it, as Prometheus does):
+   * compressed once per render, in libuv's thread pool, off the event loop.
+   */
+  renderGzip(): Promise<Buffer>;
+  /** How many renders (snapshot reads) were done. */
+  readonly renders: number;
 }
 
 /** Labels of one SLO cgroup's per-workload samples. */
@@ -85,6 +113,8 @@ export function workloadLabels(workloads: WorkloadLookup, cgroupId: number): { n
   if (!w) return { namespace: '', pod: '', cgroup: `unknown:${cgroupId}` };
   return { namespace: w.pod?.namespace ?? '', pod: w.pod?.name ?? '', cgroup: w.cgroupPath };
 }
+
+const gzipAsync = promisify(gzip);
 
 export function createAgentMetrics(inputs: AgentMetricsInputs): AgentMetrics {
   const registry = new Registry();
@@ -136,17 +166,10 @@ export function createAgentMetrics(inputs: AgentMetricsInputs): AgentMetrics {
     ]),
   );
 
-  const perWorkload = (f: (c: { runs: number; misses: number; waitNsSum: number }) => number) =>
-    fromSnapshot((s) => [...s.cgroups].map(([id, c]) => ({ labels: workloadLabels(inputs.workloads, id), value: f(c) })));
-  counter('workload_deadline_misses_total', 'Runs of a workload\'s tasks that started after their deadline, per SLO cgroup.', perWorkload((c) => c.misses));
-  counter('workload_runs_total', 'Runs of a workload\'s tasks after an enqueue, per SLO cgroup.', perWorkload((c) => c.runs));
-  counter('workload_wait_seconds_total', 'Total enqueue-to-run wait of a workload\'s tasks, per SLO cgroup.', perWorkload((c) => c.waitNsSum / 1e9));
-
   const overloadRule: OverloadRule = { ...DEFAULT_OVERLOAD_RULE, ...inputs.overloadRule };
-  gauge('pod_overloaded', `Whether a workload is overloaded right now (a deadline miss or a run with slack below ${overloadRule.slackThresholdMs} ms in the last ${overloadRule.windowMs} ms): the load-shedding signal of /overload.`,
-    fromSnapshot((s) => [...s.cgroups].filter(([id]) => id !== 0).map(([id, c]) => ({
-      labels: workloadLabels(inputs.workloads, id), value: overloadState(c, s.takenAtNs, overloadRule).overloaded ? 1 : 0,
-    }))));
+  // workload_deadline_misses_total, workload_runs_total, workload_wait_seconds_total and
+  // pod_overloaded: formatted in slices by workload-metrics-text.ts (see render()).
+  const workloadText = new WorkloadMetricsText(METRIC_PREFIX, inputs.workloads, undefined, overloadRule);
 
   new ComputedMetric(
     n('userspace_lag_seconds'),
@@ -186,6 +209,9 @@ export function createAgentMetrics(inputs: AgentMetricsInputs): AgentMetrics {
   counter('config_errors_total', 'Invalid SLO configuration values seen, by source and field (each distinct problem once).', () =>
     (inputs.configErrors?.list() ?? []).map((c) => ({ labels: { source: c.source, field: c.field }, value: c.count })),
   );
+  counter('grant_clamps_total', 'Pod SLOs clamped to what their namespace was granted (each distinct clamp of a pod once), by namespace and field.', () =>
+    (inputs.grantClamps?.list() ?? []).map((c) => ({ labels: { namespace: c.namespace, field: c.field }, value: c.count })),
+  );
   const statuses = (): ReturnType<SloSource['status']>[] => sources.map((s) => s.status());
   gauge('source_synced', '1 when the SLO source has read its whole configuration at least once.', () => statuses().map((s) => ({ labels: { source: s.name }, value: s.synced ? 1 : 0 })));
   gauge('source_workloads', 'SLO entries the source keeps in the kernel table.', () => statuses().map((s) => ({ labels: { source: s.name }, value: s.entries })));
@@ -196,24 +222,67 @@ export function createAgentMetrics(inputs: AgentMetricsInputs): AgentMetrics {
   );
   counter('stats_read_errors_total', 'Scrapes whose scheduler snapshot could not be read (scheduler metrics were left out).', () => [{ value: readErrors }]);
 
+  const minRefreshMs = inputs.minRefreshMs ?? 1000;
+  let renders = 0;
+  let last: { bytes: Buffer; at: number; gzip?: Promise<Buffer> } | undefined;
+  let inflight: Promise<Buffer> | undefined;
+
+  const renderNow = async (): Promise<Buffer> => {
+    renders += 1;
+    let current: SchedulerSnapshot | undefined;
+    try {
+      const stats = inputs.stats;
+      current = stats.snapshotAsync ? await stats.snapshotAsync() : stats.snapshot();
+    } catch {
+      readErrors += 1;
+    }
+    // Every computed metric reads `snap` synchronously when metrics() starts; renders
+    // never overlap (see render()).
+    snap = current;
+    let text: string;
+    try {
+      text = await registry.metrics();
+    } finally {
+      snap = undefined;
+    }
+    const head = Buffer.from(text, 'utf8');
+    return current ? Buffer.concat([head, await workloadText.render(current)]) : head;
+  };
+
+  const renderBytes = (): Promise<Buffer> => {
+    if (last && performance.now() - last.at < minRefreshMs) return Promise.resolve(last.bytes);
+    if (!inflight) {
+      inflight = renderNow().then(
+        (bytes) => {
+          last = { bytes, at: performance.now() };
+          inflight = undefined;
+          return bytes;
+        },
+        (err: unknown) => {
+          inflight = undefined;
+          throw err;
+        },
+      );
+    }
+    return inflight;
+  };
+
   return {
     registry,
     contentType: registry.contentType,
+    get renders() {
+      return renders;
+    },
     async render(): Promise<string> {
-      let current: SchedulerSnapshot | undefined;
-      try {
-        current = inputs.stats.snapshot();
-      } catch {
-        readErrors += 1;
-      }
-      // Every computed metric reads `snap` synchronously when metrics() starts, so
-      // concurrent scrapes cannot see each other's snapshot.
-      snap = current;
-      try {
-        return await registry.metrics();
-      } finally {
-        snap = undefined;
-      }
+      return (await renderBytes()).toString('utf8');
+    },
+    renderBytes,
+    async renderGzip(): Promise<Buffer> {
+      const bytes = await renderBytes();
+      const current = last!;
+      if (current.bytes !== bytes) return gzipAsync(bytes, { level: 4 });
+      current.gzip ??= gzipAsync(bytes, { level: 4 });
+      return current.gzip;
     },
   };
 }

@@ -1,7 +1,14 @@
 // The running agent's control socket: a Unix socket speaking one JSON request per line
 // and one JSON reply per line. `scx-slo status` and `scx-slo policy set` use it.
+//
+// Whatever is at the path is left alone unless it is a stale socket: a regular file (or
+// anything not a socket) is refused, and so is a socket another agent answers on (a
+// second agent must not silently take over the first one's control). Only a socket file
+// nobody answers on, left by an agent that died, is removed. The socket is created 0600
+// (only root, whom the agent runs as, may change its policy) in a 0700 directory when it
+// creates the directory.
 import { createConnection, createServer, type Server } from 'node:net';
-import { mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export const DEFAULT_CONTROL_SOCKET = '/run/scx-slo/agent.sock';
@@ -18,10 +25,44 @@ function parseRequest(line: string): ControlRequest {
   throw new Error(`unknown request ${JSON.stringify(line.slice(0, 200))}`);
 }
 
-/** Serves `handler` on `path` (replacing a stale socket file). */
-export async function serveControlSocket(path: string, handler: ControlHandler): Promise<Server> {
-  mkdirSync(dirname(path), { recursive: true });
+/** Whether something accepts connections on the Unix socket at `path`. */
+function answers(path: string, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const conn = createConnection(path);
+    const timer = setTimeout(() => {
+      conn.destroy();
+      resolve(true); // accepted into the backlog but silent: somebody owns it
+    }, timeoutMs);
+    conn.on('connect', () => {
+      clearTimeout(timer);
+      conn.destroy();
+      resolve(true);
+    });
+    conn.on('error', () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+  });
+}
+
+/** Removes a stale socket at `path`; throws when something else is there. */
+async function clearStaleSocket(path: string): Promise<void> {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new Error(`control socket ${path}: cannot check it: ${(err as Error).message}`);
+  }
+  if (!st.isSocket()) throw new Error(`control socket ${path}: exists and is not a socket; refusing to delete it (choose another --control-socket)`);
+  if (await answers(path)) throw new Error(`control socket ${path}: another scx-slo agent is listening on it; refusing to take it over`);
   rmSync(path, { force: true });
+}
+
+/** Serves `handler` on `path` (replacing only a stale socket file), mode 0600. */
+export async function serveControlSocket(path: string, handler: ControlHandler): Promise<Server> {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  await clearStaleSocket(path);
   const server = createServer((conn) => {
     let buffered = '';
     conn.setEncoding('utf8');
@@ -47,8 +88,16 @@ export async function serveControlSocket(path: string, handler: ControlHandler):
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(path, () => resolve());
+    // The socket file is created by bind() inside listen(): with umask 0177 it is born
+    // 0600, with no moment in which others could connect.
+    const umask = process.umask(0o177);
+    try {
+      server.listen(path, () => resolve());
+    } finally {
+      process.umask(umask);
+    }
   });
+  chmodSync(path, 0o600);
   return server;
 }
 

@@ -37,6 +37,7 @@ export async function startServing(opts: ServingOptions, inputs: ServingInputs, 
     sources: inputs.sources.sources,
     configErrors: inputs.sources.configErrors,
     missLateness: inputs.missLateness,
+    grantClamps: inputs.sources.grantClamps,
     log: { warn: (m: string) => log(m) },
   });
   log(`serving /metrics, /healthz, /readyz, /overload on ${server.url}`);

@@ -23,9 +23,9 @@
 // that is removed and created again gets its new id. The file is reloaded on SIGHUP and
 // when it changes (a watch on its directory, so editors that replace the file and
 // Kubernetes ConfigMap symlink swaps are seen too).
-import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { parseDocument } from 'yaml';
+import { isMap, isScalar, parseDocument, visit } from 'yaml';
 import { DEFAULT_BUDGET_NS, DEFAULT_IMPORTANCE, type SloEntry } from '../../policy/api.js';
 import { cgroupIdOf, checkCgroupRoot, DEFAULT_CGROUP_ROOT, normalizeCgroupPath } from './cgroup-id.js';
 import type { ConfigErrorCounter } from '../metrics/config-errors.js';
@@ -66,14 +66,121 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The file through the YAML library (any YAML), with a linear duplicate-key check. */
+function parseYamlSloConfig(text: string, fileName: string): unknown {
+  const doc = parseDocument(text, { uniqueKeys: false });
+  if (doc.errors.length > 0) throw new Error(`${fileName}: not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
+  const dup = duplicateKey(doc, text);
+  if (dup) throw new Error(`${fileName}: not valid YAML: Map keys must be unique (${JSON.stringify(dup.key)} again at line ${dup.line})`);
+  return doc.toJS();
+}
+
+/** Largest config file read, bytes (20,000 entries take about 1.5 MB). */
+export const MAX_CONFIG_FILE_BYTES = 8 << 20;
+
+/**
+ * The first key that appears twice in one mapping, anywhere in the document, with its
+ * line. A Set per mapping: linear (the yaml library's own uniqueKeys check compares
+ * every key with every other, seconds for a few thousand entries).
+ */
+function duplicateKey(doc: ReturnType<typeof parseDocument>, text: string): { key: string; line: number } | undefined {
+  let found: { key: string; line: number } | undefined;
+  visit(doc, {
+    Map(_key, map) {
+      if (!isMap(map)) return undefined;
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const k: unknown = pair.key;
+        const name = isScalar(k) ? String(k.value) : JSON.stringify(k);
+        if (seen.has(name)) {
+          const offset = isScalar(k) && k.range ? k.range[0] : 0;
+          found = { key: name, line: text.slice(0, offset).split('\n').length };
+          return visit.BREAK;
+        }
+        seen.add(name);
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+const PLAIN_KEY = /^[A-Za-z_/][A-Za-z0-9_.@/+:-]*$/;
+const RESERVED_KEY = /^(?:true|false|null|yes|no|on|off|y|n)$/i;
+const NUMBER = /^-?\d+(?:\.\d+)?$/;
+const FLOW_ENTRY = /^(\s+)(\S+):\s*\{\s*([^{}]*?)\s*\}\s*(?:#.*)?$/;
+const BLOCK_ENTRY = /^(\s+)(\S+):\s*(?:#.*)?$/;
+const FIELD = /^(\s+)(budgetMs|importance):\s*(\S+)\s*(?:#.*)?$/;
+
+/**
+ * The file in its documented shape, read line by line without building a YAML document:
+ * "cgroups:" then entries `  path: { budgetMs: N, importance: N }` or in block form, plain
+ * keys and decimal numbers, comments and blank lines. The same object the YAML library
+ * would give (a property test checks they agree), or undefined for anything else, which
+ * then goes to the YAML library. Thousands of entries parse in milliseconds this way.
+ */
+export function parseCanonicalSloConfig(text: string, fileName: string): { cgroups: Record<string, Record<string, number>> | null } | undefined {
+  const lines = text.split('\n');
+  let i = 0;
+  const significant = (l: string): boolean => !/^\s*(?:#.*)?\r?$/.test(l);
+  while (i < lines.length && !significant(lines[i]!)) i++;
+  if (i === lines.length || !/^cgroups:\s*(?:#.*)?$/.test(lines[i]!)) return undefined;
+  i++;
+  const cgroups: Record<string, Record<string, number>> = Object.create(null) as Record<string, Record<string, number>>;
+  const keyOk = (k: string): boolean => PLAIN_KEY.test(k) && !RESERVED_KEY.test(k) && !k.endsWith(':') && k !== '__proto__';
+  let indent: string | undefined;
+  let current: { key: string; fields: Record<string, number>; indent: string | undefined } | undefined;
+  const add = (key: string, fields: Record<string, number>, lineNo: number): void => {
+    if (Object.hasOwn(cgroups, key)) throw new Error(`${fileName}: not valid YAML: Map keys must be unique (${JSON.stringify(key)} again at line ${lineNo})`);
+    cgroups[key] = fields;
+  };
+  for (; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (!significant(line)) continue;
+    if (line.includes('\t') || line.endsWith('\r')) return undefined;
+    const field = FIELD.exec(line);
+    if (field && current && field[1]!.length > indent!.length) {
+      if (current.indent === undefined) current.indent = field[1];
+      if (field[1] !== current.indent || !NUMBER.test(field[3]!) || Object.hasOwn(current.fields, field[2]!)) return undefined;
+      current.fields[field[2]!] = Number(field[3]);
+      continue;
+    }
+    const m = FLOW_ENTRY.exec(line) ?? BLOCK_ENTRY.exec(line);
+    if (!m) return undefined;
+    if (indent === undefined) indent = m[1];
+    if (m[1] !== indent || !keyOk(m[2]!)) return undefined;
+    if (current && Object.keys(current.fields).length === 0) return undefined; // `key:` with nothing under it is null
+    current = undefined;
+    if (m.length === 4) {
+      const fields: Record<string, number> = {};
+      const body = m[3]!;
+      if (body !== '') {
+        for (const part of body.split(',')) {
+          const kv = /^\s*(budgetMs|importance):\s*(\S+?)\s*$/.exec(part);
+          if (!kv || !NUMBER.test(kv[2]!) || Object.hasOwn(fields, kv[1]!)) return undefined;
+          fields[kv[1]!] = Number(kv[2]);
+        }
+      }
+      add(m[2]!, fields, i + 1);
+    } else {
+      current = { key: m[2]!, fields: {}, indent: undefined };
+      add(m[2]!, current.fields, i + 1);
+    }
+  }
+  if (current && Object.keys(current.fields).length === 0) return undefined;
+  // "cgroups:" with nothing under it is null in YAML.
+  return { cgroups: indent === undefined ? null : { ...cgroups } };
+}
+
 /**
  * Parses and validates the file's text. Throws (naming `fileName`) when the file as a
  * whole is unusable; returns the valid entries and the errors of the skipped ones.
  */
 export function parseSloConfig(text: string, fileName: string): ParsedSloConfig {
-  const doc = parseDocument(text, { uniqueKeys: true });
-  if (doc.errors.length > 0) throw new Error(`${fileName}: not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
-  const root: unknown = doc.toJS();
+  if (text.length > MAX_CONFIG_FILE_BYTES) {
+    throw new Error(`${fileName}: ${text.length} characters, more than the ${MAX_CONFIG_FILE_BYTES} bytes allowed for an SLO file`);
+  }
+  const root: unknown = parseCanonicalSloConfig(text, fileName) ?? parseYamlSloConfig(text, fileName);
   const entries: ConfigFileEntry[] = [];
   const errors: ConfigFileError[] = [];
   if (root === null || root === undefined) return { entries, errors };
@@ -267,6 +374,8 @@ export class SloConfigFileSource implements SloSource {
   private load(initial: boolean): boolean {
     let text: string;
     try {
+      const size = statSync(this.options.file).size;
+      if (size > MAX_CONFIG_FILE_BYTES) throw new Error(`${size} bytes, more than the ${MAX_CONFIG_FILE_BYTES} allowed for an SLO file`);
       text = readFileSync(this.options.file, 'utf8');
     } catch (err) {
       throw new Error(`${this.options.file}: cannot read: ${(err as Error).message}`);

@@ -4,6 +4,9 @@
 import type { SloStore } from './slo-store.js';
 import { startSloConfigFile } from './slo-config-file.js';
 import { ConfigErrorCounter } from '../metrics/config-errors.js';
+import { GrantClampCounter } from '../metrics/grant-clamps.js';
+import { DEFAULT_SLO_GRANTS } from '../../policy/slo-grant.js';
+import { loadSloGrants } from './slo-grants-file.js';
 import type { SloSource } from '../metrics/slo-source-status.js';
 import { WorkloadRegistry } from './workload-registry.js';
 
@@ -17,11 +20,16 @@ export interface SloSourceOptions {
   nodeName: string | undefined;
   /** cgroup v2 mount. */
   cgroupRoot: string;
+  /** The cluster admin's grants file for pod SLOs (absent: DEFAULT_SLO_GRANTS). The config
+   *  file's SLOs are not clamped: root writes that file on the host. */
+  sloGrants?: string | undefined;
 }
 
 export interface SloSources {
   readonly registry: WorkloadRegistry;
   readonly configErrors: ConfigErrorCounter;
+  /** Pod SLOs clamped to their namespace's grant. */
+  readonly grantClamps: GrantClampCounter;
   readonly sources: readonly SloSource[];
   /** True once every source has loaded its first full state. */
   synced(): boolean;
@@ -31,6 +39,7 @@ export interface SloSources {
 export async function startSloSources(opts: SloSourceOptions, store: SloStore, log: (line: string) => void): Promise<SloSources> {
   const registry = new WorkloadRegistry();
   const configErrors = new ConfigErrorCounter();
+  const grantClamps = new GrantClampCounter();
   const sources: SloSource[] = [];
   const closers: Array<() => Promise<void> | void> = [];
   const logger = { info: (m: string) => log(m), warn: (m: string) => log(m) };
@@ -43,9 +52,11 @@ export async function startSloSources(opts: SloSourceOptions, store: SloStore, l
     if (opts.kubernetes) {
       const { KubeConfig } = await import('@kubernetes/client-node');
       const { startPodSloWatcher } = await import('../k8s/pod-slo-watcher.js');
+      const grants = opts.sloGrants ? loadSloGrants(opts.sloGrants) : DEFAULT_SLO_GRANTS;
+      log(`SLO grants: default budget >= ${grants.default.minBudgetNs / 1e6} ms, importance <= ${grants.default.maxImportance}; ${grants.namespaces.size} namespaces granted more or less`);
       const kubeConfig = new KubeConfig();
       kubeConfig.loadFromDefault();
-      const k8s = startPodSloWatcher({ kubeConfig, nodeName: opts.nodeName!, cgroupRoot: opts.cgroupRoot, store, registry, configErrors, log: logger });
+      const k8s = startPodSloWatcher({ kubeConfig, nodeName: opts.nodeName!, cgroupRoot: opts.cgroupRoot, store, registry, configErrors, grants, grantClamps, log: logger });
       sources.push(k8s);
       closers.push(() => k8s.stop());
     }
@@ -56,6 +67,7 @@ export async function startSloSources(opts: SloSourceOptions, store: SloStore, l
   return {
     registry,
     configErrors,
+    grantClamps,
     sources,
     synced: () => sources.every((s) => s.status().synced),
     close: async () => {

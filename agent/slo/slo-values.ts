@@ -53,6 +53,8 @@ export function parseImportance(raw: unknown): Parsed<number> {
 /** How a user's value is quoted in messages: strings in JSON quotes, the rest as JSON. */
 export function quoteValue(raw: unknown): string {
   if (raw === undefined) return 'undefined';
+  // JSON has no spelling for these (JSON.stringify says "null"); YAML's, where they come from.
+  if (typeof raw === 'number' && !Number.isFinite(raw)) return Number.isNaN(raw) ? '.nan' : raw > 0 ? '.inf' : '-.inf';
   try {
     const text = JSON.stringify(raw);
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;

@@ -55,3 +55,13 @@ test('bad option values are refused naming the option and the value', (t) => {
   t.throws(() => parseRunOptions(['--bogus'], {}), { instanceOf: UsageError });
   t.is(parseRunOptions(['--kubernetes'], { NODE_NAME: 'node-a' }).nodeName, 'node-a');
 });
+
+test('integer options refuse fractions instead of failing later or truncating', (t) => {
+  t.throws(() => parseRunOptions(['--metrics-port', '18082.5'], {}), { instanceOf: UsageError, message: '--metrics-port: expected an integer from 0 to 65535, got "18082.5"' });
+  t.throws(() => parseRunOptions(['--default-importance', '50.5'], {}), { instanceOf: UsageError, message: '--default-importance: expected an integer from 1 to 100, got "50.5"' });
+  t.throws(() => parseRunOptions(['--workers', '1.5'], {}), { instanceOf: UsageError, message: /--workers: expected an integer/ });
+  t.throws(() => parseRunOptions(['--miss-events', '1e3'], {}), { instanceOf: UsageError, message: /--miss-events: expected an integer/ });
+  const o = parseRunOptions(['--metrics-port', '18082', '--default-importance', '60'], {});
+  t.is(o.metricsPort, 18082);
+  t.is(o.scheduler.defaultImportance, 60);
+});

@@ -60,7 +60,10 @@ test('default values render the same objects as deploy/manifests/ (besides helm\
     };
     strip(c.metadata.labels);
     strip(c.spec?.template?.metadata?.labels);
-    if (c.kind === 'ConfigMap') c.data['slos.yaml'] = parseYaml(c.data['slos.yaml']);
+    if (c.kind === 'ConfigMap') {
+      c.data['slos.yaml'] = parseYaml(c.data['slos.yaml']);
+      c.data['slo-grants.yaml'] = parseYaml(c.data['slo-grants.yaml']);
+    }
     return c;
   };
   const key = (o: K8sObject): string => `${o.kind}/${o.metadata.name}`;

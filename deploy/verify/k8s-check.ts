@@ -19,6 +19,7 @@ import { Job } from 'kubernetes-models/batch/v1/Job';
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
 import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 
 /** The repository root (this file runs from dist/deploy/test/). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -75,6 +76,7 @@ const MODELS: Record<string, ModelCtor> = {
   'rbac.authorization.k8s.io/v1/ClusterRole': ClusterRole as unknown as ModelCtor,
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ClusterRoleBinding as unknown as ModelCtor,
   'apiextensions.k8s.io/v1/CustomResourceDefinition': CustomResourceDefinition as unknown as ModelCtor,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy as unknown as ModelCtor,
 };
 
 export function hasBuiltinSchema(obj: K8sObject): boolean {

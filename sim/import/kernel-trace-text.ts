@@ -24,6 +24,8 @@ export const FTRACE_LINE = /^\s*(.+?)-(\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[(\d+)\]\s+(
 export const PERF_LINE = /^\s*(.+?)\s+(\d+)(?:\/\d+)?\s+\[(\d+)\]\s+(\d+\.\d+):\s+(?:\d+\s+)?([a-z_0-9]+):([a-z_0-9]+):\s*(.*)$/;
 
 const WANTED = new Set(['sched_switch', 'sched_wakeup', 'sched_waking', 'sched_wakeup_new', 'sched_process_exit']);
+/** A line naming one of the wanted events ("sched_switch:", "sched:sched_switch:"), whatever its shape. */
+const MENTIONS_WANTED = /(?:^|[\s:])(sched_switch|sched_wakeup_new|sched_wakeup|sched_waking|sched_process_exit):/;
 
 interface LineParts {
   cpu: number;
@@ -66,7 +68,18 @@ export async function parseKernelTraceText(
       continue;
     }
     const parts = split(line);
-    if (parts === null) continue; // other text: CPU buffer notes, version lines...
+    if (parts === null) {
+      // A line of a wanted event the line pattern cannot read (a garbled timestamp, CPU
+      // or task column) is reported, not dropped silently; other text (CPU buffer
+      // notes, version lines...) is skipped.
+      const mention = MENTIONS_WANTED.exec(line);
+      if (mention) {
+        wantedSeen++;
+        bad++;
+        warnings.add(file, lineNo, mention[1], `not a ${format === 'ftrace' ? 'ftrace / trace-cmd report' : 'perf sched script'} event line (task, [cpu] and seconds timestamp expected): ${JSON.stringify(line.trim().slice(0, 100))}; line skipped`);
+      }
+      continue;
+    }
     if (!WANTED.has(parts.event)) continue;
     wantedSeen++;
     const ts = parseSecondsToNs(parts.ts);

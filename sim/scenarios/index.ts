@@ -1,4 +1,5 @@
 // The built-in workload generators, by name.
+import { hostileTenant, hostileTenantNoGrants } from './hostile-tenant.js';
 import { mixed } from './mixed.js';
 import { noisyNeighbour } from './noisy-neighbour.js';
 import type { Scenario } from './scenario.js';
@@ -10,4 +11,6 @@ export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map([
   [mixed.name, mixed],
   [steady.name, steady],
   [service.name, service],
+  [hostileTenant.name, hostileTenant],
+  [hostileTenantNoGrants.name, hostileTenantNoGrants],
 ]);

@@ -149,6 +149,19 @@ test('malformed kernel-trace lines are skipped with a warning naming file, line 
   t.is(warnings.count, 1);
   t.regex(warnings.messages[0]!, new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${at + 1}: field "sched_switch": cannot parse the payload`));
 
+  // A trace-cmd report line of a known event whose timestamp and fields are garbage does
+  // not match the line pattern at all: it is reported too, and the replay goes on.
+  const report = (await readFile(join(FIXTURES, 'ftrace-trace-cmd.txt'), 'utf8')).split('\n');
+  const garbledAt = report.findIndex((l) => l.includes('sched_switch:')) + 1;
+  report.splice(garbledAt, 0, '            bash-165   [000]    12.97x5310: sched_switch:         tr@ce:16#5 [1?0] D =!> ???');
+  const garbled = join(dir, 'garbled.txt');
+  await writeFile(garbled, report.join('\n'));
+  const reportWarnings = new Warnings();
+  const replayed = await loadTraceFile(garbled, 'ftrace', NO_RULES, reportWarnings);
+  t.true(replayed.workload.tasks.length > 0, 'the replay goes on');
+  t.is(reportWarnings.count, 1);
+  t.regex(reportWarnings.messages[0]!, new RegExp(`^${garbled.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${garbledAt + 1}: field "sched_switch": not a ftrace / trace-cmd report event line`));
+
   await writeFile(join(dir, 'none.txt'), 'hello\nworld\n');
   await t.throwsAsync(loadTraceFile(join(dir, 'none.txt'), undefined, NO_RULES, new Warnings()), { instanceOf: InputError, message: /cannot tell the format/ });
   await t.throwsAsync(loadTraceFile(join(dir, 'none.txt'), 'perf', NO_RULES, new Warnings()), { instanceOf: InputError, message: /no sched_switch events found/ });

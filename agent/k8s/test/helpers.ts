@@ -27,6 +27,7 @@ export interface PodSpecInput {
   labels?: Record<string, string>;
   qosClass?: QosClass;
   phase?: string;
+  ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }>;
 }
 
 export function makePod(p: PodSpecInput): FakeObject {
@@ -39,6 +40,7 @@ export function makePod(p: PodSpecInput): FakeObject {
       uid: p.uid,
       ...(p.labels ? { labels: p.labels } : {}),
       ...(p.annotations ? { annotations: p.annotations } : {}),
+      ...(p.ownerReferences ? { ownerReferences: p.ownerReferences } : {}),
     },
     spec: { nodeName: p.nodeName ?? 'node-a', containers: [{ name: 'main', image: 'busybox' }] },
     status: { phase: p.phase ?? 'Running', qosClass: p.qosClass ?? 'Burstable' },

@@ -10,8 +10,10 @@ import { podCgroupCandidates, podCgroupPath, resolvePodCgroup, type CgroupDriver
 import { CgroupTree } from './helpers.js';
 
 const UID = '6f1c2d3e-aaaa-4bbb-8ccc-123456789abc';
+const NODE_OWNER = [{ apiVersion: 'v1', kind: 'Node', name: 'node-a', uid: '11111111-2222-4333-8444-555555555555', controller: true }];
 const pod = (qosClass?: string, uid = UID, annotations?: Record<string, string>): V1Pod => ({
-  metadata: { namespace: 'ns', name: 'p', uid, annotations },
+  metadata: { namespace: 'ns', name: 'p', uid, annotations, ...(annotations ? { ownerReferences: NODE_OWNER } : {}) },
+  spec: { nodeName: 'node-a', containers: [] },
   status: qosClass ? { qosClass } : {},
 });
 

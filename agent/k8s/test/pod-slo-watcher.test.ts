@@ -5,6 +5,7 @@ import test, { type ExecutionContext } from 'ava';
 import { DEFAULT_BUDGET_NS, DEFAULT_IMPORTANCE, type SloEntry } from '../../../policy/api.js';
 import { ConfigErrorCounter } from '../../metrics/config-errors.js';
 import { MemorySloStore } from '../../slo/slo-store.js';
+import { UNLIMITED_SLO_GRANT } from '../../../policy/slo-grant.js';
 import { startPodSloWatcher, type PodSloWatcher, type PodSloWatcherOptions } from '../pod-slo-watcher.js';
 import { FakeApiServer, FakeClusterState, type FakeApiServerOptions } from './fake-apiserver.js';
 import { CgroupTree, kubeConfigFor, makePod, makePolicy, MemoryLog, waitFor } from './helpers.js';
@@ -43,6 +44,8 @@ async function rig(
     store,
     cgroupRoot: tree.root,
     configErrors: counter,
+    // These tests are about sources and precedence, not grants (slo-grants.test.ts).
+    grants: { default: UNLIMITED_SLO_GRANT, namespaces: new Map() },
     log,
     resyncIntervalMs: 50,
     policyWaitMs: 3000,
@@ -286,6 +289,7 @@ test.serial('failing lists at start: not synced (not ready) until a list succeed
     store,
     cgroupRoot: tree.root,
     events: false,
+    grants: { default: UNLIMITED_SLO_GRANT, namespaces: new Map() },
     log: new MemoryLog(),
     resyncIntervalMs: 50,
     backoff: { initialMs: 60, maxMs: 60 },

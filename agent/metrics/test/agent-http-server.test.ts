@@ -21,7 +21,8 @@ async function serve(t: import('ava').ExecutionContext, extra: Partial<AgentHttp
   const registry = new WorkloadRegistry();
   const errors = new ConfigErrorCounter();
   const k8s = new FakeSource({ name: 'kubernetes', synced: true, entries: 2, unresolved: 1, storeErrors: 0, watchRestarts: { pods: 3, slopolicies: 1 } });
-  const server = await startAgentHttpServer({ port: 0, host: '127.0.0.1', stats, workloads: registry, sources: [k8s], configErrors: errors, ...extra });
+  // Renders are not reused here (metricsRefreshMs 0) unless a test says otherwise.
+  const server = await startAgentHttpServer({ port: 0, host: '127.0.0.1', stats, workloads: registry, sources: [k8s], configErrors: errors, metricsRefreshMs: 0, ...extra });
   t.teardown(() => server.close());
   const get = async (path: string) => {
     const res = await fetch(`${server.url}${path}`);
@@ -107,8 +108,8 @@ test('/metrics: names, types, labels and exact values', async (t) => {
       [{ namespace: 'shop', pod: 'web-1', cgroup: 'kubepods.slice/kubepods-pod1.slice' }, 7],
       [{ namespace: '', pod: '', cgroup: 'system.slice/nginx.service' }, 1],
       [{ namespace: '', pod: '', cgroup: 'unconfigured' }, 3],
-      [{ namespace: '', pod: '', cgroup: 'unknown:99' }, 2],
     ],
+    'id 99, which no source knows (a deleted workload), is not exported',
   );
   t.is(value(f('workload_runs_total'), { pod: 'web-1' }), 1000);
   t.is(value(f('workload_wait_seconds_total'), { pod: 'web-1' }), 2.5);
@@ -157,7 +158,7 @@ test('/metrics when the kernel stats cannot be read: scheduler samples left out,
   t.is(res.status, 200);
   const fams = parsePrometheusText(res.text);
   t.is(fams.get('scx_slo_tasks_enqueued_total')?.samples.length, 0, 'no fake zero');
-  t.is(fams.get('scx_slo_workload_deadline_misses_total')?.samples.length, 0);
+  t.is(fams.get('scx_slo_workload_deadline_misses_total')?.samples.length ?? 0, 0);
   t.is(value(fams.get('scx_slo_stats_read_errors_total')), 1);
   t.is(value(fams.get('scx_slo_source_synced'), { source: 'kubernetes' }), 1);
 });
@@ -204,3 +205,28 @@ test('/healthz, unknown paths and methods', async (t) => {
   t.is(head.status, 200);
   t.is(await head.text(), '');
 });
+
+test('/metrics reuses a render within its refresh period: a burst of scrapes reads the kernel stats once', async (t) => {
+  // A long period, so that a slow (loaded) machine cannot spread the burst past it.
+  const { stats, get } = await serve(t, { metricsRefreshMs: 60_000, processMetrics: false });
+  stats.snap.counters.direct = 1;
+  const first = await Promise.all(Array.from({ length: 20 }, () => get('/metrics')));
+  t.is(stats.calls, 1, 'concurrent scrapes share one snapshot');
+  stats.snap.counters.direct = 2;
+  const cached = parsePrometheusText((await get('/metrics')).text);
+  t.is(value(cached.get('scx_slo_dispatches_total'), { path: 'direct' }), 1, 'within the period: the same render');
+  t.true(first.every((r) => r.status === 200 && r.text === first[0]!.text));
+  t.is(stats.calls, 1);
+});
+
+test('/metrics renders anew once the refresh period has passed', async (t) => {
+  const { stats, get } = await serve(t, { metricsRefreshMs: 200, processMetrics: false });
+  stats.snap.counters.direct = 1;
+  await get('/metrics');
+  stats.snap.counters.direct = 2;
+  await new Promise((r) => setTimeout(r, 250));
+  const fresh = parsePrometheusText((await get('/metrics')).text);
+  t.is(value(fresh.get('scx_slo_dispatches_total'), { path: 'direct' }), 2);
+  t.is(stats.calls, 2);
+});
+

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_BUDGET_NS, DEFAULT_IMPORTANCE } from '../../../policy/api.js';
 import { ConfigErrorCounter } from '../../metrics/config-errors.js';
-import { parseSloConfig, startSloConfigFile } from '../slo-config-file.js';
+import { MAX_CONFIG_FILE_BYTES, parseSloConfig, startSloConfigFile } from '../slo-config-file.js';
 import { MemorySloStore } from '../slo-store.js';
 
 const MS = 1_000_000;
@@ -148,4 +148,22 @@ test('a missing file or cgroup root at start is an error', (t) => {
   t.throws(() => startSloConfigFile({ file: s.file, store: new MemorySloStore(), cgroupRoot: s.root, log: quiet }), { message: /slos\.yaml: cannot read/ });
   writeFileSync(s.file, 'cgroups: {}\n');
   t.throws(() => startSloConfigFile({ file: s.file, store: new MemorySloStore(), cgroupRoot: join(s.dir, 'nope'), log: quiet }), { message: /config file: cgroupRoot ".*nope" does not exist/ });
+});
+
+test('.inf and .nan budgets are reported as written, not as null', (t) => {
+  const r = parseSloConfig('cgroups:\n  a.service: { budgetMs: .inf }\n  b.service: { budgetMs: .nan }\n  c.service: { importance: -.inf }\n', 'slos.yaml');
+  t.deepEqual(r.entries, []);
+  t.deepEqual(r.errors.map((e) => e.message.replace(/: must be .*/, '')), [
+    'slos.yaml: cgroups["a.service"].budgetMs: invalid value .inf',
+    'slos.yaml: cgroups["b.service"].budgetMs: invalid value .nan',
+    'slos.yaml: cgroups["c.service"].importance: invalid value -.inf',
+  ]);
+});
+
+test('a file over the size cap is refused with a clear error, and a duplicate key is caught', (t) => {
+  const big = `cgroups:\n${'  # padding\n'.repeat(MAX_CONFIG_FILE_BYTES / 11 + 1)}`;
+  t.throws(() => parseSloConfig(big, 'slos.yaml'), { message: /^slos\.yaml: \d+ characters, more than the 8388608 bytes allowed for an SLO file$/ });
+  for (const text of ['cgroups:\n  a.service: { budgetMs: 1 }\n  a.service: { budgetMs: 2 }\n', 'cgroups:\n  "a.service": { budgetMs: 1 }\n  a.service: { importance: 2 }\n']) {
+    t.throws(() => parseSloConfig(text, 'slos.yaml'), { message: /slos\.yaml: not valid YAML: Map keys must be unique \("a\.service" again at line 3\)/ });
+  }
 });

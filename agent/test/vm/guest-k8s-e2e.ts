@@ -83,9 +83,13 @@ async function main(): Promise<void> {
     'contexts:', '- name: fake', '  context: {cluster: fake, user: agent}', '',
   ].join('\n'));
 
+  // The admin grants namespace "shop" the tight SLO its front pod asks for (other
+  // namespaces keep the default grant: budget >= 100 ms, importance <= 50).
+  const grants = join(WORK, 'slo-grants.yaml');
+  writeFileSync(grants, 'namespaces:\n  shop: { minBudgetMs: 1, maxImportance: 90 }\n');
   const agent = spawn('node', [CLI, 'run', '--kubernetes', '--node-name', NODE, '--lag-ms', process.env['SCX_SLO_GUEST_LAG_MS'] ?? '50',
     '--stall-ms', '1000', '--heartbeat-ms', '50', '--metrics-port', String(METRICS_PORT), '--metrics-host', '127.0.0.1',
-    '--control-socket', SOCK], { stdio: 'inherit', env: { ...process.env, KUBECONFIG: kubeconfig } });
+    '--control-socket', SOCK, '--slo-grants', grants], { stdio: 'inherit', env: { ...process.env, KUBECONFIG: kubeconfig } });
   let exited = false;
   agent.on('exit', () => (exited = true));
   try {
