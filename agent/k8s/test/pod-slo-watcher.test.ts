@@ -223,10 +223,15 @@ test.serial('bookmarks keep the resourceVersion fresh: no 410 after compaction',
   r.state.create('slopolicies', makePolicy('other', 'y', { selector: {}, budgetMs: 9 }));
   await waitFor('watches open', () => r.server.openWatches === 2);
   t.true(r.server.requests.some((q) => q.query['watch'] === 'true' && q.query['allowWatchBookmarks'] === 'true'));
+  // The bookmark line goes out before the clean end of the stream, so the library reads
+  // it first; the proof is the watch it opens next, from the bookmark's resourceVersion.
+  const bookmarkRv = String(r.state.rv);
+  const requestsBefore = r.server.requests.length;
   r.server.sendBookmarks();
-  await new Promise((res) => setTimeout(res, 100));
   r.server.endWatches();
   r.server.compact();
+  await waitFor('the pods watch resumed from the bookmark', () =>
+    r.server.requests.slice(requestsBefore).some((q) => q.path === '/api/v1/pods' && q.query['watch'] === 'true' && q.query['resourceVersion'] === bookmarkRv));
   r.state.update('pods', 'default', 'p1', (o) => (o.metadata.annotations!['scx-slo/budget-ms'] = '11'));
   await expectStore(t, r.store, new Map([[id, entry(11)]]), 'after resume');
   t.is(listRequests(r.server), 1, 'no relist: the bookmark moved the resourceVersion past the compaction');
@@ -372,12 +377,17 @@ test.serial('a store that fails is retried on the next pass', async (t) => {
 
 test.serial('SLOPolicies that cannot be listed (403) do not hold pods back forever', async (t) => {
   let id = 0;
-  const { store, log, watcher } = await rig(t, {}, { events: false, policyWaitMs: 300, backoff: { initialMs: 50, maxMs: 100 } }, (r) => {
+  let server: FakeApiServer | undefined;
+  const { store, log, watcher } = await rig(t, {}, { events: false, policyWaitMs: 2000, backoff: { initialMs: 50, maxMs: 100 } }, (r) => {
+    server = r.server;
     r.server.failNext(/^\/apis\/scx-slo\.io\//, 403, 1000);
     id = r.tree.addPod(UID(1));
     r.state.create('pods', makePod({ name: 'p1', uid: UID(1), annotations: { 'scx-slo/budget-ms': '1' } }));
   }, false);
-  await new Promise((r) => setTimeout(r, 150));
+  // Pods listed and policies refused: the watcher still holds back (for up to policyWaitMs).
+  await waitFor('pods listed and a policy list refused', () =>
+    server!.requests.some((q) => q.path === '/api/v1/pods' && q.query['watch'] !== 'true' && q.status === 200) &&
+    server!.requests.some((q) => q.path.startsWith('/apis/scx-slo.io/') && q.status === 403));
   t.false(watcher.synced(), 'waits for policies first');
   await watcher.whenSynced(5000);
   await expectStore(t, store, new Map([[id, entry(1)]]), 'pods applied without policies');
