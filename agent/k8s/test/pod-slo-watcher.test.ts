@@ -104,8 +104,10 @@ test.serial('add, modify and delete pods; other nodes, no-SLO pods and finished 
   t.is(r.watcher.registry.byPod('data', 'db'), undefined);
   t.is(r.watcher.registry.list().length, 1);
 
-  // Every request was for this node only.
+  // Every request was for this node only, and one the real server accepts (the fake
+  // refuses unsupported field and bad label selectors with 400, as it does).
   for (const req of r.server.requests.filter((q) => q.path === '/api/v1/pods')) t.is(req.query['fieldSelector'], 'spec.nodeName=node-a');
+  t.deepEqual(r.server.requests.filter((q) => q.status === 400), []);
   const status = r.watcher.status();
   t.true(status.synced);
   t.is(status.entries, 1);
@@ -196,6 +198,27 @@ for (const goneAs of ['event', 'http'] as const) {
     t.is(r.store.entries().size, 2);
   });
 }
+
+test.serial('graceful deletion: the SLO stays while the pod terminates (its containers still run) and goes with the DELETED', async (t) => {
+  const r = await rig(t);
+  const id1 = r.tree.addPod(UID(1));
+  const id2 = r.tree.addPod(UID(2));
+  r.state.create('pods', makePod({ name: 'p1', uid: UID(1), annotations: { 'scx-slo/budget-ms': '1' } }));
+  await expectStore(t, r.store, new Map([[id1, entry(1)]]), 'before');
+  r.state.deleteGracefully('pods', 'default', 'p1', 30);
+  // A later event on the same watch: once it is applied, the MODIFIED before it was too.
+  r.state.create('pods', makePod({ name: 'p2', uid: UID(2), annotations: { 'scx-slo/budget-ms': '2' } }));
+  await expectStore(t, r.store, new Map([[id1, entry(1)], [id2, entry(2)]]), 'p1 terminating, p2 added');
+  r.state.finishDeletion('pods', 'default', 'p1');
+  await expectStore(t, r.store, new Map([[id2, entry(2)]]), 'after the DELETED');
+  // A pod whose deletion completes while the watch is down and compacted: the relist drops it.
+  r.state.deleteGracefully('pods', 'default', 'p2', 30);
+  await waitFor('watches open', () => r.server.openWatches === 2);
+  r.server.endWatches();
+  r.state.finishDeletion('pods', 'default', 'p2');
+  r.server.compact();
+  await expectStore(t, r.store, new Map(), 'after the relist');
+});
 
 test.serial('410 Gone after the server ends a watch cleanly: the library relists by itself', async (t) => {
   const r = await rig(t);
