@@ -41,10 +41,11 @@ export function kustomization(dir: string = DEPLOY_DIR): { resources: string[]; 
   return parseYaml(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as never;
 }
 
-export function crd(): K8sObject | null {
-  if (!existsSync(CRD_PATH)) return null;
-  const docs = loadYamlFile(CRD_PATH);
-  return docs.find((d) => d.kind === 'CustomResourceDefinition') ?? null;
+export function crd(): K8sObject {
+  if (!existsSync(CRD_PATH)) throw new Error(`${CRD_PATH}: the SLOPolicy CRD file is missing`);
+  const found = loadYamlFile(CRD_PATH).find((d) => d.kind === 'CustomResourceDefinition');
+  if (!found) throw new Error(`${CRD_PATH}: no CustomResourceDefinition in the file`);
+  return found;
 }
 
 export interface Rendered extends RenderResult {

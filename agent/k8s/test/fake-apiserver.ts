@@ -1,14 +1,22 @@
 // A small Kubernetes API server for tests, speaking the list/watch protocol the way
 // kube-apiserver does, over plain HTTP on 127.0.0.1:
 //
-//   GET  /api/v1/pods[?fieldSelector=spec.nodeName=N]           -> PodList (metadata.resourceVersion)
+//   GET  /api/v1/pods[?fieldSelector=F][&labelSelector=L][&limit=N][&continue=T]
+//        -> PodList (metadata.resourceVersion). Selectors as the real server evaluates
+//           them (fake-selectors.ts): an unsupported field or a bad label selector is a
+//           400. With limit, items come in key order (namespace/name), at most N, with
+//           metadata.continue when more remain (and remainingItemCount when no selector
+//           filters); continuing serves the remaining items of the same snapshot (the
+//           first page's resourceVersion), and once that resourceVersion is compacted
+//           away the continue token is refused with 410 Expired: the client must list
+//           again from the start.
 //   GET  /api/v1/pods?watch=true&resourceVersion=R[&allowWatchBookmarks=true]
 //        -> newline-delimited watch events ADDED / MODIFIED / DELETED / BOOKMARK:
 //           R "" or "0": synthetic ADDED for every current object, then live events;
 //           R older than the watch history: 410 Gone, as an ERROR event (code 410,
 //           reason Expired) or as HTTP 410 (`goneAs`), then the stream ends;
 //           otherwise every event after R, then live events. Objects moving in or out of
-//           the field selector arrive as ADDED / DELETED, as with the real server.
+//           the field or label selector arrive as ADDED / DELETED, as with the real server.
 //   GET  /apis/scx-slo.io/v1alpha1/slopolicies[...]              -> the same for SLOPolicies
 //                                                                   (404 while the CRD is "not installed")
 //   POST /api/v1/namespaces/<ns>/events                          -> records the Event, 201
@@ -17,11 +25,16 @@
 // history; it outlives FakeApiServer instances, so a test can stop the server, change
 // objects while it is down and start it again. Like a restarted kube-apiserver, a new
 // server's watch history starts at the current resourceVersion unless told otherwise.
+// delete() removes at once (like a delete with gracePeriodSeconds=0); deleteGracefully()
+// is the real pod deletion: MODIFIED with metadata.deletionTimestamp and
+// deletionGracePeriodSeconds first, DELETED only when finishDeletion() (the kubelet,
+// once the containers are gone) completes it.
 // Tests also get: dropWatches() (sockets destroyed mid-stream), endWatches() (clean end),
 // compact() (history dropped: older resourceVersions get 410), failNext() (HTTP errors),
 // hangNext() (requests never answered), sendBookmarks(), and the log of requests.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { fieldSelectorFilter, labelSelectorFilter, SelectorError } from './fake-selectors.js';
 
 export type Resource = 'pods' | 'slopolicies';
 
@@ -87,6 +100,37 @@ export class FakeClusterState {
     this.objects[resource].set(key(o), o);
     this.emit({ rv: this.rv, resource, type: 'MODIFIED', object: clone(o), previous: clone(old) });
     return clone(o);
+  }
+
+  /** Starts a graceful deletion: deletionTimestamp set (a MODIFIED event), the object stays until finishDeletion(). */
+  deleteGracefully(resource: Resource, namespace: string, name: string, gracePeriodSeconds = 30): FakeObject {
+    const old = this.objects[resource].get(`${namespace}/${name}`);
+    if (!old) throw new Error(`fake apiserver: ${resource} ${namespace}/${name} not found`);
+    if (old.metadata['deletionTimestamp']) return clone(old);
+    return this.update(resource, namespace, name, (o) => {
+      o.metadata['deletionTimestamp'] = new Date(Date.now() + gracePeriodSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      o.metadata['deletionGracePeriodSeconds'] = gracePeriodSeconds;
+    });
+  }
+
+  /** Completes a graceful deletion (the kubelet saw the containers stop): DELETED. */
+  finishDeletion(resource: Resource, namespace: string, name: string): void {
+    const old = this.objects[resource].get(`${namespace}/${name}`);
+    if (!old?.metadata['deletionTimestamp']) throw new Error(`fake apiserver: ${resource} ${namespace}/${name} is not being deleted`);
+    this.delete(resource, namespace, name);
+  }
+
+  /** The objects of `resource` as they were at resourceVersion `rv` (replayed from the history). */
+  objectsAt(resource: Resource, rv: number): Map<string, FakeObject> {
+    if (rv >= this.rv) return new Map(this.objects[resource]);
+    const out = new Map<string, FakeObject>();
+    for (const e of this.history) {
+      if (e.rv > rv) break;
+      if (e.resource !== resource) continue;
+      if (e.type === 'DELETED') out.delete(key(e.object));
+      else out.set(key(e.object), e.object);
+    }
+    return out;
   }
 
   delete(resource: Resource, namespace: string, name: string): void {
@@ -291,20 +335,56 @@ export class FakeApiServer {
     }
     let filter: (o: FakeObject) => boolean;
     try {
-      filter = fieldFilter(query['fieldSelector']);
+      const byField = fieldSelectorFilter(resource, query['fieldSelector']);
+      const byLabel = labelSelectorFilter(query['labelSelector']);
+      filter = (o) => byField(o as unknown as Parameters<typeof byField>[0]) && byLabel(o as unknown as Parameters<typeof byLabel>[0]);
     } catch (err) {
-      reply(400, statusObject(400, 'BadRequest', (err as Error).message));
+      if (!(err instanceof SelectorError)) throw err;
+      reply(400, statusObject(400, 'BadRequest', err.message));
       return;
     }
 
     if (query['watch'] !== 'true' && query['watch'] !== '1') {
-      const items = [...this.state.objects[resource].values()].filter(filter);
-      const kind = resource === 'pods' ? 'PodList' : 'SLOPolicyList';
-      const apiVersion = resource === 'pods' ? 'v1' : 'scx-slo.io/v1alpha1';
-      reply(200, { kind, apiVersion, metadata: { resourceVersion: String(this.state.rv) }, items });
+      this.list(resource, query, filter, reply);
       return;
     }
     this.watch(resource, query, filter, req, res, record);
+  }
+
+  private list(resource: Resource, query: Record<string, string>, filter: (o: FakeObject) => boolean, reply: (status: number, body: unknown) => void): void {
+    const limitText = query['limit'];
+    const limit = limitText === undefined || limitText === '' ? 0 : Number(limitText);
+    if (!Number.isInteger(limit) || limit < 0) {
+      reply(400, statusObject(400, 'BadRequest', `invalid limit ${JSON.stringify(limitText)}`));
+      return;
+    }
+    let rv = this.state.rv;
+    let start = '';
+    if (query['continue']) {
+      const token = decodeContinue(query['continue']);
+      if (!token) {
+        reply(400, statusObject(400, 'BadRequest', 'continue key is not valid: could not decode the continue token'));
+        return;
+      }
+      if (token.rv < this.historyFrom) {
+        reply(410, statusObject(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.'));
+        return;
+      }
+      rv = token.rv;
+      start = token.start;
+    }
+    const all = [...this.state.objectsAt(resource, rv).entries()]
+      .filter(([k, o]) => k >= start && filter(o))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const page = limit > 0 ? all.slice(0, limit) : all;
+    const metadata: Record<string, unknown> = { resourceVersion: String(rv) };
+    if (page.length < all.length) {
+      metadata['continue'] = encodeContinue(rv, `${page[page.length - 1]![0]}\u0000`);
+      if (!query['fieldSelector'] && !query['labelSelector']) metadata['remainingItemCount'] = all.length - page.length;
+    }
+    const kind = resource === 'pods' ? 'PodList' : 'SLOPolicyList';
+    const apiVersion = resource === 'pods' ? 'v1' : 'scx-slo.io/v1alpha1';
+    reply(200, { kind, apiVersion, metadata, items: page.map(([, o]) => o) });
   }
 
   private watch(
@@ -386,21 +466,17 @@ function statusObject(code: number, reason: string, message: string): Record<str
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
 }
 
-/** Field selectors as the tests use them: "a.b=v" terms joined by ",", also "!=". */
-function fieldFilter(selector: string | undefined): (o: FakeObject) => boolean {
-  if (!selector) return () => true;
-  const terms = selector.split(',').map((term) => {
-    const m = /^([a-zA-Z.]+)(!=|==|=)(.*)$/.exec(term);
-    if (!m) throw new Error(`unsupported field selector ${JSON.stringify(term)}`);
-    const path = m[1]!.split('.');
-    const negate = m[2] === '!=';
-    const want = m[3]!;
-    return (o: FakeObject): boolean => {
-      let v: unknown = o;
-      for (const p of path) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined;
-      const value = v === undefined || v === null ? '' : String(v);
-      return negate ? value !== want : value === want;
-    };
-  });
-  return (o) => terms.every((t) => t(o));
+/** A continue token as the real server makes one: base64url of {"v","rv","start"}. */
+function encodeContinue(rv: number, start: string): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start })).toString('base64url');
+}
+
+function decodeContinue(token: string): { rv: number; start: string } | undefined {
+  try {
+    const t = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { v?: unknown; rv?: unknown; start?: unknown };
+    if (t.v !== 'meta.k8s.io/v1' || typeof t.rv !== 'number' || !Number.isInteger(t.rv) || typeof t.start !== 'string') return undefined;
+    return { rv: t.rv, start: t.start };
+  } catch {
+    return undefined;
+  }
 }

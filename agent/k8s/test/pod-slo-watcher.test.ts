@@ -107,8 +107,10 @@ test.serial('add, modify and delete pods; other nodes, no-SLO pods and finished 
   t.is(r.watcher.registry.byPod('data', 'db'), undefined);
   t.is(r.watcher.registry.list().length, 1);
 
-  // Every request was for this node only.
+  // Every request was for this node only, and one the real server accepts (the fake
+  // refuses unsupported field and bad label selectors with 400, as it does).
   for (const req of r.server.requests.filter((q) => q.path === '/api/v1/pods')) t.is(req.query['fieldSelector'], 'spec.nodeName=node-a');
+  t.deepEqual(r.server.requests.filter((q) => q.status === 400), []);
   const status = r.watcher.status();
   t.true(status.synced);
   t.is(status.entries, 1);
@@ -200,6 +202,27 @@ for (const goneAs of ['event', 'http'] as const) {
   });
 }
 
+test.serial('graceful deletion: the SLO stays while the pod terminates (its containers still run) and goes with the DELETED', async (t) => {
+  const r = await rig(t);
+  const id1 = r.tree.addPod(UID(1));
+  const id2 = r.tree.addPod(UID(2));
+  r.state.create('pods', makePod({ name: 'p1', uid: UID(1), annotations: { 'scx-slo/budget-ms': '1' } }));
+  await expectStore(t, r.store, new Map([[id1, entry(1)]]), 'before');
+  r.state.deleteGracefully('pods', 'default', 'p1', 30);
+  // A later event on the same watch: once it is applied, the MODIFIED before it was too.
+  r.state.create('pods', makePod({ name: 'p2', uid: UID(2), annotations: { 'scx-slo/budget-ms': '2' } }));
+  await expectStore(t, r.store, new Map([[id1, entry(1)], [id2, entry(2)]]), 'p1 terminating, p2 added');
+  r.state.finishDeletion('pods', 'default', 'p1');
+  await expectStore(t, r.store, new Map([[id2, entry(2)]]), 'after the DELETED');
+  // A pod whose deletion completes while the watch is down and compacted: the relist drops it.
+  r.state.deleteGracefully('pods', 'default', 'p2', 30);
+  await waitFor('watches open', () => r.server.openWatches === 2);
+  r.server.endWatches();
+  r.state.finishDeletion('pods', 'default', 'p2');
+  r.server.compact();
+  await expectStore(t, r.store, new Map(), 'after the relist');
+});
+
 test.serial('410 Gone after the server ends a watch cleanly: the library relists by itself', async (t) => {
   const r = await rig(t);
   const id1 = r.tree.addPod(UID(1));
@@ -226,10 +249,15 @@ test.serial('bookmarks keep the resourceVersion fresh: no 410 after compaction',
   r.state.create('slopolicies', makePolicy('other', 'y', { selector: {}, budgetMs: 9 }));
   await waitFor('watches open', () => r.server.openWatches === 2);
   t.true(r.server.requests.some((q) => q.query['watch'] === 'true' && q.query['allowWatchBookmarks'] === 'true'));
+  // The bookmark line goes out before the clean end of the stream, so the library reads
+  // it first; the proof is the watch it opens next, from the bookmark's resourceVersion.
+  const bookmarkRv = String(r.state.rv);
+  const requestsBefore = r.server.requests.length;
   r.server.sendBookmarks();
-  await new Promise((res) => setTimeout(res, 100));
   r.server.endWatches();
   r.server.compact();
+  await waitFor('the pods watch resumed from the bookmark', () =>
+    r.server.requests.slice(requestsBefore).some((q) => q.path === '/api/v1/pods' && q.query['watch'] === 'true' && q.query['resourceVersion'] === bookmarkRv));
   r.state.update('pods', 'default', 'p1', (o) => (o.metadata.annotations!['scx-slo/budget-ms'] = '11'));
   await expectStore(t, r.store, new Map([[id, entry(11)]]), 'after resume');
   t.is(listRequests(r.server), 1, 'no relist: the bookmark moved the resourceVersion past the compaction');
@@ -376,12 +404,17 @@ test.serial('a store that fails is retried on the next pass', async (t) => {
 
 test.serial('SLOPolicies that cannot be listed (403) do not hold pods back forever', async (t) => {
   let id = 0;
-  const { store, log, watcher } = await rig(t, {}, { events: false, policyWaitMs: 300, backoff: { initialMs: 50, maxMs: 100 } }, (r) => {
+  let server: FakeApiServer | undefined;
+  const { store, log, watcher } = await rig(t, {}, { events: false, policyWaitMs: 2000, backoff: { initialMs: 50, maxMs: 100 } }, (r) => {
+    server = r.server;
     r.server.failNext(/^\/apis\/scx-slo\.io\//, 403, 1000);
     id = r.tree.addPod(UID(1));
     r.state.create('pods', makePod({ name: 'p1', uid: UID(1), annotations: { 'scx-slo/budget-ms': '1' } }));
   }, false);
-  await new Promise((r) => setTimeout(r, 150));
+  // Pods listed and policies refused: the watcher still holds back (for up to policyWaitMs).
+  await waitFor('pods listed and a policy list refused', () =>
+    server!.requests.some((q) => q.path === '/api/v1/pods' && q.query['watch'] !== 'true' && q.status === 200) &&
+    server!.requests.some((q) => q.path.startsWith('/apis/scx-slo.io/') && q.status === 403));
   t.false(watcher.synced(), 'waits for policies first');
   await watcher.whenSynced(5000);
   await expectStore(t, store, new Map([[id, entry(1)]]), 'pods applied without policies');

@@ -62,16 +62,41 @@ for (const spec of ['edf', 'fair', 'fifo']) {
   });
 }
 
-test('a sharded pool returns one decision per record, each shard keeping its workloads', async (t) => {
+/** Decisions of one batch keyed by seq (in seq order), each as the bytes of its slo_decision_msg. */
+async function decisionsBySeq(runner: PolicyRunner, count: number, round: number): Promise<Map<number, string>> {
+  const res = await runner.decideBytes(taskBytes(count, round), count, [], round * 1_000_000);
+  const view = new DataView(res.bytes.buffer, res.bytes.byteOffset, res.bytes.byteLength);
+  const out = new Map<number, string>();
+  for (let i = 0; i < res.count; i++) {
+    const o = i * DECISION_MSG.size;
+    out.set(decodeDecision(view, o, origin).seq, Buffer.from(res.bytes.subarray(o, o + DECISION_MSG.size)).toString('hex'));
+  }
+  return new Map([...out].sort(([x], [y]) => x - y));
+}
+
+test('a sharded pool decides every record as the inline runner does, with the SLOs sent to each shard', async (t) => {
   const opts = { spec: 'edf', module: await loadPolicyModule('edf'), nrCpus: 4, options: {}, originNs: ORIGIN };
+  const withSlos = new InlineRunner(opts);
+  const withoutSlos = new InlineRunner(opts);
   const pool = await PoolRunner.start(opts, 2);
   try {
-    const res = await pool.decideBytes(taskBytes(100, 1), 100, [], 0);
-    t.is(res.count, 100);
-    const view = new DataView(res.bytes.buffer, res.bytes.byteOffset, res.bytes.byteLength);
-    const decisions = Array.from({ length: 100 }, (_, i) => decodeDecision(view, i * DECISION_MSG.size, origin));
-    t.deepEqual(decisions.map((d) => d.seq).sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => 1000 + i));
-    t.true(decisions.every((d) => d.vtime > 0));
+    // Records carry SLO cgroups 0 and 10..13: 11 and 12 get SLOs, in every runner but one.
+    for (const r of [withSlos, pool]) {
+      r.setSlo(11, { budgetNs: 5_000_000, importance: 95 });
+      r.setSlo(12, { budgetNs: 400_000_000, importance: 5 });
+    }
+    const expected = await decisionsBySeq(withSlos, 100, 1);
+    const sharded = await decisionsBySeq(pool, 100, 1);
+    t.is(expected.size, 100);
+    t.deepEqual([...sharded.keys()].sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => 1000 + i), 'one decision per record');
+    t.deepEqual(sharded, expected, 'same decision bytes per record as inline with the same SLOs');
+    // The SLOs change the answer, so the equality above needs them in the shards.
+    const unconfigured = await decisionsBySeq(withoutSlos, 100, 1);
+    const differing = [...expected].filter(([seq, bytes]) => unconfigured.get(seq) !== bytes).length;
+    t.true(differing >= 30, `${differing} of 100 decisions depend on the SLOs of cgroups 11 and 12`);
+    // An SLO removed later reaches the shards too.
+    for (const r of [withSlos, pool]) r.setSlo(12, undefined);
+    t.deepEqual(await decisionsBySeq(pool, 100, 2), await decisionsBySeq(withSlos, 100, 2), 'after removing the SLO of cgroup 12');
   } finally {
     await pool.close();
   }

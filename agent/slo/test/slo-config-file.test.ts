@@ -2,7 +2,7 @@
 // and value), resolution of cgroup paths to ids in a temp cgroup tree, and reloads on
 // file change and SIGHUP.
 import test from 'ava';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_BUDGET_NS, DEFAULT_IMPORTANCE } from '../../../policy/api.js';
@@ -133,12 +133,14 @@ test.serial('the source resolves paths to inode ids, retries missing ones, reloa
   process.emit('SIGHUP', 'SIGHUP');
   t.is(store.get(nginx)?.budgetNs, 40 * MS);
 
-  // A cgroup removed and created again has a new id: the entry follows it.
-  rmSync(join(s.root, 'system.slice/nginx.service'), { recursive: true });
-  s.mk('system.slice/other');
+  // A cgroup removed and created again has a new id: the entry follows it. (The old
+  // directory is moved aside rather than removed, so its inode number cannot be reused
+  // for the new one and the ids are certain to differ.)
+  renameSync(join(s.root, 'system.slice/nginx.service'), join(s.root, 'system.slice/nginx.service.old'));
   const again = s.mk('system.slice/nginx.service');
+  t.not(again, nginx);
   src2.reconcile();
-  if (again !== nginx) t.is(store.get(nginx), undefined);
+  t.is(store.get(nginx), undefined);
   t.is(store.get(again)?.budgetNs, 40 * MS);
 });
 

@@ -3,14 +3,19 @@
 // the list/watch protocol (agent/k8s/test/fake-apiserver.ts: no cluster can run here),
 // their cgroups are real cgroup v2 directories laid out like the kubelet's systemd
 // driver, and `scx-slo run --kubernetes` must: resolve each pod to its cgroup id, put
-// the SLO in the kernel, report a bad annotation (config error metric), and show the
-// pods' runs and deadline misses in /metrics with namespace/pod labels.
+// the SLO in the kernel's slo_cfg map (read with bpftool, not the agent's own table),
+// leave out the pods of other nodes and the pod with a bad annotation (all of which have
+// cgroups here), report the bad annotation (config error metric and Event), show the
+// pods' runs and deadline misses in /metrics with namespace/pod labels, answer
+// "overloaded" with its reason while the pod misses deadlines (and not once it is
+// idle), remove a deleted pod's SLO from the kernel map, and exit 0 on SIGTERM.
 // Prints one line per check and "k8s-e2e: N passed, N failed".
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { controlRequest } from '../../serving/control-socket.js';
 import { schedExtState } from '../../kernel/kernel-support.js';
+import { describeSlo, kernelSloMapOrEmpty, type KernelSlo } from './kernel-slo-map.js';
 import { podCgroupPath } from '../../k8s/pod-cgroup.js';
 import { FakeApiServer, FakeClusterState } from '../../k8s/test/fake-apiserver.js';
 import { makePod } from '../../k8s/test/helpers.js';
@@ -52,6 +57,16 @@ function spawnIn(cgroupDir: string, cmd: string): ChildProcess {
   return spawn('sh', ['-c', `echo $$ > ${join(cgroupDir, 'cgroup.procs')} && exec ${cmd}`], { stdio: 'ignore' });
 }
 
+interface OverloadBody {
+  overloaded?: boolean;
+  reason?: string | null;
+}
+
+async function overloadOf(namespace: string, pod: string): Promise<{ status: number; body: OverloadBody }> {
+  const res = await fetch(`http://127.0.0.1:${METRICS_PORT}/overload/${namespace}/${pod}`);
+  return { status: res.status, body: (await res.json()) as OverloadBody };
+}
+
 async function metricsText(): Promise<string> {
   return (await fetch(`http://127.0.0.1:${METRICS_PORT}/metrics`)).text();
 }
@@ -71,8 +86,12 @@ async function main(): Promise<void> {
   const batch = { uid: '5b9c2f1e-0a4d-4c1b-9a8e-000000000002', ...kubeletCgroups('5b9c2f1e-0a4d-4c1b-9a8e-000000000002') };
   state.create('pods', makePod({ namespace: 'shop', name: 'front', uid: front.uid, nodeName: NODE, annotations: { 'scx-slo/budget-ms': '5ms', 'scx-slo/importance': '90' } }));
   state.create('pods', makePod({ namespace: 'shop', name: 'batch', uid: batch.uid, nodeName: NODE, annotations: { 'scx-slo/budget-ms': '500', 'scx-slo/importance': '10' } }));
-  state.create('pods', makePod({ namespace: 'shop', name: 'typo', uid: '5b9c2f1e-0a4d-4c1b-9a8e-000000000003', nodeName: NODE, annotations: { 'scx-slo/budget-ms': 'fast' } }));
-  state.create('pods', makePod({ namespace: 'other', name: 'elsewhere', uid: '5b9c2f1e-0a4d-4c1b-9a8e-000000000004', nodeName: 'another-node', annotations: { 'scx-slo/importance': '99' } }));
+  // The bad pod and the other node's pod get cgroups too, so leaving them out is the
+  // agent's doing and not a cgroup that cannot be found.
+  const typo = { uid: '5b9c2f1e-0a4d-4c1b-9a8e-000000000003', ...kubeletCgroups('5b9c2f1e-0a4d-4c1b-9a8e-000000000003') };
+  const elsewhere = { uid: '5b9c2f1e-0a4d-4c1b-9a8e-000000000004', ...kubeletCgroups('5b9c2f1e-0a4d-4c1b-9a8e-000000000004') };
+  state.create('pods', makePod({ namespace: 'shop', name: 'typo', uid: typo.uid, nodeName: NODE, annotations: { 'scx-slo/budget-ms': 'fast' } }));
+  state.create('pods', makePod({ namespace: 'other', name: 'elsewhere', uid: elsewhere.uid, nodeName: 'another-node', annotations: { 'scx-slo/importance': '99' } }));
   const api = new FakeApiServer(state);
   await api.start();
   const kubeconfig = join(WORK, 'kubeconfig');
@@ -91,30 +110,53 @@ async function main(): Promise<void> {
     '--stall-ms', '1000', '--heartbeat-ms', '50', '--metrics-port', String(METRICS_PORT), '--metrics-host', '127.0.0.1',
     '--control-socket', SOCK, '--slo-grants', grants], { stdio: 'inherit', env: { ...process.env, KUBECONFIG: kubeconfig } });
   let exited = false;
-  agent.on('exit', () => (exited = true));
+  let exitCode: number | null | undefined;
+  let exitSignal: NodeJS.Signals | null = null;
+  agent.on('exit', (code, signal) => {
+    exited = true;
+    exitCode = code;
+    exitSignal = signal;
+  });
   try {
     for (let i = 0; i < 900 && !exited && schedExtState().state !== 'enabled'; i++) await sleep(200);
     check('agent attached with --kubernetes', schedExtState().state === 'enabled', `state ${schedExtState().state}`);
-    let slos: Record<string, { budgetNs: number; importance: number }> = {};
-    for (let i = 0; i < 300; i++) {
-      try {
-        const reply = await controlRequest(SOCK, { cmd: 'status' }, 30_000);
-        if (reply.ok) slos = (reply.result as { slos: typeof slos }).slos;
-      } catch {
-        // the socket is not up yet
-      }
-      if (slos[String(front.podId)] && slos[String(batch.podId)]) break;
+    const want = (slos: Map<number, KernelSlo>): boolean =>
+      slos.get(front.podId)?.budgetNs === 5_000_000 && slos.get(front.podId)?.importance === 90 &&
+      slos.get(batch.podId)?.budgetNs === 500_000_000 && slos.get(batch.podId)?.importance === 10;
+    let slos = kernelSloMapOrEmpty();
+    for (let i = 0; i < 300 && !want(slos); i++) {
       await sleep(200);
+      slos = kernelSloMapOrEmpty();
     }
-    check('annotated pods reach the kernel SLO map by their cgroup ids',
-      slos[String(front.podId)]?.budgetNs === 5_000_000 && slos[String(front.podId)]?.importance === 90 && slos[String(batch.podId)]?.importance === 10,
-      `front ${front.podId} -> ${JSON.stringify(slos[String(front.podId)])}, batch ${batch.podId} -> ${JSON.stringify(slos[String(batch.podId)])}`);
-    check('only this node\'s pods, and not the bad one', Object.keys(slos).length === 2, `${Object.keys(slos).length} entries`);
+    check('annotated pods reach the kernel SLO map by their cgroup ids', want(slos),
+      `slo_cfg (bpftool): front ${front.podId} -> ${describeSlo(slos.get(front.podId))}, batch ${batch.podId} -> ${describeSlo(slos.get(batch.podId))}`);
+    // Give the watcher time to (wrongly) add the others before looking.
+    await sleep(2000);
+    slos = kernelSloMapOrEmpty();
+    check('only this node\'s pods, and not the bad one', slos.size === 2 && !slos.has(typo.podId) && !slos.has(elsewhere.podId),
+      `${slos.size} entries in slo_cfg; typo ${typo.podId} -> ${describeSlo(slos.get(typo.podId))}, elsewhere ${elsewhere.podId} -> ${describeSlo(slos.get(elsewhere.podId))}`);
 
-    // Work in the pods' container cgroups: the SLO of the pod cgroup covers them.
-    const hogs = spawnIn(batch.container, 'stress-ng --cpu 4 --timeout 60 --quiet');
-    const probe = spawnIn(front.container, 'cyclictest -p 0 --policy=other -i 2000 -q -D 8');
-    await new Promise((r) => probe.on('exit', r));
+    // Work in the pods' container cgroups: the SLO of the pod cgroup covers them. While
+    // the probe misses its deadlines (a 0.55 ms deadline under emulation), the pod must be
+    // reported overloaded. Under emulation the agent may answer seconds after the query,
+    // so the probe runs long enough to still be missing when it does, and is stopped once
+    // the answer came.
+    const hogs = spawnIn(batch.container, 'stress-ng --cpu 4 --timeout 120 --quiet');
+    const probe = spawnIn(front.container, 'cyclictest -p 0 --policy=other -i 2000 -q -D 40');
+    let probeDone = false;
+    const probeExit = new Promise((r) => probe.on('exit', r)).then(() => (probeDone = true));
+    await sleep(8000);
+    let overloadedReply: { status: number; body: OverloadBody } | undefined;
+    let lastReply: { status: number; body: OverloadBody } | undefined;
+    let queries = 0;
+    while (!probeDone && !overloadedReply) {
+      lastReply = await overloadOf('shop', 'front');
+      queries += 1;
+      if (lastReply.body.overloaded === true) overloadedReply = lastReply;
+      else await sleep(100);
+    }
+    probe.kill('SIGINT');
+    await probeExit;
     hogs.kill('SIGKILL');
 
     const text = await metricsText();
@@ -128,27 +170,32 @@ async function main(): Promise<void> {
     const event = state.events.find((e) => JSON.stringify(e).includes('fast'));
     check('a bad annotation is counted and reported as an Event on its pod', (configErrors ?? 0) >= 1 && !!event,
       `config_errors_total{source="annotation"} ${configErrors}, event: ${event ? JSON.stringify((event as unknown as { message?: string }).message ?? '') : 'none'}`);
-    const overload = await fetch(`http://127.0.0.1:${METRICS_PORT}/overload/shop/front`);
-    const body = (await overload.json()) as { overloaded?: boolean };
-    check('the pod\'s overload state is served', overload.status === 200 && typeof body.overloaded === 'boolean', `HTTP ${overload.status} ${JSON.stringify(body)}`);
+    check('the pod is reported overloaded, with its reason, while it misses deadlines',
+      overloadedReply?.status === 200 && (overloadedReply.body.reason === 'deadline_miss' || overloadedReply.body.reason === 'low_slack'),
+      overloadedReply ? `query ${queries}: HTTP ${overloadedReply.status} ${JSON.stringify(overloadedReply.body)}` : `not in ${queries} queries during the probe; last HTTP ${lastReply?.status} ${JSON.stringify(lastReply?.body)}`);
+    // The load is gone and the pod idle: once the window passes it is not overloaded.
+    await sleep(500);
+    const idle = await overloadOf('shop', 'front');
+    check('the pod is not overloaded once idle', idle.status === 200 && idle.body.overloaded === false && idle.body.reason === null,
+      `HTTP ${idle.status} ${JSON.stringify(idle.body)}`);
 
     // The pod goes away: its SLO leaves the kernel map.
+    const wasThere = kernelSloMapOrEmpty().has(batch.podId);
     state.delete('pods', 'shop', 'batch');
     let gone = false;
     for (let i = 0; i < 100 && !gone; i++) {
       await sleep(200);
-      const reply = await controlRequest(SOCK, { cmd: 'status' }, 30_000);
-      gone = reply.ok && !(reply.result as { slos: typeof slos }).slos[String(batch.podId)];
+      gone = !kernelSloMapOrEmpty().has(batch.podId);
     }
-    const wasThere = !!slos[String(batch.podId)];
-    check('a deleted pod\'s SLO is removed from the kernel map', wasThere && gone, wasThere ? (gone ? 'removed' : 'still there') : 'was never there');
+    check('a deleted pod\'s SLO is removed from the kernel map', wasThere && gone && kernelSloMapOrEmpty().has(front.podId),
+      `slo_cfg (bpftool): batch ${wasThere ? (gone ? 'removed' : 'still there after 20 s') : 'was never there'}, front ${describeSlo(kernelSloMapOrEmpty().get(front.podId))}`);
   } finally {
     agent.kill('SIGTERM');
     await new Promise((r) => (exited ? r(undefined) : agent.on('exit', r)));
     await api.stop();
   }
   const detached = schedExtState().state === 'disabled';
-  check('SIGTERM detaches cleanly', detached, `state ${schedExtState().state}`);
+  check('SIGTERM detaches cleanly and exits 0', detached && exitCode === 0, `state ${schedExtState().state}, exit ${exitCode ?? exitSignal}`);
 }
 
 main()
