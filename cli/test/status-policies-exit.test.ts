@@ -48,7 +48,7 @@ test('policies exits 0 and lists every built-in policy, the default marked', asy
   const path = socketPath('agent.sock');
   rmSync(path, { force: true });
   const server = await serveControlSocket(path, async () => ({
-    mode: 'monitor', ops: '', policy: 'edf', transport: {},
+    mode: 'detached', ops: '', policy: 'edf', transport: {},
     counters: { user_dispatched: 6, direct: 3, fallback_lag: 1, fallback_ringfull: 0, fallback_stalled: 0, fallback_idle: 0 },
     slos: { '42': { budgetNs: 5_000_000, importance: 90 } },
     cgroups: { '42': { runs: 4, misses: 1, waitNsSum: 8_000, lastSlackNs: 0 } },
@@ -56,7 +56,7 @@ test('policies exits 0 and lists every built-in policy, the default marked', asy
   t.teardown(() => server.close());
   const r = await cli('status', '--control-socket', path);
   t.is(r.code, 3, r.stderr);
-  t.regex(r.stdout, /^agent: +monitor, policy edf$/m);
+  t.regex(r.stdout, /^agent: +detached, policy edf$/m);
   t.regex(r.stdout, /userspace 6 \(60\.0%\), direct 3 \(30\.0%\), fallback lag 1/);
   t.regex(r.stdout, /cgroup 42: budget 5 ms, importance 90; 4 runs, 1 misses, 2 us mean wait/);
   const json = await cli('status', '--json', '--control-socket', path);

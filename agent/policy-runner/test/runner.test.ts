@@ -2,6 +2,7 @@
 // byte-identical decisions, including after SLO changes, task exits and a policy swap;
 // exits reach the policy on every path.
 import test from 'ava';
+import { fileURLToPath } from 'node:url';
 import { ClockOrigin, SLO_DECISION_MSG as DECISION_MSG, SLO_TASK_MSG as TASK_MSG, decodeDecision, encodeTaskRecord } from '../../kernel/kernel-abi.js';
 import { InlineRunner, PoolRunner, type PolicyRunner } from '../runner.js';
 import { loadPolicyModule } from '../../../policy/registry.js';
@@ -75,7 +76,9 @@ async function decisionsBySeq(runner: PolicyRunner, count: number, round: number
 }
 
 test('a sharded pool decides every record as the inline runner does, with the SLOs sent to each shard', async (t) => {
-  const opts = { spec: 'edf', module: await loadPolicyModule('edf'), nrCpus: 4, options: {}, originNs: ORIGIN };
+  // A policy that reads the SLO table: the built-in ones order by the record's kernel deadline.
+  const spec = fileURLToPath(new URL('./slo-budget-policy.js', import.meta.url));
+  const opts = { spec, module: await loadPolicyModule(spec), nrCpus: 4, options: {}, originNs: ORIGIN };
   const withSlos = new InlineRunner(opts);
   const withoutSlos = new InlineRunner(opts);
   const pool = await PoolRunner.start(opts, 2);
