@@ -132,7 +132,10 @@ function runSim(cli: string, args: string[]): Promise<unknown> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [cli, 'sim', ...args, '--json', '--no-progress'], { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       if (err) {
-        reject(new Error(`scx-slo sim failed: ${String(stderr).trim().split('\n').slice(-3).join(' | ') || err.message}`));
+        // The simulator's own error line when it printed one (before its usage text), else the tail.
+        const lines = String(stderr).trim().split('\n');
+        const own = lines.filter((l) => l.startsWith('scx-slo sim:'));
+        reject(new Error(`scx-slo sim failed: ${(own.length > 0 ? own : lines.slice(-3)).join(' | ') || err.message}`));
         return;
       }
       try {
@@ -340,7 +343,7 @@ export async function runServiceFidelity(o: { cli: string; measuredEdfP99Ns: num
     doc = (await runSim(o.cli, args)) as SimDoc;
   } catch (err) {
     const msg = (err as Error).message;
-    out.reason = /scenario/i.test(msg) ? `the simulator has no service scenario on this build (${msg})` : msg;
+    out.reason = /unknown scenario/i.test(msg) ? `the simulator has no service scenario on this build (${msg})` : msg;
     return out;
   }
   out.available = true;

@@ -19,7 +19,7 @@ import { parseCyclictestHistogram } from './probe-output.js';
 import { EMULATION_NOTE } from './notes.js';
 import type { RawRun } from './raw-results.js';
 import { percentile } from './stats.js';
-import { METRICS, runScenarios, summarize, TARGETS, type Summary } from './summarize.js';
+import { METRICS, rowFigures, runScenarios, summarize, TARGETS, type Summary } from './summarize.js';
 import { scenarioOf, type RawTrace } from './raw-results.js';
 import { quantileNs, wakeToRun } from './wake-to-run.js';
 
@@ -81,24 +81,6 @@ export function tracedWakeToRun(dir: string, traces: readonly RawTrace[], scenar
     out.set(t.scheduler, { scheduler: t.scheduler, count: w.latenciesNs.length, p50_ns: quantileNs(w.latenciesNs, 0.5), p99_ns: quantileNs(w.latenciesNs, 0.99), file: t.file });
   }
   return out;
-}
-
-/** The JSON figures of one row, exactly these keys (the interface). */
-export function rowFigures(s: Summary, name: keyof Summary['schedulers']): Record<string, number | null> {
-  const x = s.schedulers[name]!;
-  const slo = x.dispatch_shares !== null || x.decision_lag_p50_ns !== null;
-  return {
-    ls_p50_ns: x.ls_p50_ns,
-    ls_p99_ns: x.ls_p99_ns,
-    ls_p999_ns: x.ls_p999_ns,
-    ls_within_budget: x.ls_within_budget,
-    batch_ops: x.batch_ops,
-    agent_cpu: slo ? x.guest_cpu.agent : null,
-    user_share: x.dispatch_shares?.userspace ?? null,
-    rounds: x.repetitions,
-    decided_share: x.dispatch_shares?.decided_in_time ?? null,
-    decision_lag_p50_ns: x.decision_lag_p50_ns,
-  };
 }
 
 function serviceFidelityLines(f: ServiceFidelity): string[] {

@@ -359,3 +359,21 @@ export function scenarioGoals(scenario: ScenarioName, x: Partial<Record<Schedule
   }
   return goals;
 }
+
+/** The JSON figures of one row, exactly these keys (the interface). */
+export function rowFigures(s: Summary, name: SchedulerName): Record<string, number | null> {
+  const x = s.schedulers[name]!;
+  const slo = x.dispatch_shares !== null || x.decision_lag_p50_ns !== null;
+  return {
+    ls_p50_ns: x.ls_p50_ns,
+    ls_p99_ns: x.ls_p99_ns,
+    ls_p999_ns: x.ls_p999_ns,
+    ls_within_budget: x.ls_within_budget,
+    batch_ops: x.batch_ops,
+    agent_cpu: slo ? x.guest_cpu.agent : null,
+    user_share: x.dispatch_shares?.userspace ?? null,
+    rounds: x.repetitions,
+    decided_share: x.dispatch_shares?.decided_in_time ?? null,
+    decision_lag_p50_ns: x.decision_lag_p50_ns,
+  };
+}

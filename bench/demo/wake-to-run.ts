@@ -4,7 +4,10 @@
 // thread on a CPU. Lines look like
 //   stress-ng-cpu-337   [001]   272.065613: sched_wakeup:         slo-service:340 [120] CPU:000
 //   stress-ng-cpu-337   [001]   272.065733: sched_switch:         stress-ng-cpu:337 [120] R ==> slo-service:340 [120]
-// A wake-up of a thread already waiting to run does not restart its wait.
+// A wake-up of a thread already waiting to run does not restart its wait. The command
+// names inside the events (`node:340` above) are not to be trusted (the guest's
+// trace-cmd prints stale names there), so the command's threads are the pids that the
+// line prefixes (trace-cmd's own pid -> name table) name as that command.
 
 export interface WakeToRun {
   /** Wake-to-run latencies, ns, in trace order. */
@@ -13,6 +16,7 @@ export interface WakeToRun {
   threads: number;
 }
 
+const PREFIX = /^\s*(.+)-(\d+)\s+\[\d+\]\s+\d+\.\d+:/;
 const EVENT = /^\s*.+?-\d+\s+\[\d+\]\s+(\d+\.\d+):\s+(sched_wakeup_new|sched_wakeup|sched_switch):\s+(.*)$/;
 const WAKEUP = /^(.*):(\d+) \[-?\d+\] (?:CPU|target_cpu)[:=]\d+/;
 const SWITCH = /==> (.*):(\d+) \[-?\d+\]\s*$/;
@@ -24,10 +28,16 @@ function toNs(ts: string): number {
 }
 
 export function wakeToRun(text: string, comm: string): WakeToRun {
+  const lines = text.split('\n');
+  const pids = new Set<number>();
+  for (const line of lines) {
+    const p = PREFIX.exec(line);
+    if (p && p[1] === comm) pids.add(Number(p[2]));
+  }
   const waking = new Map<number, number>();
   const threads = new Set<number>();
   const latenciesNs: number[] = [];
-  for (const line of text.split('\n')) {
+  for (const line of lines) {
     const m = EVENT.exec(line);
     if (!m) continue;
     const t = toNs(m[1]!);
@@ -42,8 +52,9 @@ export function wakeToRun(text: string, comm: string): WakeToRun {
       }
     } else {
       const w = WAKEUP.exec(m[3]!);
-      if (!w || w[1] !== comm) continue;
+      if (!w) continue;
       const pid = Number(w[2]);
+      if (!pids.has(pid)) continue;
       threads.add(pid);
       if (!waking.has(pid)) waking.set(pid, t);
     }

@@ -61,14 +61,30 @@ static double uniform01(void)
 	return (double)((rng_state * 2685821657736338717ull) >> 11) / 9007199254740992.0;
 }
 
-/* Spins until this thread has used `ns` of CPU time. */
+/*
+ * Spins until this thread has used `ns` of CPU time. The clock is read between chunks of
+ * arithmetic sized from the cost per iteration seen so far, so the last chunk ends close
+ * to the target: under emulation a fixed chunk can cost milliseconds and overshoot.
+ */
 static void burn_cpu(uint64_t ns)
 {
 	uint64_t end = now_ns(CLOCK_THREAD_CPUTIME_ID) + ns;
+	double per_iter = 0;	/* CPU ns per iteration, measured */
 	volatile uint64_t x = 1;
-	while (now_ns(CLOCK_THREAD_CPUTIME_ID) < end) {
-		for (int i = 0; i < 2000; i++)
+	for (;;) {
+		uint64_t t0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+		if (t0 >= end)
+			break;
+		long n = 64;
+		if (per_iter > 0) {
+			double fit = (double)(end - t0) / per_iter;
+			n = fit < 1 ? 1 : fit > 1e7 ? 10000000 : (long)fit;
+		}
+		for (long i = 0; i < n; i++)
 			x = x * 6364136223846793005ull + 1442695040888963407ull;
+		uint64_t t1 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+		if (t1 > t0)
+			per_iter = (double)(t1 - t0) / (double)n;
 	}
 }
 
