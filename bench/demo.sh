@@ -20,6 +20,7 @@
 #   SCX_DEMO_ROUNDS    repetitions (default 3)
 #   SCX_DEMO_CELL_S    seconds per cell (default 15; SCX_DEMO_PROBE_S is the old name)
 #   SCX_DEMO_TRACE_S   seconds of the traced cell per row (default 4; 0: no traces)
+#   SCX_DEMO_TRACE_SCHEDULERS  the rows traced (default: every row)
 #   SCX_DEMO_SCHEDULERS  the rows (default default,default-tuned,slo-edf,slo-fallback;
 #                      also slo-fair, slo-edf-inline, slo-edf-alt)
 #   SCX_DEMO_ALT_BPF_OBJECT  another build of scx_slo.bpf.o for the slo-edf-alt cells
@@ -40,6 +41,7 @@ CELL_S=${SCX_DEMO_CELL_S:-${SCX_DEMO_PROBE_S:-15}}
 SCENARIOS=${SCX_DEMO_SCENARIOS:-service}
 SCHEDULERS=${SCX_DEMO_SCHEDULERS:-default,default-tuned,slo-edf,slo-fallback}
 args=(--rounds "$ROUNDS" --cell-s "$CELL_S" --scenarios "$SCENARIOS" --trace-s "${SCX_DEMO_TRACE_S:-4}")
+[ -n "${SCX_DEMO_TRACE_SCHEDULERS:-}" ] && args+=(--trace-schedulers "$SCX_DEMO_TRACE_SCHEDULERS")
 
 if [ "${SCX_DEMO_PEERS:-1}" = 1 ]; then
   peers=$REPO/.cache/scx-peers

@@ -309,9 +309,9 @@ static __always_inline u64 kernel_slice(struct task_ctx *tctx, struct slo_ctl *c
 /*
  * Start of an enqueue: new sequence number, SLO and deadline. A task put back after a
  * preemption keeps the deadline of the job it was running (textbook EDF); otherwise, as
- * a wake-up or at the end of its slice, its job starts now.
+ * a wake-up or at the end of its slice, its job starts now. True for a resumed job.
  */
-static void begin_enqueue(struct task_struct *p, struct task_ctx *tctx, struct slo_ctl *ctl, u64 now,
+static bool begin_enqueue(struct task_struct *p, struct task_ctx *tctx, struct slo_ctl *ctl, u64 now,
 			  u64 enq_flags)
 {
 	bool resumed = tctx->preempted && !(enq_flags & SCX_ENQ_WAKEUP) && tctx->deadline;
@@ -331,6 +331,7 @@ static void begin_enqueue(struct task_struct *p, struct task_ctx *tctx, struct s
 	}
 	tctx->no_preempt = is_agent(p, ctl) || (p->flags & PF_KTHREAD_FLAG);
 	tctx->urgent = ctl->direct_max_ns && tctx->delay <= ctl->direct_max_ns;
+	return resumed;
 }
 
 /*
@@ -474,13 +475,14 @@ void BPF_STRUCT_OPS(slo_enqueue, struct task_struct *p, u64 enq_flags)
 	struct task_ctx *tctx = get_task_ctx(p);
 	struct slo_cpu_stats *st = get_stats();
 	u64 now = bpf_ktime_get_ns();
+	bool resumed;
 
 	if (!ctl || !tctx || !st) {
 		slo_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, enq_flags);
 		return;
 	}
 	STAT_INC(st, enqueued);
-	begin_enqueue(p, tctx, ctl, now, enq_flags);
+	resumed = begin_enqueue(p, tctx, ctl, now, enq_flags);
 
 	if (is_agent(p, ctl)) {
 		/*
@@ -494,7 +496,13 @@ void BPF_STRUCT_OPS(slo_enqueue, struct task_struct *p, u64 enq_flags)
 		queue_kernel(p, tctx, ctl, st, enq_flags);
 		return;
 	}
-	if (tctx->no_preempt || tctx->urgent) {
+	/*
+	 * A job preempted by an urgent task resumes in the in-kernel EDF with the deadline
+	 * it kept: it was decided already, and handing it to userspace again would put a
+	 * ring record and an agent wake-up on every preemption, inside the urgent task's
+	 * switch-in.
+	 */
+	if (tctx->no_preempt || tctx->urgent || resumed) {
 		STAT_INC(st, direct);
 		queue_kernel(p, tctx, ctl, st, enq_flags);
 		return;
