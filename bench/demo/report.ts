@@ -21,6 +21,7 @@ import type { RawRun } from './raw-results.js';
 import { percentile } from './stats.js';
 import { METRICS, rowFigures, runScenarios, summarize, TARGETS, type Summary } from './summarize.js';
 import { scenarioOf, type RawTrace } from './raw-results.js';
+import { SERVICE_WORKLOAD } from './scenarios.js';
 import { quantileNs, wakeToRun } from './wake-to-run.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -249,6 +250,13 @@ async function main(): Promise<void> {
       const g = s.schedulers[n]!.guest_cpu;
       return `${n}: batch ${cores(g.batch)}, ls ${cores(g.ls)}${g.agent !== null ? `, agent ${cores(g.agent)}` : ''}, idle ${cores(g.idle)}`;
     }).join('; '));
+    if (scenario === 'service') {
+      const req = s.layout.ls.requestMilli;
+      console.log('service CPU per request as the guest accounts it (ls cgroup CPU / requests completed, medians): ' +
+        s.order.map((n) => `${n} ${fmtUs(s.schedulers[n]!.ls_cpu_per_request_ns)}`).join(', ') +
+        ` (the spin itself is ${formatNs(SERVICE_WORKLOAD.workUs * 1000)}; the rest is what the guest charges beyond it: the emulated kernel's wake-up and syscall paths, and host time the vCPU lost while the service ran` +
+        `${req ? `; at ${1000 / (SERVICE_WORKLOAD.meanUs / 1000)} requests/s that is a demand of ${s.order.map((n) => ((s.schedulers[n]!.ls_cpu_per_request_ns ?? 0) * (1e6 / SERVICE_WORKLOAD.meanUs) / 1e6).toFixed(0)).join('/')}m against a ${req}m request` : ''})`);
+    }
     if (host) {
       console.log('host CPUs taken by other host processes during the cells (medians): ' + s.order.map((n) => `${n} ${cores(s.schedulers[n]!.host_other_cores)}`).join(', ') +
         (s.cells.some((c) => (c.hostOtherCores ?? 0) > 0.25) ? '  <- other processes competed with the guest: expect noise' : ''));

@@ -2,8 +2,10 @@
 // bench/RESULTS.md: per scenario the rows' figures, the traced wake-to-run and the goals,
 // generated from the run's JSON so the page says exactly what the run measured.
 //
-//   node dist/bench/demo/results-md.js --summary bench/results/demo-.../summary.json
-import { readFileSync } from 'node:fs';
+//   node dist/bench/demo/results-md.js --summary bench/results/demo-.../summary.json [--into bench/RESULTS.md]
+// With --into, the section replaces what stands between the file's
+// `<!-- demo:current:begin -->` and `<!-- demo:current:end -->` lines.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatNs } from '../../sim/format-duration.js';
 import type { Goal } from './summarize.js';
@@ -80,13 +82,26 @@ export function resultsMarkdown(doc: SummaryDoc): string {
   return `${out.join('\n')}\n`;
 }
 
+export const BEGIN = '<!-- demo:current:begin -->';
+export const END = '<!-- demo:current:end -->';
+
+/** `page` with the text between the BEGIN and END lines replaced by `section`. */
+export function replaceSection(page: string, section: string): string {
+  const a = page.indexOf(BEGIN);
+  const b = page.indexOf(END);
+  if (a < 0 || b < a) throw new Error(`--into: the file has no ${BEGIN} ... ${END} block`);
+  return `${page.slice(0, a + BEGIN.length)}\n${section}${page.slice(b)}`;
+}
+
 function main(): void {
-  const { values } = parseArgs({ options: { summary: { type: 'string' } } });
+  const { values } = parseArgs({ options: { summary: { type: 'string' }, into: { type: 'string' } } });
   if (!values.summary) {
-    console.error('usage: node dist/bench/demo/results-md.js --summary SUMMARY_JSON');
+    console.error('usage: node dist/bench/demo/results-md.js --summary SUMMARY_JSON [--into RESULTS_MD]');
     process.exit(2);
   }
-  process.stdout.write(resultsMarkdown(JSON.parse(readFileSync(values.summary, 'utf8')) as SummaryDoc));
+  const section = resultsMarkdown(JSON.parse(readFileSync(values.summary, 'utf8')) as SummaryDoc);
+  if (values.into) writeFileSync(values.into, replaceSection(readFileSync(values.into, 'utf8'), section));
+  else process.stdout.write(section);
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\//, '/'))) main();

@@ -54,6 +54,8 @@ export interface CellResult {
   lagHistogram: number[] | null;
   /** Guest CPU time over the probe (s): batch and ls cgroups, the agent, idle. */
   cpu: RawCell['cpu'] | null;
+  /** service: the ls cgroup's CPU time per completed request, ns (the demand as the guest accounts it). */
+  lsCpuPerRequestNs: number | null;
   /** Host CPUs taken by other host processes during the probe (guest runs only). */
   hostOtherCores: number | null;
   hostQemuCores: number | null;
@@ -89,6 +91,8 @@ export interface SchedulerSummary {
   guest_cpu: { batch: number | null; ls: number | null; agent: number | null; idle: number | null };
   /** Median host CPUs taken by other host processes during the cells (null: not sampled). */
   host_other_cores: number | null;
+  /** service: median of the ls cgroup's CPU time per completed request, ns. */
+  ls_cpu_per_request_ns: number | null;
   notes: string[];
 }
 
@@ -204,6 +208,10 @@ export function cellResult(run: RawRun, cell: RawCell, host?: HostCpu | null): C
     counters: cell.counters ?? null,
     lagHistogram: cell.lagHistogram ?? null,
     cpu: cell.cpu ?? null,
+    lsCpuPerRequestNs: service && cell.cpu && h ? (() => {
+      const done = h.buckets.reduce((n, [, c]) => n + c, 0);
+      return done > 0 ? Math.round((cell.cpu.lsS * 1e9) / done) : null;
+    })() : null,
     hostOtherCores: usage?.otherCores ?? null,
     hostQemuCores: usage?.qemuCores ?? null,
     notes,
@@ -291,6 +299,7 @@ export function summarize(run: RawRun, host?: HostCpu | null, scenario: Scenario
         idle: median(mine.map((c) => (c.cpu ? c.cpu.idleS / c.cpu.wallS : Number.NaN))),
       },
       host_other_cores: median(mine.map((c) => c.hostOtherCores ?? Number.NaN)),
+      ls_cpu_per_request_ns: median(mine.map((c) => c.lsCpuPerRequestNs ?? Number.NaN)),
       notes,
     };
   }

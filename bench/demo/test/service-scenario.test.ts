@@ -13,6 +13,7 @@ import { parseServiceOutput, serviceHistogram } from '../service-output.js';
 import { fractionAbove, percentile } from '../stats.js';
 import { rowFigures, runScenarios, summarize, TARGETS } from '../summarize.js';
 import { quantileNs, wakeToRun } from '../wake-to-run.js';
+import { BEGIN, END, replaceSection } from '../results-md.js';
 
 const fixture = (name: string): string => readFileSync(fileURLToPath(new URL(`../../../../bench/demo/test/fixtures/${name}`, import.meta.url)), 'utf8');
 const RUN = JSON.parse(fixture('demo-raw-service-probe.json')) as RawRun;
@@ -146,4 +147,11 @@ test('the service node is laid out by kubelet\'s conversion, and the agent\'s co
   const yaml = agentConfigYaml([l]);
   t.regex(yaml, /kubepods\.slice\/service:\n {4}budgetMs: 20\n {4}importance: 90/);
   t.regex(yaml, /kubepods\.slice\/batch:\n {4}budgetMs: 1000\n {4}importance: 10/);
+});
+
+test('the generated RESULTS.md section replaces only the marked block, and a page without one is refused', (t) => {
+  const page = `# Results\nintro\n${BEGIN}\nold table\n${END}\n## older run\nkept\n`;
+  const out = replaceSection(page, 'new table\n');
+  t.is(out, `# Results\nintro\n${BEGIN}\nnew table\n${END}\n## older run\nkept\n`);
+  t.throws(() => replaceSection('# Results\n', 'x'), { message: /no <!-- demo:current:begin -->/ });
 });
