@@ -24,7 +24,10 @@
  *   - tasks whose deadline is closer than the agent can react (ctl.direct_max_ns, zero
  *     when the policy does not want it), which also preempt the CPU running the task
  *     with the latest deadline, if later than theirs (straight into that CPU's local
- *     DSQ with SCX_ENQ_PREEMPT): wake-up preemption for tight budgets.
+ *     DSQ with SCX_ENQ_PREEMPT): wake-up preemption for tight budgets;
+ *   - a job such a task preempted, resuming with the deadline it kept (it was decided
+ *     already; sending it back to the agent would put a ring record and an agent
+ *     wake-up inside every preemption).
  *
  * Deadlines follow EDF jobs: a job starts when a task wakes up or its slice ends; a
  * preempted task keeps its job's deadline, so lax work cannot be starved by being
