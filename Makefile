@@ -7,12 +7,14 @@ BPF_CFLAGS := -target bpf -mcpu=v3 -g -O2 -Wall -Werror -Wno-missing-declaration
 BPF_OBJS   := bpf/build/scx_slo.bpf.o bpf/build/transport_test.bpf.o bpf/build/verifier_reject.bpf.o bpf/build/rqlat.bpf.o
 BPF_HDRS   := bpf/scx_slo.h bpf/scx_compat.bpf.h bpf/vmlinux/vmlinux.h
 NODE_STAMP := node_modules/.package-lock.json
+# The demo's open-loop service (bench/service/slo-service.c), run inside the guest.
+SERVICE_BIN := bench/build/slo-service
 
 # The guest kernel: the release bpf/vmlinux/vmlinux.h was generated from while Debian
 # has it (bpf/vm/fetch-kernel.sh falls back to the newest with sched_ext).
 export SCX_VM_KERNEL_PREFER ?= 7.2.13+deb14-amd64
 
-.PHONY: all setup build build-ts build-bpf test test-native vm-test demo clean vmlinux-h \
+.PHONY: all setup build build-ts build-bpf build-service test test-native vm-test demo clean vmlinux-h \
         bench-sim-events bench-policy-decisions bench-transport bench-guest-share \
         bench-config-parse image image-check image-tools deploy-manifest install
 
@@ -28,7 +30,7 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-build: build-bpf build-ts
+build: build-bpf build-ts build-service
 
 # The commit `scx-slo --version` and scx_slo_build_info report (unknown outside git).
 SCX_SLO_COMMIT ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
@@ -38,6 +40,12 @@ build-ts: $(NODE_STAMP)
 	@printf '{"commit":"%s"}\n' '$(SCX_SLO_COMMIT)' > dist/build-info.json
 
 build-bpf: $(BPF_OBJS)
+
+build-service: $(SERVICE_BIN)
+
+$(SERVICE_BIN): bench/service/slo-service.c
+	@mkdir -p bench/build
+	$(CC) -O2 -Wall -Wextra -Werror -pthread -o $@ $< -lm
 
 bpf/build/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS)
 	@mkdir -p bpf/build
@@ -109,4 +117,4 @@ install:
 	bash deploy/systemd/install.sh
 
 clean:
-	rm -rf dist bpf/build
+	rm -rf dist bpf/build bench/build

@@ -1,28 +1,34 @@
 #!/usr/bin/env bash
-# bench/demo.sh (make demo): the noisy-neighbour head-to-head. A latency-sensitive probe
-# in cgroup `ls` (cyclictest as SCHED_OTHER, tight SLO, high importance) next to
-# CPU-bound batch in cgroup `batch` (stress-ng, 2x more hogs than CPUs), under the
-# kernel's default scheduler, scx-slo edf (delegated to userspace), scx-slo with its
-# agent SIGSTOPped (in-kernel fallback only) and scx-slo fair; interleaved rounds. Then
-# the table, a JSON summary, an SVG chart, and the simulator's replay of a recorded trace
-# of the same scenario set beside the measurement.
+# bench/demo.sh (make demo): the head-to-head. Main scenario `service`: a Kubernetes-shaped
+# 2-CPU node (kubelet's cpu.weights under kubepods.slice: a service pod requesting 250m
+# running the open-loop bench/service/slo-service, 2 ms of CPU per request, SLO 20 ms /
+# importance 90; batch pods requesting 1750m running stress-ng with 2 hogs per CPU, SLO
+# 1 s / 10). Rows: the kernel's default scheduler, the same with the service's cpu.weight
+# hand-tuned to 10000, scx-slo edf (agent settings: bench/demo/agent-settings.ts),
+# scx-slo with its agent SIGSTOPped (in-kernel EDF), and the kernel's example schedulers
+# scx_simple and scx_flatcg; interleaved rounds. Then the table, the goals (MET / NOT
+# MET), a JSON summary (its path printed last), an SVG chart per scenario, the traced
+# wake-to-run per row, and the simulator beside the measurement.
 #
 # On a host whose kernel has sched_ext this measures on the host; otherwise in the QEMU
 # guest of bpf/vm/run-guest.sh (kernel fetched on first use). Needs `make build` first.
 #
 # Environment:
 #   SCX_DEMO_OUT       results directory (default bench/results/demo-<date>)
+#   SCX_DEMO_SCENARIOS service (default), probe (the cyclictest wake-up probe at equal
+#                      weights), or service,probe
 #   SCX_DEMO_ROUNDS    repetitions (default 3)
-#   SCX_DEMO_PROBE_S   seconds per cell (default 10)
-#   SCX_DEMO_SCHEDULERS  the schedulers compared (default
-#                      default,slo-edf,slo-fallback,slo-fair; slo-edf-inline runs the
-#                      policy on the agent's main thread, --workers 0)
+#   SCX_DEMO_CELL_S    seconds per cell (default 15; SCX_DEMO_PROBE_S is the old name)
+#   SCX_DEMO_TRACE_S   seconds of the traced cell per row (default 4; 0: no traces)
+#   SCX_DEMO_TRACE_SCHEDULERS  the rows traced (default: every row)
+#   SCX_DEMO_SCHEDULERS  the rows (default default,default-tuned,slo-edf,slo-fallback;
+#                      also slo-fair, slo-edf-inline, slo-edf-alt)
 #   SCX_DEMO_ALT_BPF_OBJECT  another build of scx_slo.bpf.o for the slo-edf-alt cells
 #                      (copied into the results directory): two kernel-side versions
 #                      compared in one run, e.g. SCX_DEMO_SCHEDULERS=default,slo-edf,slo-edf-alt
-#   SCX_DEMO_PEERS     1: also run the kernel's example schedulers scx_simple and
-#                      scx_flatcg (built from Debian's linux-source by
-#                      bench/demo/build-peers.sh into .cache/scx-peers; takes minutes)
+#   SCX_DEMO_PEERS     1 (default): also run the kernel's example schedulers scx_simple and
+#                      scx_flatcg when they build (bench/demo/build-peers.sh, from Debian's
+#                      linux-source into .cache/scx-peers; minutes the first time); 0: skip
 #   SCX_DEMO_FORCE_GUEST, SCX_DEMO_TIMEOUT: see bench/demo/harness.sh
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -31,11 +37,13 @@ demo_check_build
 
 OUT=${SCX_DEMO_OUT:-$REPO/bench/results/demo-$(date +%Y%m%d-%H%M%S)}
 ROUNDS=${SCX_DEMO_ROUNDS:-3}
-PROBE_S=${SCX_DEMO_PROBE_S:-10}
-SCHEDULERS=${SCX_DEMO_SCHEDULERS:-default,slo-edf,slo-fallback,slo-fair}
-args=(--rounds "$ROUNDS" --probe-s "$PROBE_S")
+CELL_S=${SCX_DEMO_CELL_S:-${SCX_DEMO_PROBE_S:-15}}
+SCENARIOS=${SCX_DEMO_SCENARIOS:-service}
+SCHEDULERS=${SCX_DEMO_SCHEDULERS:-default,default-tuned,slo-edf,slo-fallback}
+args=(--rounds "$ROUNDS" --cell-s "$CELL_S" --scenarios "$SCENARIOS" --trace-s "${SCX_DEMO_TRACE_S:-4}")
+[ -n "${SCX_DEMO_TRACE_SCHEDULERS:-}" ] && args+=(--trace-schedulers "$SCX_DEMO_TRACE_SCHEDULERS")
 
-if [ "${SCX_DEMO_PEERS:-0}" = 1 ]; then
+if [ "${SCX_DEMO_PEERS:-1}" = 1 ]; then
   peers=$REPO/.cache/scx-peers
   if bash "$REPO/bench/demo/build-peers.sh" "$peers"; then
     SCHEDULERS+=,scx_simple,scx_flatcg
@@ -53,7 +61,7 @@ fi
 
 load_before=$(demo_host_load)
 t0=$SECONDS
-demo_say "head-to-head: $ROUNDS rounds x [$SCHEDULERS], ${PROBE_S} s per cell; results in $OUT"
+demo_say "head-to-head: $ROUNDS rounds x [$SCENARIOS] x [$SCHEDULERS], ${CELL_S} s per cell; results in $OUT"
 demo_measure "$OUT" "${args[@]}"
 load_after=$(demo_host_load)
 note="host: $(nproc) CPUs, load average $load_before before and $load_after after the measurement ($((SECONDS - t0)) s)"

@@ -13,6 +13,6 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$REPO/bench/demo/harness.sh"
 demo_check_build
 OUT=${SCX_GUEST_SHARE_OUT:-$REPO/bench/results/guest-share-$(date +%Y%m%d-%H%M%S)}
-demo_measure "$OUT" --schedulers slo-edf --rounds "${SCX_GUEST_SHARE_CELLS:-3}" \
+demo_measure "$OUT" --scenarios probe --schedulers slo-edf --rounds "${SCX_GUEST_SHARE_CELLS:-3}" \
   --probe-s "${SCX_GUEST_SHARE_PROBE_S:-8}" --idle-s 0 --trace-s 0
 node "$OUT/snapshot/dist/bench/demo/guest-share.js" --dir "$OUT"

@@ -26,7 +26,10 @@
  *   - "urgent" tasks, whose deadline is closer than the agent can react
  *     (ctl.urgent_max_ns, zero when the policy does not want it), which also preempt the CPU running the task
  *     with the latest deadline, if later than theirs (straight into that CPU's local
- *     DSQ with SCX_ENQ_PREEMPT): wake-up preemption for tight budgets.
+ *     DSQ with SCX_ENQ_PREEMPT): wake-up preemption for tight budgets;
+ *   - a job such a task preempted, resuming with the deadline it kept (it was decided
+ *     already; sending it back to the agent would put a ring record and an agent
+ *     wake-up inside every preemption).
  *
  * Deadlines follow EDF jobs: a job starts when a task wakes up or its slice ends; a
  * preempted task keeps its job's deadline, so lax work cannot be starved by being
@@ -311,9 +314,9 @@ static __always_inline u64 kernel_slice(struct task_ctx *tctx, struct slo_ctl *c
 /*
  * Start of an enqueue: new sequence number, SLO and deadline. A task put back after a
  * preemption keeps the deadline of the job it was running (textbook EDF); otherwise, as
- * a wake-up or at the end of its slice, its job starts now.
+ * a wake-up or at the end of its slice, its job starts now. True for a resumed job.
  */
-static void begin_enqueue(struct task_struct *p, struct task_ctx *tctx, struct slo_ctl *ctl, u64 now,
+static bool begin_enqueue(struct task_struct *p, struct task_ctx *tctx, struct slo_ctl *ctl, u64 now,
 			  u64 enq_flags)
 {
 	bool resumed = tctx->preempted && !(enq_flags & SCX_ENQ_WAKEUP) && tctx->deadline;
@@ -333,6 +336,7 @@ static void begin_enqueue(struct task_struct *p, struct task_ctx *tctx, struct s
 	}
 	tctx->no_preempt = is_agent(p, ctl) || (p->flags & PF_KTHREAD_FLAG);
 	tctx->urgent = ctl->urgent_max_ns && tctx->delay <= ctl->urgent_max_ns;
+	return resumed;
 }
 
 /*
@@ -477,6 +481,7 @@ void BPF_STRUCT_OPS(slo_enqueue, struct task_struct *p, u64 enq_flags)
 	struct task_ctx *tctx = get_task_ctx(p);
 	struct slo_cpu_stats *st = get_stats();
 	u64 now = bpf_ktime_get_ns();
+	bool resumed;
 
 	if (!ctl || !tctx || !st) {
 		/* One-entry arrays always have their entry; ops.init_task() made the context. */
@@ -487,7 +492,7 @@ void BPF_STRUCT_OPS(slo_enqueue, struct task_struct *p, u64 enq_flags)
 		return;
 	}
 	STAT_INC(st, enqueued);
-	begin_enqueue(p, tctx, ctl, now, enq_flags);
+	resumed = begin_enqueue(p, tctx, ctl, now, enq_flags);
 
 	if (is_agent(p, ctl)) {
 		/*
@@ -501,7 +506,13 @@ void BPF_STRUCT_OPS(slo_enqueue, struct task_struct *p, u64 enq_flags)
 		queue_kernel(p, tctx, ctl, st, enq_flags);
 		return;
 	}
-	if (tctx->no_preempt || tctx->urgent) {
+	/*
+	 * A job preempted by an urgent task resumes in the in-kernel EDF with the deadline
+	 * it kept: it was decided already, and handing it to userspace again would put a
+	 * ring record and an agent wake-up on every preemption, inside the urgent task's
+	 * switch-in.
+	 */
+	if (tctx->no_preempt || tctx->urgent || resumed) {
 		STAT_INC(st, direct);
 		queue_kernel(p, tctx, ctl, st, enq_flags);
 		return;

@@ -1,5 +1,5 @@
-// The head-to-head's chart, a standalone SVG (no dependency): left, per scheduler, the
-// probe's p99 and the batch's throughput as ratios to the default scheduler (log scale,
+// The head-to-head's chart of one scenario, a standalone SVG (no dependency): left, per
+// scheduler, the latency-sensitive workload's p99 and the batch's throughput as ratios to the default scheduler (log scale,
 // whiskers = min..max over the repetitions, dashed lines at the targets); right, the
 // probe's latency CDF per scheduler (all repetitions pooled, log scale), with the ls
 // SLO's deadline delay.
@@ -21,7 +21,7 @@ function barsPanel(s: Summary, x0: number, y0: number): string {
   const w = W - M.left - M.right;
   const h = H - M.top - M.bottom;
   const series = [
-    { key: 'ls_p99_ns' as const, name: 'probe p99 latency', color: '#d62728', target: TARGETS.p99RatioMax, targetLabel: 'p99 target 1/3' },
+    { key: 'ls_p99_ns' as const, name: s.scenario === 'service' ? 'service p99 latency' : 'probe p99 latency', color: '#d62728', target: TARGETS.p99RatioMax, targetLabel: 'p99 target 1/3' },
     { key: 'batch_ops' as const, name: 'batch bogo ops', color: '#1f77b4', target: TARGETS.batchRatioMin, targetLabel: 'batch target 0.9' },
   ];
   const values: number[] = [1];
@@ -104,11 +104,11 @@ function cdfPanel(s: Summary, x0: number, y0: number): string {
     const hs = s.cells.filter((c) => c.scheduler === sched && c.histogram).map((c) => c.histogram!);
     return { name: s.schedulers[sched]!.label, color: COLORS[i % COLORS.length]!, points: hs.length > 0 ? cdfPoints(mergeHistograms(hs)) : [] };
   });
-  const axes = cdfAxes(box, [...series.flatMap((x) => x.points.map((pt) => pt[0])), s.deadlineDelayNs], 10, 14);
+  const axes = cdfAxes(box, [...series.flatMap((x) => x.points.map((pt) => pt[0])), s.scenario === 'service' ? s.budgetNs : s.deadlineDelayNs], 10, 14);
   const p: string[] = [];
-  p.push(`<text x="${x0 + W / 2}" y="${y0 + 22}" text-anchor="middle" font-size="13" font-weight="bold">probe wake-up latency CDF (all rounds)</text>`);
+  p.push(`<text x="${x0 + W / 2}" y="${y0 + 22}" text-anchor="middle" font-size="13" font-weight="bold">${s.scenario === 'service' ? 'service request latency' : 'probe wake-up latency'} CDF (all rounds)</text>`);
   p.push(...axes.svg);
-  p.push(...cdfMarker(axes, box, s.deadlineDelayNs, 'ls deadline'));
+  p.push(...(s.scenario === 'service' ? cdfMarker(axes, box, s.budgetNs, 'budget') : cdfMarker(axes, box, s.deadlineDelayNs, 'ls deadline')));
   p.push(`<text x="${box.x + box.w / 2}" y="${box.y + box.h + 30}" text-anchor="middle" font-size="10">latency (log scale, emulated time)</text>`);
   series.forEach((ser, i) => {
     p.push(...cdfStepPath(axes, ser.points, ser.color));

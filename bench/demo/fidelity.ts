@@ -7,7 +7,9 @@
 // reference. A calibrated variant can be added: its wake-up costs come from the p50
 // wake-to-run of each traced cell (never from the p99s compared), see calibratedWakeupArgs;
 // and variants with the agent as a CPU consumer, its cost per record from the guest's CPU
-// accounting of the traced scx-slo cell's scheduler (agentCpuPerRecord).
+// accounting of the traced scx-slo cell's scheduler (agentCpuPerRecord). For the service
+// scenario: the simulator's own `service` scenario (runServiceFidelity) beside the
+// measured slo-edf / default p99 ratio and within-budget share.
 //
 // The probe is cyclictest's measurement thread. Its main thread has the same command
 // name, so the trace is rewritten first to give the main thread (pid = the process id)
@@ -130,7 +132,10 @@ function runSim(cli: string, args: string[]): Promise<unknown> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [cli, 'sim', ...args, '--json', '--no-progress'], { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       if (err) {
-        reject(new Error(`scx-slo sim failed: ${String(stderr).trim().split('\n').slice(-3).join(' | ') || err.message}`));
+        // The simulator's own error line when it printed one (before its usage text), else the tail.
+        const lines = String(stderr).trim().split('\n');
+        const own = lines.filter((l) => l.startsWith('scx-slo sim:'));
+        reject(new Error(`scx-slo sim failed: ${(own.length > 0 ? own : lines.slice(-3)).join(' | ') || err.message}`));
         return;
       }
       try {
@@ -280,4 +285,84 @@ export async function runFidelity(o: FidelityOptions): Promise<FidelityResult> {
     for (const v of result.variants) if (v.simRatioEevdf !== null) v.deviationEevdfRecorded = Math.abs(v.simRatioEevdf / recordedRatio - 1);
   }
   return result;
+}
+
+// ---- the service scenario: the simulator's `scx-slo sim --scenario service` ----------
+
+/** The service scenario's fidelity: the simulated edf/eevdf p99 ratio and within-budget share beside the measured ones. */
+export interface ServiceFidelity {
+  /** False when the simulator has no `service` scenario (then `reason` says so). */
+  available: boolean;
+  reason: string | null;
+  /** The simulator's arguments. */
+  args: string[];
+  /** The service group's request latency (or wake latency) under sim edf and eevdf. */
+  simEdf: LatencySummary | null;
+  simEevdf: LatencySummary | null;
+  /** sim edf p99 / sim eevdf p99. */
+  simRatio: number | null;
+  /** measured slo-edf p99 / default p99. */
+  measuredRatio: number | null;
+  ratioDeviation: number | null;
+  ratioMet: boolean | null;
+  /** Share of the service's requests within its budget under sim edf (from its `within_budget` field, or null). */
+  simWithinBudget: number | null;
+  measuredWithinBudget: number | null;
+  withinDeviation: number | null;
+  withinMet: boolean | null;
+  target: number;
+}
+
+type ServiceGroup = {
+  request_latency_ns?: LatencySummary;
+  wake_latency_ns?: LatencySummary;
+  within_budget?: number | null;
+  requests?: { completed: number; unfinished: number };
+};
+
+/** The service group of a sim policy result: `service` by name, else the first service-kind group. */
+function serviceGroup(policy: { groups: Record<string, ServiceGroup & { kind?: string }> } | undefined): ServiceGroup | null {
+  if (!policy) return null;
+  return policy.groups['service'] ?? Object.values(policy.groups).find((g) => g.kind === 'service') ?? null;
+}
+
+/**
+ * Runs `scx-slo sim --scenario service --cpus 2 --policy edf,eevdf --json` and compares
+ * it with the measured service scenario. A simulator without that scenario gives
+ * `available: false` and the simulator's own words, not an error.
+ */
+export async function runServiceFidelity(o: { cli: string; measuredEdfP99Ns: number | null; measuredDefaultP99Ns: number | null; measuredEdfWithinBudget: number | null; durationMs: number }): Promise<ServiceFidelity> {
+  const args = ['--scenario', 'service', '--cpus', '2', '--duration-ms', String(o.durationMs), '--policy', 'edf,eevdf'];
+  const measuredRatio = o.measuredEdfP99Ns !== null && o.measuredDefaultP99Ns ? o.measuredEdfP99Ns / o.measuredDefaultP99Ns : null;
+  const out: ServiceFidelity = {
+    available: false, reason: null, args, simEdf: null, simEevdf: null, simRatio: null, measuredRatio, ratioDeviation: null, ratioMet: null,
+    simWithinBudget: null, measuredWithinBudget: o.measuredEdfWithinBudget, withinDeviation: null, withinMet: null, target: FIDELITY_TARGET,
+  };
+  let doc: SimDoc;
+  try {
+    doc = (await runSim(o.cli, args)) as SimDoc;
+  } catch (err) {
+    const msg = (err as Error).message;
+    out.reason = /unknown scenario/i.test(msg) ? `the simulator has no service scenario on this build (${msg})` : msg;
+    return out;
+  }
+  out.available = true;
+  const policies = doc.policies as unknown as Record<string, { groups: Record<string, ServiceGroup & { kind?: string }> }>;
+  const edf = serviceGroup(policies['edf']);
+  const eevdf = serviceGroup(policies['eevdf']);
+  out.simEdf = edf?.request_latency_ns ?? edf?.wake_latency_ns ?? null;
+  out.simEevdf = eevdf?.request_latency_ns ?? eevdf?.wake_latency_ns ?? null;
+  if (out.simEdf?.p99 != null && out.simEevdf?.p99) out.simRatio = out.simEdf.p99 / out.simEevdf.p99;
+  if (out.simRatio !== null && measuredRatio) {
+    out.ratioDeviation = Math.abs(out.simRatio / measuredRatio - 1);
+    out.ratioMet = out.ratioDeviation <= FIDELITY_TARGET;
+  }
+  out.simWithinBudget = typeof edf?.within_budget === 'number' ? edf.within_budget : null;
+  if (out.simWithinBudget !== null && o.measuredEdfWithinBudget) {
+    out.withinDeviation = Math.abs(out.simWithinBudget / o.measuredEdfWithinBudget - 1);
+    out.withinMet = out.withinDeviation <= FIDELITY_TARGET;
+  }
+  if (!out.simEdf || !out.simEevdf) out.reason = 'the simulator\'s service scenario has no group named service (or no eevdf baseline) in its JSON';
+  else if (out.simWithinBudget === null) out.reason = 'the simulator\'s JSON gives no within-budget share for the service group';
+  return out;
 }

@@ -3,14 +3,15 @@
 // raw-results.ts) into --out cell by cell; bench/demo/report.ts turns it into the table,
 // the JSON summary, the chart and the simulator comparison.
 //
-// The node, as a Kubernetes node would be laid out: the cpu controller enabled at the
-// cgroup root, cgroup `ls` with a latency-sensitive probe (cyclictest as SCHED_OTHER,
-// waking every 5 ms) under a tight SLO, cgroup `batch` with CPU-bound stress-ng (more
-// hogs than CPUs) under a lax one. The same cell (probe + batch for --probe-s seconds)
-// runs under each scheduler, round-robin over the schedulers for --rounds rounds:
-//   default       no sched_ext: the kernel's own scheduler
-//   slo-edf       scx-slo with the edf policy in the agent (delegated to userspace), the
-//                 policy in one piscina worker (--workers 1, the agent's default)
+// The scenarios (scenarios.ts), each a latency-sensitive workload (role ls) next to
+// CPU-bound batch (stress-ng, 2 hogs per CPU) in their own cgroups with SLOs in the
+// agent's config file: `service` (the default: a Kubernetes-shaped node, kubelet's
+// cpu.weights under kubepods.slice, the open-loop bench/service/slo-service) and `probe`
+// (cyclictest waking every 5 ms, equal weights). The same cell (ls + batch for --cell-s
+// seconds) runs under each scheduler, interleaved: rounds x scenarios x schedulers:
+//   default       no sched_ext: the kernel's own scheduler with the scenario's weights
+//   default-tuned the same with the ls cgroup's cpu.weight at 10000 (hand tuning)
+//   slo-edf       scx-slo with the edf policy in the agent, the settings of agent-settings.ts
 //   slo-edf-inline  the same with the policy on the agent's main thread (--workers 0)
 //   slo-edf-alt   slo-edf with another build of the BPF scheduler (--alt-bpf-object), to
 //                 compare two kernel-side versions in one run
@@ -19,9 +20,9 @@
 //   scx_simple, scx_flatcg  the kernel's example schedulers (--peer-dir), if given
 // One agent is attached per round (edf, then SIGSTOP, SIGCONT, `policy set fair`; it is
 // restarted when the next cell wants other --workers) and detached for the default and
-// peer cells. Also, once: the probe alone (the machine's
-// wake-up floor) and a recorded scheduler trace of a default cell (trace-cmd) for the
-// simulator comparison.
+// peer cells. Also, once per scenario: the ls workload alone (the machine's floor), and
+// after the rounds a traced cell (trace-cmd) per row of --trace-schedulers (the
+// wake-to-run per row; the probe's default-scheduler trace is the simulator's input).
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -30,8 +31,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { controlRequest } from '../../agent/serving/control-socket.js';
 import { schedExtState } from '../../agent/kernel/kernel-support.js';
+import { agentRunArgs, RECOMMENDED_AGENT } from './agent-settings.js';
 import { parseCyclictestHistogram, parseCyclictestSummary, parseStressNgMetrics } from './probe-output.js';
 import { isSchedulerName, SCHEDULERS, type RawCell, type RawProbe, type RawRun, type RawTrace, type SchedulerName } from './raw-results.js';
+import { agentConfigYaml, isScenarioName, scenarioLayout, SCENARIO_NAMES, SERVICE_WORKLOAD, type ScenarioLayout, type ScenarioName } from './scenarios.js';
+import { parseServiceOutput } from './service-output.js';
 import { percentile } from './stats.js';
 import { dispatchShares } from './summarize.js';
 
@@ -42,21 +46,22 @@ const CLI = join(DIST, 'cli', 'main.js');
 const CG = '/sys/fs/cgroup';
 const WORK = '/tmp/scx-slo-demo';
 const SOCK = '/run/scx-slo-demo/agent.sock';
-const SLOS = { ls: { budgetMs: 5, importance: 90 }, batch: { budgetMs: 500, importance: 10 } };
 
 const USAGE = `usage: node dist/bench/demo/guest-run.js --out DIR [options]
   --rounds N          repetitions, interleaved round-robin over the schedulers (default 3)
-  --probe-s S         seconds of probe per cell (default 12)
-  --schedulers LIST   default,slo-edf,slo-fallback,slo-fair (default); also slo-edf-inline, and
-                      scx_simple,scx_flatcg with --peer-dir
+  --scenarios LIST    service (default), probe, or both (service,probe)
+  --cell-s S          seconds of the ls workload per cell (default 12; --probe-s is the old name)
+  --schedulers LIST   default,default-tuned,slo-edf,slo-fallback (default); also slo-fair,
+                      slo-edf-inline, slo-edf-alt, and scx_simple,scx_flatcg with --peer-dir
+  --service-bin PATH  the service scenario's program (default: bench/build/slo-service)
   --peer-dir DIR      directory with the kernel's example schedulers (scx_simple, scx_flatcg)
   --bpf-object PATH   scx_slo.bpf.o (default: bpf/build/scx_slo.bpf.o next to this dist/)
   --alt-bpf-object PATH  the scx_slo.bpf.o of the slo-edf-alt cells (relative: to --out)
-  --lag-ms MS         the agent's lag bound (default 50: generous under emulation)
-  --idle-s S          seconds of the probe alone under the default scheduler (default 3; 0 = skip)
-  --trace-s S         seconds of trace-cmd recording of a default cell (default 4; 0 = skip)
-  --trace-schedulers LIST  the schedulers of the traced cells (default slo-edf,default; the
-                      default-scheduler trace is the simulator's input)
+  --lag-ms MS         the agent's lag bound (default: agent-settings.ts)
+  --idle-s S          seconds of the ls workload alone under the default scheduler (default 3; 0 = skip)
+  --trace-s S         seconds of trace-cmd recording per traced cell (default 4; 0 = skip)
+  --trace-schedulers LIST  the rows traced once after the rounds, per scenario (default: every
+                      row; the probe's default-scheduler trace is the simulator's input)
   --stressors N       stress-ng --cpu N (default 2 x CPUs)`;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -67,15 +72,18 @@ function parseOptions() {
     options: {
       out: { type: 'string' },
       rounds: { type: 'string', default: '3' },
-      'probe-s': { type: 'string', default: '12' },
-      schedulers: { type: 'string', default: 'default,slo-edf,slo-fallback,slo-fair' },
+      scenarios: { type: 'string', default: 'service' },
+      'cell-s': { type: 'string' },
+      'probe-s': { type: 'string' },
+      schedulers: { type: 'string', default: 'default,default-tuned,slo-edf,slo-fallback' },
+      'service-bin': { type: 'string' },
       'peer-dir': { type: 'string' },
       'bpf-object': { type: 'string' },
       'alt-bpf-object': { type: 'string' },
-      'lag-ms': { type: 'string', default: '50' },
+      'lag-ms': { type: 'string', default: String(RECOMMENDED_AGENT.lagMs) },
       'idle-s': { type: 'string', default: '3' },
       'trace-s': { type: 'string', default: '4' },
-      'trace-schedulers': { type: 'string', default: 'slo-edf,default' },
+      'trace-schedulers': { type: 'string' },
       stressors: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -93,7 +101,14 @@ function parseOptions() {
     return n;
   };
   const schedulers = values.schedulers.split(',').map((s) => s.trim()).filter(Boolean);
-  const traceSchedulers = values['trace-schedulers'].split(',').map((s) => s.trim()).filter(Boolean);
+  const scenarios = values.scenarios.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const s of scenarios) {
+    if (!isScenarioName(s)) {
+      console.error(`guest-run: unknown scenario ${s} (known: ${SCENARIO_NAMES.join(', ')})`);
+      process.exit(2);
+    }
+  }
+  const traceSchedulers = (values['trace-schedulers'] ?? values.schedulers).split(',').map((s) => s.trim()).filter(Boolean);
   for (const s of [...schedulers, ...traceSchedulers]) {
     if (!isSchedulerName(s)) {
       console.error(`guest-run: unknown scheduler ${s} (known: ${Object.keys(SCHEDULERS).join(', ')})`);
@@ -103,7 +118,9 @@ function parseOptions() {
   return {
     out: resolve(values.out),
     rounds: int('rounds', values.rounds, 1),
-    probeS: int('probe-s', values['probe-s'], 1),
+    probeS: int('cell-s', values['cell-s'] ?? values['probe-s'] ?? '12', 1),
+    scenarios: scenarios as ScenarioName[],
+    serviceBin: resolve(values['service-bin'] ?? join(ROOT, 'bench', 'build', 'slo-service')),
     schedulers: schedulers as SchedulerName[],
     traceSchedulers: traceSchedulers as SchedulerName[],
     peerDir: values['peer-dir'],
@@ -118,17 +135,20 @@ function parseOptions() {
 }
 
 const opts = parseOptions();
-const STALL_MS = 1000;
-const HEARTBEAT_MS = 50;
-/** The agent's policy workers in the scx-slo cells, except slo-edf-inline (0: inline). */
-const WORKERS = 1;
+const STALL_MS = RECOMMENDED_AGENT.stallMs;
+const HEARTBEAT_MS = RECOMMENDED_AGENT.heartbeatMs;
+/** The agent's policy workers in the scx-slo cells (slo-edf-inline: always 0, inline). */
+const WORKERS = RECOMMENDED_AGENT.workers;
+const LAYOUTS = opts.scenarios.map(scenarioLayout);
+const PROBE_LAYOUT = scenarioLayout('probe');
+const SLOS = { ls: PROBE_LAYOUT.ls.slo, batch: PROBE_LAYOUT.batch.slo };
 const HIST_US = 200_000;
 const INTERVAL_US = 5000;
 const STRESS_METHOD = 'int64';
 
 const run: RawRun = {
   format: 'scx-slo-demo-raw',
-  version: 1,
+  version: 2,
   startedAt: stamp(),
   finishedAt: null,
   kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
@@ -147,6 +167,8 @@ const run: RawRun = {
     histogramRangeUs: HIST_US,
     slos: SLOS,
     bpfObject: opts.bpfObject,
+    scenarios: LAYOUTS,
+    agent: { ...RECOMMENDED_AGENT, lagMs: opts.lagMs },
     ...(opts.altBpfObject ? { altBpfObject: opts.altBpfObject } : {}),
   },
   idle: null,
@@ -263,11 +285,11 @@ function processCpuS(pid: number | undefined): number | null {
   }
 }
 
-function cpuSample(agentPid: number | undefined): CpuSample {
+function cpuSample(agentPid: number | undefined, layout: ScenarioLayout): CpuSample {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   const idle = (f[3] ?? 0) + (f[4] ?? 0);
   const busy = f.slice(0, 8).reduce((s, v) => s + v, 0) - idle;
-  return { t: Date.now(), busy: busy / CLK_TCK, idle: idle / CLK_TCK, ls: cgroupUsageS('ls'), batch: cgroupUsageS('batch'), agent: processCpuS(agentPid) };
+  return { t: Date.now(), busy: busy / CLK_TCK, idle: idle / CLK_TCK, ls: cgroupUsageS(layout.ls.path), batch: cgroupUsageS(layout.batch.path), agent: processCpuS(agentPid) };
 }
 
 function cpuDelta(a: CpuSample, b: CpuSample): NonNullable<RawCell['cpu']> {
@@ -321,9 +343,8 @@ class Agent {
     this.log = log;
     const t0 = Date.now();
     this.exited = false;
-    this.proc = startIn(null, ['node', CLI, 'run', '--config', config, '--policy', policy, '--lag-ms', String(opts.lagMs),
-      '--stall-ms', String(STALL_MS), '--heartbeat-ms', String(HEARTBEAT_MS), '--workers', String(workers),
-      '--metrics-port', '0', '--control-socket', SOCK, '--bpf-object', bpfObject], log);
+    this.proc = startIn(null, ['node', CLI, 'run', '--config', config, '--policy', policy,
+      ...agentRunArgs({ ...RECOMMENDED_AGENT, lagMs: opts.lagMs, workers }), '--metrics-port', '0', '--control-socket', SOCK, '--bpf-object', bpfObject], log);
     void this.proc.exit.then(() => (this.exited = true));
     const ok = await waitFor('the scx-slo agent to attach', 240_000, () => {
       const s = schedExtState();
@@ -338,7 +359,7 @@ class Agent {
     for (let i = 0; i < 150; i++) {
       try {
         const s = await this.status();
-        if (Object.keys(s.slos).length >= 2) {
+        if (Object.keys(s.slos).length >= 2 * LAYOUTS.length) {
           this.policy = s.policy;
           this.workers = workers;
           this.bpfObject = bpfObject;
@@ -442,11 +463,13 @@ async function saveProbe(dir: string, pid: number, tids: number[]): Promise<RawP
 }
 
 interface Workload {
-  /** Watches sched_ext during the probe: the first time it was not what the cell measures. */
+  /** Watches sched_ext during the cell: the first time it was not what the cell measures. */
   watch: NodeJS.Timeout;
   deviation: string | null;
   cpu0: CpuSample;
   agentPid: number | undefined;
+  layout: ScenarioLayout;
+  /** The latency-sensitive workload: cyclictest (probe) or slo-service (service). */
   probe: Proc;
   stress: Proc | null;
   dir: string;
@@ -455,18 +478,22 @@ interface Workload {
   tids: number[];
 }
 
-async function startWorkload(name: string, probeSeconds: number, withBatch: boolean, agentPid?: number): Promise<Workload> {
+/** The service's arrival schedule: the same in every row of a round, another each round. */
+const serviceSeed = (round: number): number => 1000 + round;
+
+async function startWorkload(name: string, layout: ScenarioLayout, probeSeconds: number, withBatch: boolean, agentPid: number | undefined,
+  round: number): Promise<Workload> {
   const dir = join(WORK, name);
   mkdirSync(dir, { recursive: true });
   let stress: Proc | null = null;
   if (withBatch) {
-    stress = startIn('batch', ['stress-ng', '--cpu', String(opts.stressors), '--cpu-method', STRESS_METHOD, '--metrics-brief',
+    stress = startIn(layout.batch.path, ['stress-ng', '--cpu', String(opts.stressors), '--cpu-method', STRESS_METHOD, '--metrics-brief',
       '--timeout', `${probeSeconds + 2}s`], join(dir, 'stress.txt'));
     await sleep(1000);
   }
   const startedAt = stamp();
-  const cpu0 = cpuSample(agentPid);
-  // What must stay in place while the probe runs: no sched_ext scheduler (default) or
+  const cpu0 = cpuSample(agentPid, layout);
+  // What must stay in place while the cell runs: no sched_ext scheduler (default) or
   // the one attached now.
   const expect = extState();
   const w0 = { deviation: null as string | null };
@@ -475,17 +502,26 @@ async function startWorkload(name: string, probeSeconds: number, withBatch: bool
     const now = extState();
     const ok = expect.state === 'enabled' ? now.state === 'enabled' && now.ops === expect.ops : now.state !== 'enabled';
     if (!ok && w0.deviation === null) {
-      w0.deviation = `${((Date.now() - t0) / 1000).toFixed(1)} s into the probe sched_ext was ${now.state}${now.ops ? ` (ops ${now.ops})` : ''}, ` +
+      w0.deviation = `${((Date.now() - t0) / 1000).toFixed(1)} s into the cell sched_ext was ${now.state}${now.ops ? ` (ops ${now.ops})` : ''}, ` +
         `not ${expect.state === 'enabled' ? `${expect.ops}` : 'disabled'}`;
     }
   }, 250);
-  // --refresh_on_max: the main thread prints only on a new max instead of every 10 ms, so
-  // the service is the measurement thread (plus a rare print).
-  const probe = startIn('ls', ['cyclictest', '-p', '0', '--policy=other', '-i', String(INTERVAL_US), '-D', String(probeSeconds),
-    '--refresh_on_max', '-h', String(HIST_US), `--histfile=${join(dir, 'hist.txt')}`], join(dir, 'probe.txt'));
-  // The measurement thread appears once cyclictest has set up (slow under emulation).
+  let probe: Proc;
+  if (layout.name === 'service') {
+    probe = startIn(layout.ls.path, [opts.serviceBin, '--duration-s', String(probeSeconds), '--mean-us', String(SERVICE_WORKLOAD.meanUs),
+      '--work-us', String(SERVICE_WORKLOAD.workUs), '--threads', String(SERVICE_WORKLOAD.threads), '--seed', String(serviceSeed(round)),
+      '--grace-s', String(SERVICE_WORKLOAD.graceS)], join(dir, 'service.txt'));
+  } else {
+    // --refresh_on_max: the main thread prints only on a new max instead of every 10 ms, so
+    // the service is the measurement thread (plus a rare print).
+    probe = startIn(layout.ls.path, ['cyclictest', '-p', '0', '--policy=other', '-i', String(INTERVAL_US), '-D', String(probeSeconds),
+      '--refresh_on_max', '-h', String(HIST_US), `--histfile=${join(dir, 'hist.txt')}`], join(dir, 'probe.txt'));
+  }
+  // The worker threads appear once the program has set up (slow under emulation). The
+  // shell started by startIn execs the program, so its pid is the program's.
+  const want = layout.name === 'service' ? 1 + SERVICE_WORKLOAD.threads : 2;
   let tids: number[] = [];
-  for (let i = 0; i < 40 && tids.length < 2; i++) {
+  for (let i = 0; i < 40 && tids.length < want; i++) {
     await sleep(100);
     tids = threadIds(probe.child.pid ?? -1);
   }
@@ -494,22 +530,34 @@ async function startWorkload(name: string, probeSeconds: number, withBatch: bool
     get deviation() {
       return w0.deviation;
     },
-    cpu0, agentPid, probe, stress, dir, probeSeconds, startedAt, tids,
+    cpu0, agentPid, layout, probe, stress, dir, probeSeconds, startedAt, tids,
   };
 }
 
 async function finishWorkload(w: Workload, round: number, scheduler: SchedulerName): Promise<RawCell> {
-  await waitExit(w.probe, (w.probeSeconds + 60) * 1000, 'cyclictest');
+  const service = w.layout.name === 'service';
+  await waitExit(w.probe, (w.probeSeconds + 60 + (service ? SERVICE_WORKLOAD.graceS : 0)) * 1000, service ? 'slo-service' : 'cyclictest');
   clearInterval(w.watch);
   const endedAt = stamp();
-  const cpu = cpuDelta(w.cpu0, cpuSample(w.agentPid));
+  const cpu = cpuDelta(w.cpu0, cpuSample(w.agentPid, w.layout));
   const schedExt = extState();
   if (w.stress) await waitExit(w.stress, 60_000, 'stress-ng');
-  const probe = await saveProbe(w.dir, w.probe.child.pid ?? -1, w.tids);
+  const probe = service ? null : await saveProbe(w.dir, w.probe.child.pid ?? -1, w.tids);
+  const serviceFile = join(w.dir, 'service.txt');
+  const serviceText = service && existsSync(serviceFile) ? readFileSync(serviceFile, 'utf8') : null;
   const batchText = w.stress && existsSync(join(w.dir, 'stress.txt')) ? readFileSync(join(w.dir, 'stress.txt'), 'utf8') : null;
-  const cell: RawCell = { round, scheduler, startedAt: w.startedAt, endedAt, probeSeconds: w.probeSeconds, schedExt, probe, batchText, cpu, notes: [] };
+  const cell: RawCell = {
+    round, scenario: w.layout.name, scheduler, startedAt: w.startedAt, endedAt, probeSeconds: w.probeSeconds, schedExt, probe,
+    ...(service ? { serviceText } : {}), batchText, cpu, notes: [],
+  };
   if (w.deviation !== null) cell.invalid = `the scheduler under test was not in place throughout: ${w.deviation}`;
-  if (!probe) cell.notes.push('the probe wrote no histogram');
+  if (service) {
+    try {
+      if (!parseServiceOutput(serviceText ?? '')) cell.notes.push('slo-service printed no closing counts line');
+    } catch (err) {
+      cell.notes.push((err as Error).message);
+    }
+  } else if (!probe) cell.notes.push('the probe wrote no histogram');
   else {
     const summary = parseCyclictestSummary(probe.summaryLine);
     if (!summary) cell.notes.push('no cyclictest status line');
@@ -520,7 +568,19 @@ async function finishWorkload(w: Workload, round: number, scheduler: SchedulerNa
 }
 
 function cellLine(cell: RawCell): string {
-  const parts: string[] = [];
+  const parts: string[] = [`${cell.scenario ?? 'probe'}`];
+  if (cell.serviceText) {
+    try {
+      const o = parseServiceOutput(cell.serviceText);
+      if (o) {
+        const sorted = [...o.latenciesNs].sort((x, y) => x - y);
+        const q = (f: number): string => (sorted.length > 0 ? `${(sorted[Math.min(sorted.length - 1, Math.ceil(f * sorted.length) - 1)]! / 1e6).toFixed(1)} ms` : '-');
+        parts.push(`service ${o.completed}/${o.scheduled} requests (${o.unfinished} unfinished), p50 ${q(0.5)}, p99 ${q(0.99)}, max ${q(1)}`);
+      }
+    } catch (err) {
+      parts.push(`service output unreadable: ${(err as Error).message}`);
+    }
+  }
   if (cell.probe) {
     const h = parseCyclictestHistogram(cell.probe.histogramText, cell.probe.rangeUs);
     const p50 = percentile(h, 0.5);
@@ -563,12 +623,14 @@ function diff(after: AgentStatus, before: AgentStatus, cgNames: Map<string, stri
  * Records scheduler events with trace-cmd over one whole cell (--trace-s seconds of probe)
  * under `scheduler` (already in place): tracing starts first, the workload once it is on.
  */
-async function traceCell(scheduler: SchedulerName, agentPid: number | undefined): Promise<RawTrace | null> {
-  say(`trace: recording a ${opts.traceS} s ${scheduler} cell with trace-cmd`);
-  const dat = join(WORK, `trace-${scheduler}.dat`);
+async function traceCell(scheduler: SchedulerName, layout: ScenarioLayout, agentPid: number | undefined): Promise<RawTrace | null> {
+  // The probe's files keep their version-1 names (the simulator check reads trace-default.txt).
+  const base = layout.name === 'probe' ? `trace-${scheduler}` : `trace-${layout.name}-${scheduler}`;
+  say(`trace: recording a ${opts.traceS} s ${layout.name} ${scheduler} cell with trace-cmd`);
+  const dat = join(WORK, `${base}.dat`);
   const enable = '/sys/kernel/tracing/events/sched/sched_switch/enable';
   const rec = startIn(null, ['trace-cmd', 'record', '-q', '-o', dat, '-e', 'sched:sched_switch', '-e', 'sched:sched_wakeup',
-    '-e', 'sched:sched_wakeup_new', '-e', 'sched:sched_process_exit'], join(WORK, `trace-${scheduler}.log`));
+    '-e', 'sched:sched_wakeup_new', '-e', 'sched:sched_process_exit'], join(WORK, `${base}.log`));
   const on = await waitFor('trace-cmd to start recording', 60_000, () => {
     try {
       return readFileSync(enable, 'utf8').trim() === '1';
@@ -581,19 +643,20 @@ async function traceCell(scheduler: SchedulerName, agentPid: number | undefined)
     return null;
   }
   await sleep(500);
-  const w = await startWorkload(`trace-${scheduler}`, opts.traceS, true, agentPid);
+  const w = await startWorkload(base, layout, opts.traceS, true, agentPid, 0);
   const cell = await finishWorkload(w, 0, scheduler);
   rec.child.kill('SIGINT');
   const code = await waitExit(rec, 120_000, 'trace-cmd record');
   if (code !== 0 || !existsSync(dat)) {
-    say(`warning: trace-cmd record failed (${code}): ${readFileSync(join(WORK, `trace-${scheduler}.log`), 'utf8').trim().split('\n').slice(-3).join(' | ')}`);
+    say(`warning: trace-cmd record failed (${code}): ${readFileSync(join(WORK, `${base}.log`), 'utf8').trim().split('\n').slice(-3).join(' | ')}`);
     return null;
   }
   const rep = await execText('trace-cmd', ['report', '-i', dat]);
-  const file = `trace-${scheduler}.txt`;
+  const file = `${base}.txt`;
   writeFileSync(join(opts.out, file), rep.stdout);
   say(`trace: ${(rep.stdout.length / 1024).toFixed(0)} KB of trace-cmd report in ${file}; ${cellLine(cell)}`);
-  return { file, seconds: opts.traceS, scheduler, probePid: w.probe.child.pid ?? -1, probeTids: w.tids, agentPid: agentPid ?? null, probe: cell.probe };
+  const lsComm = layout.name === 'service' ? 'slo-service' : 'cyclictest';
+  return { file, scenario: layout.name, lsComm, lsPid: w.probe.child.pid ?? -1, seconds: opts.traceS, scheduler, probePid: w.probe.child.pid ?? -1, probeTids: w.tids, agentPid: agentPid ?? null, probe: cell.probe };
 }
 
 // ---- main ------------------------------------------------------------------------------
@@ -606,32 +669,58 @@ async function main(): Promise<void> {
     if (object !== undefined && !existsSync(object)) throw new Error(`no BPF object at ${object} (make build-bpf)`);
   }
   if (extState().state === 'enabled') throw new Error(`a sched_ext scheduler (${extState().ops}) is already attached: detach it first`);
-  for (const tool of ['cyclictest', 'stress-ng', ...(opts.traceS > 0 ? ['trace-cmd'] : [])]) {
+  if (opts.scenarios.includes('service') && !existsSync(opts.serviceBin)) throw new Error(`no service program at ${opts.serviceBin} (make build-service)`);
+  for (const tool of [...(opts.scenarios.includes('probe') ? ['cyclictest'] : []), 'stress-ng', ...(opts.traceS > 0 ? ['trace-cmd'] : [])]) {
     const r = await execText('sh', ['-c', `command -v ${tool}`]);
     if (r.code !== 0) throw new Error(`${tool} not found (Debian: ${tool === 'cyclictest' ? 'rt-tests' : tool})`);
   }
 
-  // The node's cgroups.
+  // The node's cgroups: every scenario's, the cpu controller enabled down to them, the
+  // SLOs in the agent's config file (its normal source).
   writeFileSync(join(CG, 'cgroup.subtree_control'), '+cpu');
-  for (const name of Object.keys(SLOS)) mkdirSync(join(CG, name), { recursive: true });
-  const cgNames = new Map(Object.keys(SLOS).map((name) => [String(statSync(join(CG, name)).ino), name]));
+  const cgNames = new Map<string, string>();
+  for (const l of LAYOUTS) {
+    if (l.parent) {
+      mkdirSync(join(CG, l.parent.path), { recursive: true });
+      writeFileSync(join(CG, l.parent.path, 'cgroup.subtree_control'), '+cpu');
+      writeFileSync(join(CG, l.parent.path, 'cpu.weight'), String(l.parent.weight));
+    }
+    for (const g of [l.ls, l.batch]) {
+      mkdirSync(join(CG, g.path), { recursive: true });
+      writeFileSync(join(CG, g.path, 'cpu.weight'), String(g.weight));
+      cgNames.set(String(statSync(join(CG, g.path)).ino), g.path);
+    }
+  }
   const config = join(WORK, 'slos.yaml');
-  writeFileSync(config, `cgroups:\n${Object.entries(SLOS).map(([n, s]) => `  ${n}:\n    budgetMs: ${s.budgetMs}\n    importance: ${s.importance}\n`).join('')}`);
-  say(`kernel ${run.kernel}, ${run.cpus} CPUs; ${opts.rounds} rounds x [${opts.schedulers.join(', ')}], ${opts.probeS} s per cell; ` +
-    `ls: cyclictest -p 0 --policy=other -i ${INTERVAL_US} (SLO ${SLOS.ls.budgetMs} ms, importance ${SLOS.ls.importance}); ` +
-    `batch: stress-ng --cpu ${opts.stressors} (SLO ${SLOS.batch.budgetMs} ms, importance ${SLOS.batch.importance})`);
+  writeFileSync(config, agentConfigYaml(LAYOUTS));
+  say(`kernel ${run.kernel}, ${run.cpus} CPUs; ${opts.rounds} rounds x [${opts.scenarios.join(', ')}] x [${opts.schedulers.join(', ')}], ${opts.probeS} s per cell; ` +
+    `batch: stress-ng --cpu ${opts.stressors}; agent: ${agentRunArgs({ ...RECOMMENDED_AGENT, lagMs: opts.lagMs }).join(' ')}`);
+  for (const l of LAYOUTS) {
+    say(`scenario ${l.name}: ${l.description}; ls ${l.ls.path} SLO ${l.ls.slo.budgetMs} ms / ${l.ls.slo.importance}, ` +
+      `batch ${l.batch.path} SLO ${l.batch.slo.budgetMs} ms / ${l.batch.slo.importance}; cpu.weight: ${l.weightNotes.join('; ')}; default-tuned: ls cpu.weight ${l.tunedWeight}`);
+  }
   save();
+
+  /** The ls cgroup's cpu.weight for a row: hand-tuned in default-tuned, else the layout's. */
+  function setWeights(layout: ScenarioLayout, scheduler: SchedulerName): void {
+    writeFileSync(join(CG, layout.ls.path, 'cpu.weight'), String(scheduler === 'default-tuned' ? layout.tunedWeight : layout.ls.weight));
+  }
 
   const agent = new Agent();
   const peer = new Peer();
   const t0 = Date.now();
 
   if (opts.idleS > 0) {
-    say(`idle: the probe alone under the default scheduler, ${opts.idleS} s`);
-    const w = await startWorkload('idle', opts.idleS, false);
-    run.idle = await finishWorkload(w, 0, 'default');
-    say(`idle: ${cellLine(run.idle)}`);
-    save();
+    for (const l of LAYOUTS) {
+      say(`idle: the ${l.name} scenario's ls workload alone under the default scheduler, ${opts.idleS} s`);
+      setWeights(l, 'default');
+      const w = await startWorkload(`idle-${l.name}`, l, opts.idleS, false, undefined, 0);
+      const cell = await finishWorkload(w, 0, 'default');
+      (run.idles ??= []).push(cell);
+      if (l.name === 'probe') run.idle = cell;
+      say(`idle: ${cellLine(cell)}`);
+      save();
+    }
   }
 
   /**
@@ -639,14 +728,15 @@ async function main(): Promise<void> {
    * peer, SIGSTOPs the agent for slo-fallback. Returns the agent's status before the cell
    * (scx-slo) or null, or false when the scheduler could not be put in place.
    */
-  async function prepare(scheduler: SchedulerName, tag: string): Promise<AgentStatus | null | false> {
+  async function prepare(scheduler: SchedulerName, layout: ScenarioLayout, tag: string): Promise<AgentStatus | null | false> {
+    setWeights(layout, scheduler);
     if (!SCHEDULERS[scheduler].slo) {
       if (agent.running) {
         say(`${tag}: detaching the agent`);
         await agent.shutdown();
       }
       if (peer.name !== undefined && peer.name !== scheduler) await peer.shutdown();
-      if (scheduler !== 'default' && peer.name !== scheduler && !(await peer.start(scheduler))) return false;
+      if (SCHEDULERS[scheduler].peer && peer.name !== scheduler && !(await peer.start(scheduler))) return false;
       return null;
     }
     if (peer.name !== undefined) await peer.shutdown();
@@ -693,18 +783,18 @@ async function main(): Promise<void> {
     if (cell.scheduler === 'default' && cell.schedExt.state === 'enabled') cell.notes.push('a sched_ext scheduler was attached');
   }
 
-  const total = opts.rounds * opts.schedulers.length;
+  const total = opts.rounds * LAYOUTS.length * opts.schedulers.length;
   let done = 0;
   for (let round = 1; round <= opts.rounds; round++) {
-    for (const scheduler of opts.schedulers) {
+    for (const layout of LAYOUTS) for (const scheduler of opts.schedulers) {
       done++;
-      const tag = `[${done}/${total}] round ${round} ${scheduler}`;
+      const tag = `[${done}/${total}] round ${round} ${layout.name} ${scheduler}`;
       try {
-        const before = await prepare(scheduler, tag);
+        const before = await prepare(scheduler, layout, tag);
         if (before === false) continue;
         const state = extState();
         say(`${tag}: measuring ${opts.probeS} s (sched_ext ${state.state}${state.ops ? `, ops ${state.ops}` : ''}; ${((Date.now() - t0) / 1000).toFixed(0)} s elapsed)`);
-        const w = await startWorkload(`r${round}-${scheduler}`, opts.probeS, true, agent.pid);
+        const w = await startWorkload(`r${round}-${layout.name}-${scheduler}`, layout, opts.probeS, true, agent.pid, round);
         const cell = await finishWorkload(w, round, scheduler);
         await conclude(cell, before);
         run.cells.push(cell);
@@ -722,28 +812,29 @@ async function main(): Promise<void> {
   // Traced cells (trace-cmd), by default scx-slo edf (for diagnosis: what ran while the
   // probe waited) and then the default scheduler (the simulator's input).
   if (opts.traceS > 0) {
-    for (const scheduler of opts.traceSchedulers) {
+    for (const layout of LAYOUTS) for (const scheduler of opts.traceSchedulers) {
       try {
-        const before = await prepare(scheduler, `trace ${scheduler}`);
+        const before = await prepare(scheduler, layout, `trace ${layout.name} ${scheduler}`);
         if (before === false) continue;
-        const t = await traceCell(scheduler, agent.pid);
+        const t = await traceCell(scheduler, layout, agent.pid);
         if (t) {
-          const cell: RawCell = { round: 0, scheduler, startedAt: '', probeSeconds: t.seconds, schedExt: extState(), probe: t.probe, batchText: null, notes: [] };
+          const cell: RawCell = { round: 0, scenario: layout.name, scheduler, startedAt: '', probeSeconds: t.seconds, schedExt: extState(), probe: t.probe, batchText: null, notes: [] };
           await conclude(cell, before);
           if (cell.counters) t.counters = cell.counters;
-          if (scheduler === 'default') run.trace = t;
+          if (layout.name === 'probe' && scheduler === 'default') run.trace = t;
           else (run.traces ??= []).push(t);
-          if (scheduler === 'slo-edf') run.traceSlo = t;
+          if (layout.name === 'probe' && scheduler === 'slo-edf') run.traceSlo = t;
         } else if (agent.stopped) {
           agent.sigcont();
         }
         save();
       } catch (err) {
         if (agent.stopped) agent.sigcont();
-        say(`warning: the ${scheduler} trace failed: ${(err as Error).message}`);
+        say(`warning: the ${layout.name} ${scheduler} trace failed: ${(err as Error).message}`);
       }
     }
   }
+  for (const l of LAYOUTS) setWeights(l, 'default');
   await peer.shutdown();
   await agent.shutdown();
   run.finishedAt = stamp();

@@ -15,6 +15,7 @@ demo_check_build() {
   [ -f "$REPO/dist/bench/demo/guest-run.js" ] && [ -f "$REPO/dist/cli/main.js" ] ||
     demo_die "dist/ is missing or stale: run 'make build' first (make demo does)"
   [ -f "$REPO/bpf/build/scx_slo.bpf.o" ] || demo_die "bpf/build/scx_slo.bpf.o is missing: run 'make build-bpf'"
+  [ -x "$REPO/bench/build/slo-service" ] || demo_die "bench/build/slo-service is missing: run 'make build-service'"
 }
 
 # A note on what else the host was doing: other processes compete with the guest's
@@ -55,6 +56,8 @@ demo_snapshot() {
   mkdir -p "$snap/bpf/build"
   cp -r "$REPO/dist" "$snap/dist"
   cp "$REPO/bpf/build/scx_slo.bpf.o" "$snap/bpf/build/scx_slo.bpf.o"
+  mkdir -p "$snap/bench/build"
+  cp "$REPO/bench/build/slo-service" "$snap/bench/build/slo-service"
   cp "$REPO/package.json" "$snap/package.json"
   ln -s "$REPO/node_modules" "$snap/node_modules"
   # A truncated copy (caught mid-rebuild) fails here rather than in the guest.
@@ -72,14 +75,16 @@ demo_measure() {
     [ "$(id -u)" -eq 0 ] || demo_die "attaching a sched_ext scheduler needs root"
     demo_say "this kernel has sched_ext: measuring on the host itself"
     cp "/boot/config-$(uname -r)" "$out/kernel-config" 2>/dev/null || true
-    node "$out/snapshot/dist/bench/demo/guest-run.js" --out "$out" --bpf-object "$out/snapshot/bpf/build/scx_slo.bpf.o" "$@"
+    node "$out/snapshot/dist/bench/demo/guest-run.js" --out "$out" --bpf-object "$out/snapshot/bpf/build/scx_slo.bpf.o" \
+      --service-bin "$out/snapshot/bench/build/slo-service" "$@"
   else
     demo_say "no sched_ext on this kernel ($(uname -r)): measuring inside the QEMU guest (bpf/vm/run-guest.sh)"
     local rc=0 sampler
     demo_sample_host "$out" &
     sampler=$!
     bash "$REPO/bpf/vm/run-guest.sh" --timeout "${SCX_DEMO_TIMEOUT:-1500}" --out "$out" \
-      "$REPO/bench/demo/in-guest.sh" --bpf-object /mnt/out/snapshot/bpf/build/scx_slo.bpf.o "$@" || rc=$?
+      "$REPO/bench/demo/in-guest.sh" --bpf-object /mnt/out/snapshot/bpf/build/scx_slo.bpf.o \
+      --service-bin /mnt/out/snapshot/bench/build/slo-service "$@" || rc=$?
     kill "$sampler" 2>/dev/null || true
     wait "$sampler" 2>/dev/null || true
     # The guest kernel's config (its HZ sets the simulator's tick in the fidelity check).

@@ -1,16 +1,20 @@
 // The head-to-head's raw results file (raw.json), written cell by cell by the runner in
 // the guest (guest-run.ts) and read by the report on the host (report.ts); and the
-// schedulers it compares.
+// schedulers it compares. Version 2 added the scenarios (scenarios.ts): a cell without
+// `scenario` is a `probe` cell (version 1 had only that one).
+import type { AgentSettings } from './agent-settings.js';
+import type { ScenarioLayout, ScenarioName } from './scenarios.js';
 
 export const SCHEDULERS = {
-  default: { label: 'kernel default (EEVDF)', slo: false },
-  'slo-edf': { label: 'scx-slo edf (userspace)', slo: true },
-  'slo-edf-inline': { label: 'scx-slo edf, policy inline (--workers 0)', slo: true },
-  'slo-edf-alt': { label: 'scx-slo edf, alternative BPF object (--alt-bpf-object)', slo: true },
-  'slo-fallback': { label: 'scx-slo, agent SIGSTOPped (in-kernel EDF)', slo: true },
-  'slo-fair': { label: 'scx-slo fair (userspace)', slo: true },
-  scx_simple: { label: 'scx_simple (kernel example)', slo: false },
-  scx_flatcg: { label: 'scx_flatcg (kernel example)', slo: false },
+  default: { label: 'kernel default (EEVDF)', slo: false, peer: false },
+  'default-tuned': { label: 'kernel default, ls cpu.weight 10000 (hand-tuned)', slo: false, peer: false },
+  'slo-edf': { label: 'scx-slo edf', slo: true, peer: false },
+  'slo-edf-inline': { label: 'scx-slo edf, policy inline (--workers 0)', slo: true, peer: false },
+  'slo-edf-alt': { label: 'scx-slo edf, alternative BPF object (--alt-bpf-object)', slo: true, peer: false },
+  'slo-fallback': { label: 'scx-slo, agent SIGSTOPped (in-kernel EDF)', slo: true, peer: false },
+  'slo-fair': { label: 'scx-slo fair (userspace)', slo: true, peer: false },
+  scx_simple: { label: 'scx_simple (kernel example)', slo: false, peer: true },
+  scx_flatcg: { label: 'scx_flatcg (kernel example)', slo: false, peer: true },
 } as const;
 
 export type SchedulerName = keyof typeof SCHEDULERS;
@@ -34,6 +38,8 @@ export interface RawProbe {
 
 export interface RawCell {
   round: number;
+  /** The scenario (absent: `probe`, the only one of version 1). */
+  scenario?: ScenarioName;
   scheduler: SchedulerName;
   /** ISO time in the guest when the probe started. */
   startedAt: string;
@@ -42,6 +48,8 @@ export interface RawCell {
   /** sched_ext state and ops at the end of the probe. */
   schedExt: { state: string | null; ops: string | null };
   probe: RawProbe | null;
+  /** service scenario: slo-service's output (service-output.ts), or null when it failed. */
+  serviceText?: string | null;
   /** stress-ng --metrics-brief output lines, or null when it failed. */
   batchText: string | null;
   /** scx-slo cells: status counters over the cell (after - before). */
@@ -67,6 +75,12 @@ export interface RawCell {
 export interface RawTrace {
   /** trace-cmd report text, relative to the raw results directory. */
   file: string;
+  /** The scenario of the traced cell (absent: `probe`). */
+  scenario?: ScenarioName;
+  /** The command name of the latency-sensitive workload's threads (cyclictest, slo-service). */
+  lsComm?: string;
+  /** The latency-sensitive workload's process id (its threads share it as tgid). */
+  lsPid?: number;
   seconds: number;
   scheduler?: SchedulerName;
   /** The agent's process id when scx-slo ran (its threads show up as `node`). */
@@ -81,7 +95,7 @@ export interface RawTrace {
 
 export interface RawRun {
   format: 'scx-slo-demo-raw';
-  version: 1;
+  version: 1 | 2;
   startedAt: string;
   finishedAt: string | null;
   kernel: string;
@@ -102,9 +116,15 @@ export interface RawRun {
     bpfObject: string;
     /** The BPF object of the slo-edf-alt cells, if any. */
     altBpfObject?: string;
+    /** Version 2: the scenarios measured, in order, with their cgroup layouts and SLOs. */
+    scenarios?: ScenarioLayout[];
+    /** Version 2: the agent settings of the scx-slo rows (agent-settings.ts). */
+    agent?: AgentSettings;
   };
   /** The probe alone under the default scheduler: the machine's wake-up floor. */
   idle: RawCell | null;
+  /** Version 2: each scenario's ls workload alone under the default scheduler. */
+  idles?: RawCell[];
   cells: RawCell[];
   /** A traced default-scheduler cell: the simulator's input. */
   trace: RawTrace | null;
@@ -114,6 +134,11 @@ export interface RawRun {
   traces?: RawTrace[];
   /** Progress and problems, in order. */
   log: string[];
+}
+
+/** The scenario of a cell or trace (version 1 files hold only `probe`). */
+export function scenarioOf(x: { scenario?: ScenarioName }): ScenarioName {
+  return x.scenario ?? 'probe';
 }
 
 /** The ls SLO's deadline delay: budget * (101 - importance) / 100, ns. */

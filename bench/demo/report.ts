@@ -1,7 +1,10 @@
 // The head-to-head's reporting half: reads raw.json from a results directory (written
-// by guest-run.ts), prints the table, writes summary.json and head-to-head.svg next to
-// it, and compares the measured result with the simulator's replay of the recorded
-// trace (fidelity.ts). Runs on the host (native speed), after the guest is done.
+// by guest-run.ts), prints per scenario the table, the traced wake-to-run per row and
+// the goals (MET / NOT MET), writes summary.json (scenarios.<name>.schedulers.<id>: the
+// figures below; its path printed last) and head-to-head-<scenario>.svg next to it, and
+// sets the simulator beside the measurement (fidelity.ts): the probe's recorded trace
+// replayed, the simulator's own service scenario. Runs on the host (native speed),
+// after the guest is done.
 //
 //   node dist/bench/demo/report.js --dir bench/results/demo-... [--host-note TEXT]
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,13 +13,16 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatNs } from '../../sim/format-duration.js';
 import { chartSvg } from './chart-svg.js';
-import { agentCpuArgs, agentCpuPerRecord, runFidelity, type FidelityResult } from './fidelity.js';
+import { agentCpuArgs, agentCpuPerRecord, runFidelity, runServiceFidelity, type FidelityResult, type ServiceFidelity } from './fidelity.js';
 import { parseHostCpu } from './host-cpu.js';
 import { parseCyclictestHistogram } from './probe-output.js';
 import { EMULATION_NOTE } from './notes.js';
 import type { RawRun } from './raw-results.js';
 import { percentile } from './stats.js';
-import { METRICS, summarize, TARGETS, type Summary } from './summarize.js';
+import { METRICS, rowFigures, runScenarios, summarize, TARGETS, type Summary } from './summarize.js';
+import { scenarioOf, type RawTrace } from './raw-results.js';
+import { SERVICE_WORKLOAD } from './scenarios.js';
+import { quantileNs, wakeToRun } from './wake-to-run.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CLI = resolve(HERE, '..', '..', 'cli', 'main.js');
@@ -31,25 +37,63 @@ function table(rows: string[][], header: string[]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-export function resultsTable(s: Summary): string {
+/** Per row: the traced wake-to-run of the latency-sensitive workload's threads. */
+export interface TracedWakeToRun {
+  scheduler: string;
+  count: number;
+  p50_ns: number | null;
+  p99_ns: number | null;
+  file: string;
+}
+
+export function resultsTable(s: Summary, wake: ReadonlyMap<string, TracedWakeToRun> = new Map()): string {
   const rows = s.order.map((name) => {
     const x = s.schedulers[name]!;
     const sh = x.dispatch_shares;
+    const w = wake.get(name);
     return [
-      x.label,
+      name,
       String(x.repetitions),
       formatNs(x.ls_p50_ns),
-      formatNs(x.ls_p99_ns),
+      `${formatNs(x.ls_p99_ns)} (${rng(x.spread.ls_p99_ns, formatNs)})`,
       formatNs(x.ls_p999_ns),
-      pct(x.miss_rate),
-      x.batch_ops === null ? '-' : String(Math.round(x.batch_ops)),
-      `${rat(x.ratio_to_default.ls_p99_ns)} (${rng(x.spread.ratio_to_default.ls_p99_ns, rat)})`,
-      `${rat(x.ratio_to_default.batch_ops)} (${rng(x.spread.ratio_to_default.batch_ops, rat)})`,
-      `${rat(x.ratio_to_default.miss_rate)}`,
+      `${pct(x.ls_within_budget)} (${rng(x.spread.ls_within_budget, (v) => pct(v))})`,
+      `${x.batch_ops === null ? '-' : String(Math.round(x.batch_ops))} (${rng(x.spread.batch_ops, (v) => String(Math.round(v)))})`,
+      `${rat(x.ratio_to_default.ls_p99_ns)}`,
+      `${rat(x.ratio_to_default.batch_ops)}`,
+      x.guest_cpu.agent === null || !sh ? '-' : x.guest_cpu.agent.toFixed(2),
       sh ? `${pct(sh.userspace, 0)} / ${pct(sh.fallback, 0)} / ${pct(sh.direct, 0)}` : '-',
+      sh ? pct(sh.decided_in_time, 0) : '-',
+      x.decision_lag_p50_ns === null ? '-' : formatNs(x.decision_lag_p50_ns),
+      w ? `${formatNs(w.p50_ns)} / ${formatNs(w.p99_ns)}` : '-',
     ];
   });
-  return table(rows, ['scheduler', 'n', 'p50', 'p99', 'p99.9', 'miss', 'batch ops', 'p99 vs default (range)', 'batch vs default (range)', 'miss vs def', 'user/fallback/direct']);
+  return table(rows, ['row', 'n', 'p50', 'p99 (range)', 'p99.9', 'within budget (range)', 'batch ops (range)', 'p99/def', 'batch/def',
+    'agent CPUs', 'user/fallback/direct', 'decided', 'lag p50', 'traced wake-to-run p50 / p99']);
+}
+
+/** The traced cells of one scenario, by row, with their wake-to-run (the ls workload's threads). */
+export function tracedWakeToRun(dir: string, traces: readonly RawTrace[], scenario: string): Map<string, TracedWakeToRun> {
+  const out = new Map<string, TracedWakeToRun>();
+  for (const t of traces) {
+    if (scenarioOf(t) !== scenario || !t.scheduler || !existsSync(join(dir, t.file))) continue;
+    const comm = t.lsComm ?? 'cyclictest';
+    const w = wakeToRun(readFileSync(join(dir, t.file), 'utf8'), comm);
+    out.set(t.scheduler, { scheduler: t.scheduler, count: w.latenciesNs.length, p50_ns: quantileNs(w.latenciesNs, 0.5), p99_ns: quantileNs(w.latenciesNs, 0.99), file: t.file });
+  }
+  return out;
+}
+
+function serviceFidelityLines(f: ServiceFidelity): string[] {
+  if (!f.available) return [`simulator fidelity (service): not compared: ${f.reason}`];
+  const met = (m: boolean | null): string => (m === null ? 'not compared' : m ? 'MET' : 'NOT MET');
+  return [
+    `simulator fidelity (service; scx-slo sim ${f.args.join(' ')}):`,
+    `  p99 ratio slo-edf/default: sim edf/eevdf ${rat(f.simRatio)} (${formatNs(f.simEdf?.p99 ?? null)} / ${formatNs(f.simEevdf?.p99 ?? null)}), measured ${rat(f.measuredRatio)}; ` +
+      `deviation ${f.ratioDeviation === null ? '-' : pct(f.ratioDeviation, 0)} -> within ${pct(f.target, 0)}: ${met(f.ratioMet)}`,
+    `  within budget under edf: sim ${pct(f.simWithinBudget)}, measured ${pct(f.measuredWithinBudget)}; deviation ${f.withinDeviation === null ? '-' : pct(f.withinDeviation, 0)} -> within ${pct(f.target, 0)}: ${met(f.withinMet)}`,
+    ...(f.reason ? [`  note: ${f.reason}`] : []),
+  ];
 }
 
 /** The tick period (us) of the measured kernel, from its config (CONFIG_HZ), or null. */
@@ -84,28 +128,12 @@ function fmtUs(ns: number | null | undefined): string {
   return ns === null || ns === undefined ? '-' : formatNs(ns);
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { dir: { type: 'string' }, 'host-note': { type: 'string' }, 'no-sim': { type: 'boolean', default: false } } });
-  if (!values.dir) {
-    console.error('usage: node dist/bench/demo/report.js --dir RESULTS_DIR [--host-note TEXT] [--no-sim]');
-    process.exit(2);
-  }
-  const dir = resolve(values.dir);
-  const rawFile = join(dir, 'raw.json');
-  if (!existsSync(rawFile)) throw new Error(`no ${rawFile}: the measuring half did not run or wrote nothing`);
-  const run = JSON.parse(readFileSync(rawFile, 'utf8')) as RawRun;
-  const hostFile = join(dir, 'host-cpu.tsv');
-  const host = existsSync(hostFile) ? parseHostCpu(readFileSync(hostFile, 'utf8')) : null;
-  const s = summarize(run, host);
-  const versionFile = join(dir, 'snapshot', 'VERSION');
-  const version = existsSync(versionFile) ? readFileSync(versionFile, 'utf8').trim().split('\n') : null;
-  if (s.order.length === 0) throw new Error(`${rawFile} holds no measured cell`);
-
-  // Simulator fidelity.
+/** The probe scenario's simulator check: the recorded default-scheduler trace replayed. */
+async function probeFidelity(run: RawRun, dir: string, s: Summary): Promise<FidelityResult | null> {
   let fidelity: FidelityResult | null = null;
   const edf = s.schedulers['slo-edf'];
   const def = s.schedulers.default;
-  if (!values['no-sim'] && run.trace && existsSync(join(dir, run.trace.file))) {
+  if (run.trace && existsSync(join(dir, run.trace.file))) {
     console.log('demo: replaying the recorded trace in the simulator (edf, fair, eevdf) ...');
     const lagNs = edf?.decision_lag_p50_ns ?? null;
     const tracedProbe = run.trace.probe ? percentile(parseCyclictestHistogram(run.trace.probe.histogramText, run.trace.probe.rangeUs), 0.99) : undefined;
@@ -121,7 +149,7 @@ async function main(): Promise<void> {
       traceFile: join(dir, run.trace.file),
       rewrittenFile: join(dir, 'trace-default.sim-input.txt'),
       probePid: run.trace.probePid,
-      slos: run.config.slos,
+      slos: { ls: s.layout.ls.slo, batch: s.layout.batch.slo },
       measuredEdfP99Ns: edf?.ls_p99_ns ?? null,
       measuredDefaultP99Ns: def?.ls_p99_ns ?? null,
       tracedCellProbeP99Ns: tracedProbe?.ns ?? null,
@@ -151,103 +179,173 @@ async function main(): Promise<void> {
     });
   }
 
-  const chartFile = join(dir, 'head-to-head.svg');
-  writeFileSync(chartFile, chartSvg(s, `scx-slo head-to-head: ${run.cpus}-vCPU QEMU TCG guest, kernel ${run.kernel}, ${run.config.rounds} rounds x ${run.config.probeSeconds} s`));
+  return fidelity;
+}
+
+function printProbeFidelity(run: RawRun, fidelity: FidelityResult): void {
+  console.log(`simulator fidelity (probe; trace of a default cell, ${run.trace?.seconds} s; sim eevdf models the kernel default, edf/fair is the old comparison):`);
+  console.log(fidelityTable(fidelity));
+  const cal = fidelity.calibration;
+  if (cal) {
+    console.log(`calibrated wake-up costs (from the probe's p50 wake-to-run in the traced cells, minus the ${fmtUs(cal.contextSwitchNs)} switch): ` +
+      `scx-slo ${cal.wakeupUs} us (p50 ${fmtUs(cal.sloP50Ns)}), default ${cal.baselineWakeupUs} us (p50 ${fmtUs(cal.defaultP50Ns)})`);
+  }
+  const ac = fidelity.agentCpu;
+  if (ac) console.log(`agent CPU per record (agent CPU / records to userspace over ${ac.cells} ${ac.scheduler} cells, ${ac.agentS.toFixed(1)} s / ${ac.records}): ${fmtUs(ac.nsPerRecord)}`);
+  console.log(`probe p99 in the traced default cell: cyclictest ${fmtUs(fidelity.tracedCellProbeP99Ns)}, wake-to-run from the trace ${fmtUs(fidelity.recordedProbe?.p99 ?? null)}; ` +
+    `replayed under sim eevdf: ${fmtUs(fidelity.variants[0]?.eevdf?.p99 ?? null)}, sim fair: ${fmtUs(fidelity.variants[0]?.fair?.p99 ?? null)}`);
+}
+
+function describeScenario(run: RawRun, s: Summary): string[] {
+  const l = s.layout;
+  const lines = [`scenario ${l.name}: ${l.description}`];
+  lines.push(`  ${l.ls.path}: SLO ${l.ls.slo.budgetMs} ms / importance ${l.ls.slo.importance} (deadline ${formatNs(s.deadlineDelayNs)}), cpu.weight ${l.ls.weight} (default-tuned: ${l.tunedWeight}); ` +
+    `${l.batch.path}: stress-ng --cpu ${run.config.stressors} --cpu-method ${run.config.stressMethod}, SLO ${l.batch.slo.budgetMs} ms / ${l.batch.slo.importance}, cpu.weight ${l.batch.weight}`);
+  if (l.weightNotes.length > 0) lines.push(`  kubelet's conversion: ${l.weightNotes.join('; ')}`);
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { dir: { type: 'string' }, 'host-note': { type: 'string' }, 'no-sim': { type: 'boolean', default: false } } });
+  if (!values.dir) {
+    console.error('usage: node dist/bench/demo/report.js --dir RESULTS_DIR [--host-note TEXT] [--no-sim]');
+    process.exit(2);
+  }
+  const dir = resolve(values.dir);
+  const rawFile = join(dir, 'raw.json');
+  if (!existsSync(rawFile)) throw new Error(`no ${rawFile}: the measuring half did not run or wrote nothing`);
+  const run = JSON.parse(readFileSync(rawFile, 'utf8')) as RawRun;
+  const hostFile = join(dir, 'host-cpu.tsv');
+  const host = existsSync(hostFile) ? parseHostCpu(readFileSync(hostFile, 'utf8')) : null;
+  const versionFile = join(dir, 'snapshot', 'VERSION');
+  const version = existsSync(versionFile) ? readFileSync(versionFile, 'utf8').trim().split('\n') : null;
+  const traces = [...(run.trace ? [run.trace] : []), ...(run.traces ?? [])];
+  const cores = (v: number | null): string => (v === null ? '-' : v.toFixed(2));
+  const agent = run.config.agent;
+
+  console.log('');
+  console.log(`scx-slo head-to-head: kernel ${run.kernel}, ${run.cpus} vCPUs (QEMU TCG), ${run.config.rounds} rounds interleaved, ${run.config.probeSeconds} s per cell`);
+  if (agent) console.log(`scx-slo rows: agent --workers ${agent.workers} --lag-ms ${agent.lagMs} --stall-ms ${agent.stallMs} --heartbeat-ms ${agent.heartbeatMs} (bench/demo/agent-settings.ts)`);
+  console.log('medians over rounds, (min..max) over rounds; within budget = share of requests (service) or wake-ups (probe) no later than the SLO budget;');
+  console.log('decided = of the tasks handed to userspace, the share that ran by the agent\'s decision; lag = enqueue to decision applied (kernel histogram)');
+
+  const scenarios: Record<string, unknown> = {};
+  const verdicts: string[] = [];
+  const charts: string[] = [];
+  for (const scenario of runScenarios(run)) {
+    const s = summarize(run, host, scenario);
+    if (s.order.length === 0) {
+      console.log(`\nscenario ${scenario}: no measured cell`);
+      continue;
+    }
+    const wake = tracedWakeToRun(dir, traces, scenario);
+    console.log('');
+    for (const l of describeScenario(run, s)) console.log(l);
+    console.log('');
+    console.log(resultsTable(s, wake));
+    console.log('');
+    for (const name of s.order) console.log(`  ${name}: ${s.schedulers[name]!.label}`);
+    if (s.idle) console.log(`${scenario} workload alone (no batch, default scheduler): p50 ${formatNs(s.idle.metrics.ls_p50_ns)}, p99 ${formatNs(s.idle.metrics.ls_p99_ns)}: the emulated machine's floor`);
+    console.log('guest CPU use during the cells (CPUs, medians): ' + s.order.map((n) => {
+      const g = s.schedulers[n]!.guest_cpu;
+      return `${n}: batch ${cores(g.batch)}, ls ${cores(g.ls)}${g.agent !== null ? `, agent ${cores(g.agent)}` : ''}, idle ${cores(g.idle)}`;
+    }).join('; '));
+    if (scenario === 'service') {
+      const req = s.layout.ls.requestMilli;
+      console.log('service CPU per request as the guest accounts it (ls cgroup CPU / requests completed, medians): ' +
+        s.order.map((n) => `${n} ${fmtUs(s.schedulers[n]!.ls_cpu_per_request_ns)}`).join(', ') +
+        ` (the spin itself is ${formatNs(SERVICE_WORKLOAD.workUs * 1000)}; the rest is what the guest charges beyond it: the emulated kernel's wake-up and syscall paths, and host time the vCPU lost while the service ran` +
+        `${req ? `; at ${1000 / (SERVICE_WORKLOAD.meanUs / 1000)} requests/s that is a demand of ${s.order.map((n) => ((s.schedulers[n]!.ls_cpu_per_request_ns ?? 0) * (1e6 / SERVICE_WORKLOAD.meanUs) / 1e6).toFixed(0)).join('/')}m against a ${req}m request` : ''})`);
+    }
+    if (host) {
+      console.log('host CPUs taken by other host processes during the cells (medians): ' + s.order.map((n) => `${n} ${cores(s.schedulers[n]!.host_other_cores)}`).join(', ') +
+        (s.cells.some((c) => (c.hostOtherCores ?? 0) > 0.25) ? '  <- other processes competed with the guest: expect noise' : ''));
+    }
+
+    let fidelity: FidelityResult | null = null;
+    let serviceFidelity: ServiceFidelity | null = null;
+    if (!values['no-sim']) {
+      if (scenario === 'probe') {
+        fidelity = await probeFidelity(run, dir, s);
+        if (fidelity) {
+          console.log('');
+          printProbeFidelity(run, fidelity);
+        }
+      } else {
+        serviceFidelity = await runServiceFidelity({
+          cli: CLI,
+          measuredEdfP99Ns: s.schedulers['slo-edf']?.ls_p99_ns ?? null,
+          measuredDefaultP99Ns: s.schedulers.default?.ls_p99_ns ?? null,
+          measuredEdfWithinBudget: s.schedulers['slo-edf']?.ls_within_budget ?? null,
+          durationMs: run.config.probeSeconds * 1000,
+        });
+        console.log('');
+        for (const l of serviceFidelityLines(serviceFidelity)) console.log(l);
+      }
+    }
+
+    const chartFile = join(dir, `head-to-head-${scenario}.svg`);
+    writeFileSync(chartFile, chartSvg(s, `scx-slo head-to-head (${scenario}): ${run.cpus}-vCPU QEMU TCG guest, kernel ${run.kernel}, ${run.config.rounds} rounds x ${run.config.probeSeconds} s`));
+    charts.push(chartFile);
+    for (const g of s.goals) verdicts.push(`${scenario}: ${g.goal}: ${g.measured} -> ${g.met === null ? 'NOT MEASURED' : g.met ? 'MET' : 'NOT MET'}`);
+
+    const notes = s.order.flatMap((n) => s.schedulers[n]!.notes.map((x) => `${n}: ${x}`));
+    for (const c of s.invalid.filter((x) => s.lost.includes(x.scheduler))) notes.push(`${c.scheduler}: round ${c.round}: cell left out: ${c.reason}`);
+    if (s.invalid.length > 0) {
+      console.log(`WARNING (${scenario}): ${s.invalid.length} cell(s) left out because the scheduler under test did not stay in place (see notes)` +
+        (s.lost.length > 0 ? `; no valid cell at all for: ${s.lost.join(', ')}` : ''));
+    }
+    if (notes.length > 0) {
+      console.log('notes:');
+      for (const n of notes.slice(0, 20)) console.log(`  ${n}`);
+    }
+
+    scenarios[scenario] = {
+      schedulers: Object.fromEntries(s.order.map((n) => [n, rowFigures(s, n)])),
+      goals: s.goals,
+      layout: s.layout,
+      deadline_delay_ns: s.deadlineDelayNs,
+      budget_ns: s.budgetNs,
+      details: s.schedulers,
+      traced_wake_to_run: Object.fromEntries(wake),
+      left_out_cells: s.invalid,
+      per_cell: s.cells.map((c) => ({
+        round: c.round, scheduler: c.scheduler, samples: c.samples, overflows: c.overflows, max_ns: c.maxNs, probe_sched_other: c.probePolicyOk,
+        ...c.metrics, ratio_to_default: c.ratios, dispatch_shares: c.shares, kernel_ls_miss_rate: c.kernelLsMissRate, counters: c.counters,
+        lag_histogram_log2_us: c.lagHistogram, guest_cpu_s: c.cpu, host_other_cores: c.hostOtherCores, host_qemu_cores: c.hostQemuCores, notes: c.notes,
+      })),
+      idle: s.idle ? { ...s.idle.metrics, samples: s.idle.samples, max_ns: s.idle.maxNs } : null,
+      fidelity: scenario === 'probe' ? fidelity : serviceFidelity,
+      chart: chartFile,
+    };
+  }
+  if (Object.keys(scenarios).length === 0) throw new Error(`${rawFile} holds no measured cell`);
 
   const summaryFile = join(dir, 'summary.json');
   const doc = {
     format: 'scx-slo-demo-summary',
-    version: 1,
+    version: 2,
     note: EMULATION_NOTE,
     machine: { kernel: run.kernel, cpus: run.cpus, emulation: 'QEMU TCG', host: values['host-note'] ?? null },
     measured_build: version,
     started_at: run.startedAt,
     finished_at: run.finishedAt,
     config: run.config,
-    deadline_delay_ns: s.deadlineDelayNs,
-    targets: { p99_ratio_max: TARGETS.p99RatioMax, batch_ratio_min: TARGETS.batchRatioMin },
-    verdict: s.edfVerdict,
-    schedulers: s.schedulers,
-    left_out_cells: s.invalid,
-    per_cell: s.cells.map((c) => ({
-      round: c.round, scheduler: c.scheduler, samples: c.samples, overflows: c.overflows, max_ns: c.maxNs, probe_sched_other: c.probePolicyOk,
-      ...c.metrics, ratio_to_default: c.ratios, dispatch_shares: c.shares, kernel_ls_miss_rate: c.kernelLsMissRate, counters: c.counters,
-      lag_histogram_log2_us: c.lagHistogram, guest_cpu_s: c.cpu, host_other_cores: c.hostOtherCores, host_qemu_cores: c.hostQemuCores, notes: c.notes,
-    })),
-    idle_probe: s.idle ? { ...s.idle.metrics, samples: s.idle.samples, max_ns: s.idle.maxNs } : null,
-    fidelity,
-    files: { raw: rawFile, chart: chartFile, trace: run.trace ? join(dir, run.trace.file) : null },
+    targets: { p99_ratio_max: TARGETS.p99RatioMax, batch_ratio_min: TARGETS.batchRatioMin, within_budget_min: TARGETS.withinBudgetMin },
+    scenarios,
+    files: { raw: rawFile, charts, traces: traces.map((t) => join(dir, t.file)) },
   };
   writeFileSync(summaryFile, `${JSON.stringify(doc, null, 2)}\n`);
 
-  // The terminal report.
-  console.log('');
-  console.log(`scx-slo head-to-head: kernel ${run.kernel}, ${run.cpus} vCPUs (QEMU TCG), ${run.config.rounds} rounds interleaved, ${run.config.probeSeconds} s per cell`);
-  console.log(`ls: cyclictest -p 0 --policy=other -i ${run.config.probeIntervalUs} (SLO ${run.config.slos['ls']!.budgetMs} ms / importance ${run.config.slos['ls']!.importance}: deadline ${formatNs(s.deadlineDelayNs)}); ` +
-    `batch: stress-ng --cpu ${run.config.stressors} --cpu-method ${run.config.stressMethod} (SLO ${run.config.slos['batch']!.budgetMs} ms / ${run.config.slos['batch']!.importance}); agent lag bound ${run.config.lagMs} ms`);
-  console.log('medians over rounds; ranges are min..max of the per-round ratios; miss = probe wake-ups later than the deadline');
-  console.log('');
-  console.log(resultsTable(s));
-  console.log('');
-  if (s.idle) console.log(`probe alone (no batch, default scheduler): p50 ${formatNs(s.idle.metrics.ls_p50_ns)}, p99 ${formatNs(s.idle.metrics.ls_p99_ns)}: the emulated machine's wake-up floor`);
-  const cores = (v: number | null): string => (v === null ? '-' : v.toFixed(2));
-  console.log('guest CPU use during the probe (CPUs, medians): ' + s.order.map((n) => {
-    const g = s.schedulers[n]!.guest_cpu;
-    return `${n}: batch ${cores(g.batch)}, ls ${cores(g.ls)}${g.agent !== null ? `, agent ${cores(g.agent)}` : ''}, idle ${cores(g.idle)}`;
-  }).join('; '));
-  if (host) {
-    console.log('host CPUs taken by other host processes during the cells (medians): ' + s.order.map((n) => `${n} ${cores(s.schedulers[n]!.host_other_cores)}`).join(', ') +
-      (s.cells.some((c) => (c.hostOtherCores ?? 0) > 0.25) ? '  <- other processes competed with the guest: expect noise' : ''));
-  }
-  for (const name of s.order) {
-    const x = s.schedulers[name]!;
-    if (x.decision_lag_p50_ns !== null) {
-      console.log(`${x.label}: userspace decision lag p50 ~${formatNs(x.decision_lag_p50_ns)}, p90 ~${formatNs(x.decision_lag_p90_ns)}; ` +
-        `of the tasks handed to userspace ${pct(x.dispatch_shares?.decided_in_time)} ran by its decision (the rest the kernel ran first: lag bound passed, or a CPU would have idled); kernel-counted ls miss rate ${pct(x.kernel_ls_miss_rate)}`);
-    }
-  }
-  if (s.edfVerdict) {
-    const v = s.edfVerdict;
-    console.log(`target (scx-slo edf vs default): p99 <= 1/3 -> ${rat(v.p99Ratio)} ${v.p99Ok ? 'MET' : 'NOT MET'}; batch >= 0.90 -> ${rat(v.batchRatio)} ${v.batchOk ? 'MET' : 'NOT MET'}`);
-  }
-  if (fidelity) {
-    console.log('');
-    console.log(`simulator fidelity (trace of a default cell, ${run.trace?.seconds} s; sim eevdf models the kernel default, edf/fair is the old comparison):`);
-    console.log(fidelityTable(fidelity));
-    const cal = fidelity.calibration;
-    if (cal) {
-      console.log(`calibrated wake-up costs (from the probe's p50 wake-to-run in the traced cells, minus the ${fmtUs(cal.contextSwitchNs)} switch): ` +
-        `scx-slo ${cal.wakeupUs} us (p50 ${fmtUs(cal.sloP50Ns)}), default ${cal.baselineWakeupUs} us (p50 ${fmtUs(cal.defaultP50Ns)})`);
-    }
-    const ac = fidelity.agentCpu;
-    if (ac) {
-      console.log(`agent CPU per record (agent CPU / records to userspace over ${ac.cells} ${ac.scheduler} cells, ${ac.agentS.toFixed(1)} s / ${ac.records}): ${fmtUs(ac.nsPerRecord)}`);
-    }
-    console.log(`probe p99 in the traced default cell: cyclictest ${fmtUs(fidelity.tracedCellProbeP99Ns)}, wake-to-run from the trace ${fmtUs(fidelity.recordedProbe?.p99 ?? null)}; ` +
-      `replayed under sim eevdf: ${fmtUs(fidelity.variants[0]?.eevdf?.p99 ?? null)}, sim fair: ${fmtUs(fidelity.variants[0]?.fair?.p99 ?? null)}`);
-    if (fidelity.recordedSloProbe) {
-      console.log(`probe wake-to-run p99 from the traces: scx-slo edf ${fmtUs(fidelity.recordedSloProbe.p99)}, default ${fmtUs(fidelity.recordedProbe?.p99 ?? null)}: ` +
-        `ratio ${rat(fidelity.recordedRatio)}; replayed under sim edf: ${fmtUs(fidelity.variants[0]?.edf?.p99 ?? null)}`);
-    }
-  }
-  const notes = s.order.flatMap((n) => s.schedulers[n]!.notes.map((x) => `${n}: ${x}`));
-  for (const c of s.invalid.filter((x) => s.lost.includes(x.scheduler))) notes.push(`${c.scheduler}: round ${c.round}: cell left out: ${c.reason}`);
-  if (s.invalid.length > 0) {
-    console.log('');
-    console.log(`WARNING: ${s.invalid.length} cell(s) left out because the scheduler under test did not stay in place (see notes)` +
-      (s.lost.length > 0 ? `; no valid cell at all for: ${s.lost.join(', ')}` : ''));
-  }
-  if (notes.length > 0) {
-    console.log('');
-    console.log('notes:');
-    for (const n of notes.slice(0, 20)) console.log(`  ${n}`);
-  }
   console.log('');
   console.log(EMULATION_NOTE);
   if (values['host-note']) console.log(values['host-note']);
   if (version) console.log(`measured: ${version.join('; ')}`);
   console.log('');
-  console.log(`chart: ${chartFile}`);
+  console.log('goals (scx-slo edf):');
+  for (const v of verdicts) console.log(`  ${v}`);
+  console.log('');
+  for (const c of charts) console.log(`chart: ${c}`);
   console.log(`json:  ${summaryFile}`);
   void METRICS;
 }

@@ -1,17 +1,30 @@
-// From raw.json (raw-results.ts) to the head-to-head's summary: per cell the probe's
-// p50/p99/p99.9 latency, deadline-miss rate and batch bogo ops; per scheduler their
-// medians over the repetitions, ratios to the default scheduler, spread, and for scx-slo
-// the share of dispatches made by userspace, by the in-kernel fallback and directly.
+// From raw.json (raw-results.ts) to the head-to-head's summary of one scenario: per cell
+// the latency-sensitive workload's p50/p99/p99.9 latency (the probe's wake-up latency,
+// or the service's request latency from scheduled arrival to completion), the share
+// within the SLO's budget, the deadline-miss rate (probe) and batch bogo ops; per
+// scheduler their medians over the repetitions, ratios to the default scheduler, spread,
+// and for scx-slo the share of dispatches made by userspace, by the in-kernel fallback
+// and directly; and the scenario's goals, each MET or NOT MET.
 import { parseCyclictestHistogram, parseCyclictestSummary, parseStressNgMetrics, type ProbeHistogram } from './probe-output.js';
-import { deadlineDelayNs, SCHEDULERS, type RawCell, type RawRun, type SchedulerName } from './raw-results.js';
+import { deadlineDelayNs, scenarioOf, SCHEDULERS, type RawCell, type RawRun, type SchedulerName } from './raw-results.js';
+import { scenarioLayout, type ScenarioLayout, type ScenarioName } from './scenarios.js';
+import { parseServiceOutput, serviceHistogram } from './service-output.js';
 import { hostUsage, type HostCpu } from './host-cpu.js';
 import { fractionAbove, histogramTotal, median, percentile, ratio, spread } from './stats.js';
 
-export const METRICS = ['ls_p50_ns', 'ls_p99_ns', 'ls_p999_ns', 'miss_rate', 'batch_ops'] as const;
+export const METRICS = ['ls_p50_ns', 'ls_p99_ns', 'ls_p999_ns', 'ls_within_budget', 'miss_rate', 'batch_ops'] as const;
 export type Metric = (typeof METRICS)[number];
 
 /** The issue's targets for scx-slo edf against the default scheduler. */
-export const TARGETS = { p99RatioMax: 1 / 3, batchRatioMin: 0.9 };
+export const TARGETS = { p99RatioMax: 1 / 3, batchRatioMin: 0.9, withinBudgetMin: 0.99 };
+
+/** One goal of a scenario: MET (true), NOT MET (false) or not measured (null: a row is missing). */
+export interface Goal {
+  goal: string;
+  met: boolean | null;
+  /** The measured figures behind it. */
+  measured: string;
+}
 
 export interface DispatchShares {
   userspace: number;
@@ -41,6 +54,8 @@ export interface CellResult {
   lagHistogram: number[] | null;
   /** Guest CPU time over the probe (s): batch and ls cgroups, the agent, idle. */
   cpu: RawCell['cpu'] | null;
+  /** service: the ls cgroup's CPU time per completed request, ns (the demand as the guest accounts it). */
+  lsCpuPerRequestNs: number | null;
   /** Host CPUs taken by other host processes during the probe (guest runs only). */
   hostOtherCores: number | null;
   hostQemuCores: number | null;
@@ -56,6 +71,9 @@ export interface SchedulerSummary {
   ls_p50_ns: number | null;
   ls_p99_ns: number | null;
   ls_p999_ns: number | null;
+  /** Share of requests (service) or wake-ups (probe) within the ls SLO's budget. */
+  ls_within_budget: number | null;
+  /** probe: share of wake-ups later than the ls deadline delay; service: null. */
   miss_rate: number | null;
   batch_ops: number | null;
   /** Median of this scheduler / median of the default scheduler. */
@@ -73,6 +91,8 @@ export interface SchedulerSummary {
   guest_cpu: { batch: number | null; ls: number | null; agent: number | null; idle: number | null };
   /** Median host CPUs taken by other host processes during the cells (null: not sampled). */
   host_other_cores: number | null;
+  /** service: median of the ls cgroup's CPU time per completed request, ns. */
+  ls_cpu_per_request_ns: number | null;
   notes: string[];
 }
 
@@ -124,16 +144,46 @@ export function sumHistograms(hs: ReadonlyArray<readonly number[] | null | undef
   return out;
 }
 
+/** The scenario's layout as the run recorded it (version 1 files: the probe's, as then). */
+export function runLayout(run: RawRun, scenario: ScenarioName): ScenarioLayout {
+  const recorded = run.config.scenarios?.find((l) => l.name === scenario);
+  if (recorded) return recorded;
+  const l = scenarioLayout(scenario);
+  if (scenario === 'probe' && run.config.slos['ls'] && run.config.slos['batch']) {
+    return { ...l, ls: { ...l.ls, slo: run.config.slos['ls'] }, batch: { ...l.batch, slo: run.config.slos['batch'] } };
+  }
+  return l;
+}
+
+/** The latency-sensitive workload's latencies in a cell as a 1 us histogram, or null. */
+function lsHistogram(cell: RawCell, notes: string[]): ProbeHistogram | null {
+  if (scenarioOf(cell) === 'service') {
+    try {
+      const o = parseServiceOutput(cell.serviceText ?? '');
+      if (!o) return null;
+      if (o.unfinished > 0) notes.push(`${o.unfinished} of ${o.scheduled} requests unfinished at the end (counted beyond every latency)`);
+      return serviceHistogram(o);
+    } catch (err) {
+      notes.push((err as Error).message);
+      return null;
+    }
+  }
+  return cell.probe ? parseCyclictestHistogram(cell.probe.histogramText, cell.probe.rangeUs) : null;
+}
+
 export function cellResult(run: RawRun, cell: RawCell, host?: HostCpu | null): CellResult {
   const notes = [...cell.notes];
-  const delay = deadlineDelayNs(run.config.slos['ls']!);
-  const h = cell.probe ? parseCyclictestHistogram(cell.probe.histogramText, cell.probe.rangeUs) : null;
+  const layout = runLayout(run, scenarioOf(cell));
+  const service = layout.name === 'service';
+  const delay = deadlineDelayNs(layout.ls.slo);
+  const budgetNs = layout.ls.slo.budgetMs * 1e6;
+  const h = lsHistogram(cell, notes);
   const summary = cell.probe ? parseCyclictestSummary(cell.probe.summaryLine) : undefined;
   const samples = h ? histogramTotal(h) : 0;
   const p = (q: number): number | null => (h && samples > 0 ? (percentile(h, q)?.ns ?? null) : null);
   const batch = parseStressNgMetrics(cell.batchText ?? '');
-  if (h && h.overflows > 0) notes.push(`${h.overflows} probe samples beyond the ${h.rangeUs / 1000} ms histogram (percentiles there use the max, ${h.maxUs} us)`);
-  const ls = cell.cgroups?.['ls'];
+  if (h && h.overflows > 0 && !service) notes.push(`${h.overflows} probe samples beyond the ${h.rangeUs / 1000} ms histogram (percentiles there use the max, ${h.maxUs} us)`);
+  const ls = cell.cgroups?.[layout.ls.path] ?? cell.cgroups?.['ls'];
   const start = Date.parse(cell.startedAt);
   const end = cell.endedAt ? Date.parse(cell.endedAt) : start + cell.probeSeconds * 1000;
   const usage = host && Number.isFinite(start) ? hostUsage(host, start, end) : null;
@@ -143,12 +193,13 @@ export function cellResult(run: RawRun, cell: RawCell, host?: HostCpu | null): C
     samples,
     overflows: h?.overflows ?? 0,
     maxNs: h && Number.isFinite(h.maxUs) ? h.maxUs * 1000 : null,
-    probePolicyOk: summary?.priority === 0,
+    probePolicyOk: service || summary?.priority === 0,
     metrics: {
       ls_p50_ns: p(0.5),
       ls_p99_ns: p(0.99),
       ls_p999_ns: p(0.999),
-      miss_rate: h && samples > 0 ? (fractionAbove(h, delay) ?? null) : null,
+      ls_within_budget: h && samples > 0 ? 1 - (fractionAbove(h, budgetNs) ?? 1) : null,
+      miss_rate: !service && h && samples > 0 ? (fractionAbove(h, delay) ?? null) : null,
       batch_ops: batch ? batch.bogoOps : null,
     },
     ratios: null,
@@ -157,6 +208,10 @@ export function cellResult(run: RawRun, cell: RawCell, host?: HostCpu | null): C
     counters: cell.counters ?? null,
     lagHistogram: cell.lagHistogram ?? null,
     cpu: cell.cpu ?? null,
+    lsCpuPerRequestNs: service && cell.cpu && h ? (() => {
+      const done = h.buckets.reduce((n, [, c]) => n + c, 0);
+      return done > 0 ? Math.round((cell.cpu.lsS * 1e9) / done) : null;
+    })() : null,
     hostOtherCores: usage?.otherCores ?? null,
     hostQemuCores: usage?.qemuCores ?? null,
     notes,
@@ -165,6 +220,8 @@ export function cellResult(run: RawRun, cell: RawCell, host?: HostCpu | null): C
 }
 
 export interface Summary {
+  scenario: ScenarioName;
+  layout: ScenarioLayout;
   cells: CellResult[];
   schedulers: Partial<Record<SchedulerName, SchedulerSummary>>;
   order: SchedulerName[];
@@ -173,13 +230,25 @@ export interface Summary {
   /** Schedulers with no valid cell at all. */
   lost: SchedulerName[];
   deadlineDelayNs: number;
+  /** The ls SLO's budget, ns: the within-budget line. */
+  budgetNs: number;
   idle: CellResult | null;
   edfVerdict: { p99Ratio: number | null; batchRatio: number | null; p99Ok: boolean; batchOk: boolean } | null;
+  /** The scenario's goals for scx-slo edf, in order. */
+  goals: Goal[];
 }
 
-export function summarize(run: RawRun, host?: HostCpu | null): Summary {
-  const invalid = run.cells.filter((c) => c.invalid);
-  const cells = run.cells.filter((c) => !c.invalid).map((c) => cellResult(run, c, host));
+/** The scenarios a run measured, in order (version 1 files: probe). */
+export function runScenarios(run: RawRun): ScenarioName[] {
+  if (run.config.scenarios) return run.config.scenarios.map((l) => l.name);
+  return ['probe'];
+}
+
+export function summarize(run: RawRun, host?: HostCpu | null, scenario: ScenarioName = runScenarios(run)[0]!): Summary {
+  const layout = runLayout(run, scenario);
+  const mineOnly = run.cells.filter((c) => scenarioOf(c) === scenario);
+  const invalid = mineOnly.filter((c) => c.invalid);
+  const cells = mineOnly.filter((c) => !c.invalid).map((c) => cellResult(run, c, host));
   // Pair each cell with the default cell of its round.
   for (const c of cells) {
     const base = cells.find((d) => d.scheduler === 'default' && d.round === c.round);
@@ -203,6 +272,7 @@ export function summarize(run: RawRun, host?: HostCpu | null): Summary {
       ls_p50_ns: med('ls_p50_ns'),
       ls_p99_ns: med('ls_p99_ns'),
       ls_p999_ns: med('ls_p999_ns'),
+      ls_within_budget: med('ls_within_budget'),
       miss_rate: med('miss_rate'),
       batch_ops: med('batch_ops'),
       ratio_to_default: {} as Record<Metric, number | null>,
@@ -229,6 +299,7 @@ export function summarize(run: RawRun, host?: HostCpu | null): Summary {
         idle: median(mine.map((c) => (c.cpu ? c.cpu.idleS / c.cpu.wallS : Number.NaN))),
       },
       host_other_cores: median(mine.map((c) => c.hostOtherCores ?? Number.NaN)),
+      ls_cpu_per_request_ns: median(mine.map((c) => c.lsCpuPerRequestNs ?? Number.NaN)),
       notes,
     };
   }
@@ -246,14 +317,72 @@ export function summarize(run: RawRun, host?: HostCpu | null): Summary {
         batchOk: edf.ratio_to_default.batch_ops !== null && edf.ratio_to_default.batch_ops >= TARGETS.batchRatioMin,
       }
     : null;
+  const idleCell = run.idles?.find((c) => scenarioOf(c) === scenario) ?? (scenario === 'probe' ? run.idle : null);
   return {
+    scenario,
+    layout,
     cells,
     schedulers,
     order,
     invalid: invalid.map((c) => ({ round: c.round, scheduler: c.scheduler, reason: c.invalid! })),
     lost,
-    deadlineDelayNs: deadlineDelayNs(run.config.slos['ls']!),
-    idle: run.idle ? cellResult(run, run.idle, host) : null,
+    deadlineDelayNs: deadlineDelayNs(layout.ls.slo),
+    budgetNs: layout.ls.slo.budgetMs * 1e6,
+    idle: idleCell ? cellResult(run, idleCell, host) : null,
     edfVerdict,
+    goals: scenarioGoals(scenario, schedulers),
+  };
+}
+
+const fmtRatio = (v: number | null): string => (v === null ? '-' : v.toFixed(2));
+const fmtMs = (ns: number | null | undefined): string => (ns === null || ns === undefined ? '-' : `${(ns / 1e6).toFixed(2)} ms`);
+const fmtPct = (f: number | null | undefined): string => (f === null || f === undefined ? '-' : `${(100 * f).toFixed(1)}%`);
+
+/**
+ * The goals for scx-slo edf (never asserted in tests: the demo prints them). Both
+ * scenarios: p99 at most 1/3 of the default's, batch at least 90% of the default's.
+ * service also: at least 99% of requests within budget, p99 no worse than the
+ * hand-tuned default, and a lower p99 than each of the kernel's example schedulers.
+ */
+export function scenarioGoals(scenario: ScenarioName, x: Partial<Record<SchedulerName, SchedulerSummary>>): Goal[] {
+  const edf = x['slo-edf'];
+  const def = x.default;
+  const goals: Goal[] = [];
+  const p99r = ratio(edf?.ls_p99_ns, def?.ls_p99_ns);
+  goals.push({ goal: 'slo-edf p99 <= 1/3 of default', met: p99r === null ? null : p99r <= TARGETS.p99RatioMax, measured: `${fmtMs(edf?.ls_p99_ns)} / ${fmtMs(def?.ls_p99_ns)} = ${fmtRatio(p99r)}` });
+  if (scenario === 'service') {
+    const w = edf?.ls_within_budget ?? null;
+    goals.push({ goal: `slo-edf >= ${TARGETS.withinBudgetMin * 100}% of requests within budget`, met: w === null ? null : w >= TARGETS.withinBudgetMin, measured: fmtPct(w) });
+  }
+  const br = ratio(edf?.batch_ops, def?.batch_ops);
+  goals.push({ goal: 'slo-edf batch >= 90% of default', met: br === null ? null : br >= TARGETS.batchRatioMin, measured: `${edf?.batch_ops ?? '-'} / ${def?.batch_ops ?? '-'} = ${fmtRatio(br)}` });
+  if (scenario === 'service') {
+    const tuned = x['default-tuned'];
+    const tr = ratio(edf?.ls_p99_ns, tuned?.ls_p99_ns);
+    goals.push({ goal: 'slo-edf p99 <= default-tuned p99', met: tr === null ? null : tr <= 1, measured: `${fmtMs(edf?.ls_p99_ns)} vs ${fmtMs(tuned?.ls_p99_ns)}` });
+    for (const peer of ['scx_simple', 'scx_flatcg'] as const) {
+      const p = x[peer];
+      const pr = ratio(edf?.ls_p99_ns, p?.ls_p99_ns);
+      goals.push({ goal: `slo-edf p99 < ${peer} p99`, met: pr === null ? null : pr < 1, measured: `${fmtMs(edf?.ls_p99_ns)} vs ${fmtMs(p?.ls_p99_ns)}` });
+    }
+  }
+  return goals;
+}
+
+/** The JSON figures of one row, exactly these keys (the issue's interface). */
+export function rowFigures(s: Summary, name: SchedulerName): Record<string, number | null> {
+  const x = s.schedulers[name]!;
+  const slo = x.dispatch_shares !== null || x.decision_lag_p50_ns !== null;
+  return {
+    ls_p50_ns: x.ls_p50_ns,
+    ls_p99_ns: x.ls_p99_ns,
+    ls_p999_ns: x.ls_p999_ns,
+    ls_within_budget: x.ls_within_budget,
+    batch_ops: x.batch_ops,
+    agent_cpu: slo ? x.guest_cpu.agent : null,
+    user_share: x.dispatch_shares?.userspace ?? null,
+    rounds: x.repetitions,
+    decided_share: x.dispatch_shares?.decided_in_time ?? null,
+    decision_lag_p50_ns: x.decision_lag_p50_ns,
   };
 }

@@ -1,0 +1,23 @@
+// The scx-slo agent's settings in the head-to-head's scx-slo rows (slo-edf, slo-fallback,
+// ...), in one place: the README's recommendation for a small node (policy inline,
+// `--workers 0`: about half the agent's CPU of a piscina worker), and the guest's
+// generous lag bound (JavaScript runs ~100x slower under emulation). Change the
+// recommendation here and every scx-slo row follows.
+
+export interface AgentSettings {
+  /** `--workers`: 0 runs the policy on the agent's main thread. */
+  workers: number;
+  /** `--lag-ms`: a task handed to userspace runs by the kernel's EDF after this. */
+  lagMs: number;
+  /** `--stall-ms`: the agent counts as stalled (SIGSTOPped) after this. */
+  stallMs: number;
+  /** `--heartbeat-ms`. */
+  heartbeatMs: number;
+}
+
+export const RECOMMENDED_AGENT: AgentSettings = { workers: 0, lagMs: 50, stallMs: 1000, heartbeatMs: 50 };
+
+/** The `scx-slo run` options for these settings (policy, config and sockets are the caller's). */
+export function agentRunArgs(s: AgentSettings): string[] {
+  return ['--lag-ms', String(s.lagMs), '--stall-ms', String(s.stallMs), '--heartbeat-ms', String(s.heartbeatMs), '--workers', String(s.workers)];
+}
