@@ -488,7 +488,7 @@ export class Simulation extends SimCore {
   }
 
   /** Applies decisions for CPU c; returns the task c runs now (slice in pickSlice), or -1. */
-  private applyDecisions(decisions: readonly Decision[], c: number, t: number): number {
+  private applyDecisions(decisions: readonly Decision[], _c: number, t: number): number {
     let picked = -1;
     for (let i = 0; i < decisions.length; i++) {
       const d = decisions[i];

@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { MAX_BUDGET_NS } from '../policy/api.js';
-import { InputError, showValue, Warnings } from './diagnostics.js';
+import { InputError, showValue, type Warnings } from './diagnostics.js';
 import { TRACE_FORMAT, TRACE_FORMAT_VERSION, TRACE_FORMAT_VERSIONS, type GroupKind } from './trace-format.js';
 import { CPU_WEIGHT_MAX, CPU_WEIGHT_MIN, Op, WorkloadBuilder, type Workload } from './workload.js';
 

@@ -35,7 +35,7 @@ function tsFiles(dir: string): string[] {
 }
 
 /** Relative module specifiers of static imports, re-exports and dynamic import() calls. */
-export function relativeImports(source: string): string[] {
+function relativeImports(source: string): string[] {
   const specs: string[] = [];
   const re = /(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]+)\1/g;
   for (const m of source.matchAll(re)) specs.push(m[2]!);
@@ -43,7 +43,7 @@ export function relativeImports(source: string): string[] {
 }
 
 /** The broken rules of one file, as sentences. */
-export function violations(repoRelativeFile: string, source: string): string[] {
+function violations(repoRelativeFile: string, source: string): string[] {
   const from = repoRelativeFile.split(/[\\/]/)[0]!;
   const banned = FORBIDDEN[from] ?? [];
   const out: string[] = [];

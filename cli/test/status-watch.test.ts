@@ -60,7 +60,7 @@ test('scx-slo status --watch refreshes with rates until SIGINT and exits 3 with 
     const code = await new Promise<number | null>((r) => child.once('exit', r));
     t.true((out.match(/per sec:/g) ?? []).length >= 2, out);
     t.regex(out, /shop\/front: [0-9.]+ misses\/s, [0-9.]+ runs\/s/);
-    t.regex(out, /shares:   userspace 60\.0%, fallback 10\.0%/);
+    t.regex(out, /shares: {3}userspace 60\.0%, fallback 10\.0%/);
     t.is(code, 3);
   } finally {
     server.close();

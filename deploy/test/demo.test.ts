@@ -13,6 +13,7 @@ import { DEMO_DIR, crd, kustomization, loadDir, yamlFiles } from '../verify/depl
 import { selectorMatches, validateBuiltin, validateCustomResource, type K8sObject } from '../verify/k8s-check.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
+// biome-ignore lint/suspicious/noExplicitAny: walking untyped YAML/JSON documents, inside this module only
 type Any = any;
 const NS = 'scx-slo-demo';
 

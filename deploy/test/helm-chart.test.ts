@@ -11,6 +11,7 @@ import { loadChart } from '../verify/helm-render.js';
 import { CHART_DIR, REPO_ROOT, type K8sObject } from '../verify/k8s-check.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
+// biome-ignore lint/suspicious/noExplicitAny: walking untyped YAML/JSON documents, inside this module only
 type Any = any;
 
 const OVERRIDES = {

@@ -11,6 +11,7 @@ import { DEPLOY_DIR, validateCustomResource, type K8sObject } from '../verify/k8
 import { ValuesSchemaError } from '../verify/helm-render.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
+// biome-ignore lint/suspicious/noExplicitAny: walking untyped YAML/JSON documents, inside this module only
 type Any = any;
 
 function mutated(mutate: (objs: Record<string, Any>) => void): K8sObject[] {
@@ -56,7 +57,7 @@ const POLICY_CASES: [string, (by: Record<string, Any>) => void, RegExp][] = [
   ['cgroup tree writable', (by) => (agent(by).volumeMounts[0].readOnly = false), /must be mounted readOnly/],
   ['mount of an undefined volume', (by) => agent(by).volumeMounts.push({ name: 'ghost', mountPath: '/ghost' }), /undefined volume ghost/],
   ['selector not matching the pods', (by) => (by['DaemonSet'].spec.selector.matchLabels['app.kubernetes.io/name'] = 'other'), /selector does not match/],
-  ['RBAC: delete pods', (by) => by['ClusterRole'].rules[0].verbs.push('delete'), /grants more than needed:  pods delete/],
+  ['RBAC: delete pods', (by) => by['ClusterRole'].rules[0].verbs.push('delete'), /grants more than needed: {2}pods delete/],
   ['RBAC: read secrets', (by) => by['ClusterRole'].rules.push({ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }), /grants more than needed/],
   ['RBAC: wildcard', (by) => (by['ClusterRole'].rules[1].verbs = ['*']), /wildcards/],
   ['RBAC: no watch on SLOPolicies', (by) => (by['ClusterRole'].rules[1].verbs = ['get', 'list']), /lacks: scx-slo\.io slopolicies watch/],

@@ -6,6 +6,7 @@ import { plainManifests, renderChartObjects } from '../verify/deploy-files.js';
 import type { K8sObject } from '../verify/k8s-check.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
+// biome-ignore lint/suspicious/noExplicitAny: walking untyped YAML/JSON documents, inside this module only
 type Any = any;
 
 const find = (objs: K8sObject[], kind: string): Any => objs.find((o) => o.kind === kind);

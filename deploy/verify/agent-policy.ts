@@ -33,6 +33,7 @@ export const ALLOWED_HOST_PATHS: Readonly<Record<string, 'ro' | 'rw'>> = {
 };
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
+// biome-ignore lint/suspicious/noExplicitAny: walking untyped YAML/JSON documents, inside this module only
 type Any = any;
 
 function byKind(objs: K8sObject[], kind: string): K8sObject[] {

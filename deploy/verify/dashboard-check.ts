@@ -8,6 +8,7 @@ import { promqlProblems, substituteGrafanaVariables } from './promql-check.js';
 const PANEL_TYPES = new Set(['timeseries', 'stat', 'table', 'gauge', 'bargauge', 'state-timeline', 'status-history', 'heatmap', 'text', 'row', 'piechart', 'barchart']);
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
+// biome-ignore lint/suspicious/noExplicitAny: walking untyped YAML/JSON documents, inside this module only
 type Any = any;
 
 /** Metric names (scx_slo_*) an expression refers to. */
@@ -22,7 +23,8 @@ function exprProblems(expr: string, vars: ReadonlySet<string>, catalog: MetricCa
 }
 
 /** Every problem with the dashboard; [] when it is sound. */
-export function dashboardProblems(d: Any, catalog: MetricCatalog): string[] {
+export function dashboardProblems(dashboard: unknown, catalog: MetricCatalog): string[] {
+  const d = dashboard as Any;
   const p: string[] = [];
   if (!d || typeof d !== 'object') return ['not a JSON object'];
   if (typeof d.title !== 'string' || !d.title) p.push('title missing');
@@ -84,7 +86,8 @@ export function dashboardProblems(d: Any, catalog: MetricCatalog): string[] {
 }
 
 /** The metric names the dashboard uses. */
-export function dashboardMetrics(d: Any): string[] {
+export function dashboardMetrics(dashboard: unknown): string[] {
+  const d = dashboard as Any;
   const out = new Set<string>();
   for (const panel of d.panels ?? []) for (const t of panel.targets ?? []) for (const n of metricNames(String(t.expr ?? ''))) out.add(n);
   for (const x of d.templating?.list ?? []) for (const n of metricNames(JSON.stringify(x.query ?? ''))) out.add(n);

@@ -615,7 +615,7 @@ function walkPath(base: unknown, path: string[], where: string, label: string): 
   for (const key of path) {
     if (cur === undefined || cur === null) throw new TemplateError(`${where}: nil pointer evaluating ${walked}.${key}`);
     if (typeof cur !== 'object' || Array.isArray(cur)) throw new TemplateError(`${where}: can't evaluate field ${key} in ${walked}`);
-    cur = Object.prototype.hasOwnProperty.call(cur, key) ? (cur as Record<string, unknown>)[key] : undefined;
+    cur = Object.hasOwn(cur, key) ? (cur as Record<string, unknown>)[key] : undefined;
     walked += `.${key}`;
   }
   return cur;

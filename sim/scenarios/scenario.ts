@@ -2,8 +2,8 @@
 // request/response service (open-loop Poisson arrivals handed round-robin to worker
 // threads, each request a CPU burst, sometimes split by a backend call) and CPU-bound
 // batch jobs (back-to-back work units).
-import { SeededRandom } from '../prng.js';
-import { Op, WorkloadBuilder, type Workload } from '../workload.js';
+import type { SeededRandom } from '../prng.js';
+import { Op, type WorkloadBuilder, type Workload } from '../workload.js';
 
 export interface ScenarioParams {
   cpus: number;

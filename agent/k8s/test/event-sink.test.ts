@@ -5,6 +5,18 @@ import { KubernetesEventSink } from '../event-sink.js';
 import { FakeApiServer, FakeClusterState } from './fake-apiserver.js';
 import { kubeConfigFor, MemoryLog } from './helpers.js';
 
+/** The fields of a core/v1 Event these tests read. */
+interface KubeEvent {
+  reason: string;
+  type: string;
+  message: string;
+  metadata: { name: string; namespace: string };
+  involvedObject: Record<string, string>;
+  source: { component?: string; host?: string };
+  firstTimestamp: string;
+  [field: string]: unknown;
+}
+
 const pod = { apiVersion: 'v1', kind: 'Pod', namespace: 'shop', name: 'web-1', uid: 'u-1' };
 
 test.serial('posts Warning Events; beyond the burst they wait in a bounded queue', async (t) => {
@@ -20,11 +32,11 @@ test.serial('posts Warning Events; beyond the burst they wait in a bounded queue
   t.true(Date.now() - started >= 80, 'the queued one waited for a token');
   t.deepEqual(sink.counts, { posted: 3, dropped: 1, failed: 0 });
   t.deepEqual(state.events.map((e) => (e as unknown as { message: string }).message), ['problem 0', 'problem 1', 'problem 2']);
-  const ev = state.events[0] as unknown as Record<string, any>;
+  const ev = state.events[0] as unknown as KubeEvent;
   t.like(ev, { apiVersion: 'v1', kind: 'Event', type: 'Warning', reason: 'InvalidSLOAnnotation', message: 'problem 0', count: 1, reportingComponent: 'scx-slo', reportingInstance: 'node-a' });
   t.is(ev['metadata'].namespace, 'shop');
   t.regex(ev['metadata'].name, /^web-1\.[0-9a-f]+$/);
-  t.not(ev['metadata'].name, (state.events[1] as unknown as Record<string, any>)['metadata'].name);
+  t.not(ev['metadata'].name, (state.events[1] as unknown as KubeEvent)['metadata'].name);
   t.deepEqual(ev['involvedObject'], pod);
   t.deepEqual(ev['source'], { component: 'scx-slo', host: 'node-a' });
   t.true(!Number.isNaN(Date.parse(ev['firstTimestamp'])));

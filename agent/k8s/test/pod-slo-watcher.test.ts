@@ -10,6 +10,18 @@ import { startPodSloWatcher, type PodSloWatcher, type PodSloWatcherOptions } fro
 import { FakeApiServer, FakeClusterState, type FakeApiServerOptions } from './fake-apiserver.js';
 import { CgroupTree, kubeConfigFor, makePod, makePolicy, MemoryLog, waitFor } from './helpers.js';
 
+/** The fields of a core/v1 Event these tests read. */
+interface KubeEvent {
+  reason: string;
+  type: string;
+  message: string;
+  metadata: { name: string; namespace: string };
+  involvedObject: Record<string, string>;
+  source: { component?: string; host?: string };
+  firstTimestamp: string;
+  [field: string]: unknown;
+}
+
 const UID = (n: number): string => `aaaaaaaa-bbbb-4ccc-8ddd-${n.toString().padStart(12, '0')}`;
 const MS = 1_000_000;
 
@@ -127,7 +139,7 @@ test.serial('bad annotations: the default or the valid value applies, counted on
   await waitFor('3 events', () => r.state.events.length === 3);
   await new Promise((res) => setTimeout(res, 300)); // several resync passes
   t.is(r.state.events.length, 3, 'no repeated Events on resync');
-  const ev = r.state.events.find((e) => (e as unknown as { involvedObject: { name: string } }).involvedObject.name === 'web') as unknown as Record<string, any>;
+  const ev = r.state.events.find((e) => (e as unknown as { involvedObject: { name: string } }).involvedObject.name === 'web') as unknown as KubeEvent;
   t.is(ev['reason'], 'InvalidSLOAnnotation');
   t.is(ev['type'], 'Warning');
   t.is(ev['metadata'].namespace, 'default');

@@ -4,16 +4,16 @@ import test from 'ava';
 import { parsePrometheusText } from './prometheus-text.js';
 
 const exposition = (value: string): string => `# HELP g A gauge.\n# TYPE g gauge\ng ${value}\n`;
-const valueOf = (value: string): number | undefined => parsePrometheusText(exposition(value)).get('g')?.samples[0]?.value;
+const sampleValue = (value: string): number | undefined => parsePrometheusText(exposition(value)).get('g')?.samples[0]?.value;
 
 test('NaN and Inf are read in any letter case, as Prometheus reads them', (t) => {
   // prom-client writes "Nan" for nodejs_eventloop_lag_mean_seconds before its first sample.
-  for (const nan of ['NaN', 'Nan', 'nan']) t.true(Number.isNaN(valueOf(nan)), nan);
-  t.is(valueOf('+Inf'), Infinity);
-  t.is(valueOf('inf'), Infinity);
-  t.is(valueOf('-Inf'), -Infinity);
-  t.is(valueOf('1.5e-3'), 0.0015);
-  t.is(valueOf('-0'), -0);
+  for (const nan of ['NaN', 'Nan', 'nan']) t.true(Number.isNaN(sampleValue(nan)), nan);
+  t.is(sampleValue('+Inf'), Infinity);
+  t.is(sampleValue('inf'), Infinity);
+  t.is(sampleValue('-Inf'), -Infinity);
+  t.is(sampleValue('1.5e-3'), 0.0015);
+  t.is(sampleValue('-0'), -0);
 });
 
 test('a value that is not a number names the line and the value', (t) => {

@@ -161,7 +161,7 @@ async function burst(url: string, count: number, hangMs = 10_000): Promise<{ sta
 }
 
 test('under concurrent load every request is decided from the last answer, and the agent still sees one poll at a time', async (t) => {
-  const a = await agent(t, (req) => {
+  const a = await agent(t, (_req) => {
     polls += 1;
     inFlight += 1;
     maxInFlight = Math.max(maxInFlight, inFlight);

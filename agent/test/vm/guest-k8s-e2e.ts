@@ -13,7 +13,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { controlRequest } from '../../serving/control-socket.js';
 import { schedExtState } from '../../kernel/kernel-support.js';
 import { describeSlo, kernelSloMapOrEmpty, type KernelSlo } from './kernel-slo-map.js';
 import { podCgroupPath } from '../../k8s/pod-cgroup.js';

@@ -7,7 +7,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { kubeletCpuWeight } from '../../../sim/kubelet-cpu-weight.js';
-import { type RawRun } from '../raw-results.js';
+import type { RawRun } from '../raw-results.js';
 import { agentConfigYaml, scenarioLayout } from '../scenarios.js';
 import { parseServiceOutput, serviceHistogram } from '../service-output.js';
 import { fractionAbove, percentile } from '../stats.js';
