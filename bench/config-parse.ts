@@ -40,7 +40,8 @@ for (const [shape, make] of [['yaml-library', quotedBlockFile], ['flow', flowFil
       cpu.push((c.user + c.system) / 1000);
       if (parsed.entries.length !== n) throw new Error(`${shape} ${n}: parsed ${parsed.entries.length} entries`);
     }
-    console.log(`${shape.padEnd(12)} ${String(n).padStart(6)} entries (${(text.length / 1e6).toFixed(2)} MB): wall median ${median(wall).toFixed(0)} ms (min ${Math.min(...wall).toFixed(0)}), CPU median ${median(cpu).toFixed(0)} ms`);
+    console.log(`${shape.padEnd(12)} ${String(n).padStart(6)} entries (${(text.length / 1e6).toFixed(2)} MB): wall median ${median(wall).toFixed(0)} ms (min ` +
+      `${Math.min(...wall).toFixed(0)}), CPU median ${median(cpu).toFixed(0)} ms`);
     if (shape === 'flow' && n === 20000) last = median(wall);
   }
 }

@@ -88,7 +88,8 @@ for (const mod of BUILTIN_POLICIES.values()) {
     const med = median(rates);
     const spread = ((Math.max(...rates) - Math.min(...rates)) / med) * 100;
     const cpuMed = median(runs.map((r) => r.cpu));
-    console.log(`${mod.name.padEnd(5)} batch ${String(batch).padStart(4)}: median ${(med / 1e6).toFixed(2)} M decisions/s (spread ${spread.toFixed(0)}%; per CPU-second ${(cpuMed / 1e6).toFixed(2)} M)`);
+    console.log(`${mod.name.padEnd(5)} batch ${String(batch).padStart(4)}: median ${(med / 1e6).toFixed(2)} M decisions/s (spread ${spread.toFixed(0)}%; per ` +
+      `CPU-second ${(cpuMed / 1e6).toFixed(2)} M)`);
     if (mod.name === 'edf' && batch === 1024) edf1024 = med;
   }
 }

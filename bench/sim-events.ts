@@ -24,7 +24,8 @@ function median(xs: number[]): number {
 const workload = SCENARIOS.get('noisy-neighbour')!.generate({ cpus: CPUS, durationNs: DURATION_NS, seed: 1 });
 const model = { ...DEFAULT_MODEL, cpus: CPUS, durationNs: DURATION_NS };
 let edfMedian = 0;
-console.log(`noisy-neighbour: ${CPUS} CPUs, ${DURATION_NS / 1e9} s simulated, ${workload.tasks.length} tasks, ${workload.opKind.length} ops; node ${process.version}`);
+console.log(`noisy-neighbour: ${CPUS} CPUs, ${DURATION_NS / 1e9} s simulated, ${workload.tasks.length} tasks, ${workload.opKind.length} ops; ` +
+  `node ${process.version}`);
 
 for (const name of ['edf', 'fair', 'fifo']) {
   const mod = BUILTIN_POLICIES.get(name)!;
@@ -47,7 +48,8 @@ for (const name of ['edf', 'fair', 'fifo']) {
   const lo = Math.min(...rates);
   const hi = Math.max(...rates);
   console.log(`${name.padEnd(4)} ${events} events per replay; runs: ${rates.map((r) => (r / 1e6).toFixed(2)).join(' ')} M events/s`);
-  console.log(`${name.padEnd(4)} median ${(med / 1e6).toFixed(2)} M events/s, spread ${(lo / 1e6).toFixed(2)}..${(hi / 1e6).toFixed(2)} (${(((hi - lo) / med) * 100).toFixed(0)}% of median); per CPU-second: median ${(median(cpuRates) / 1e6).toFixed(2)} M`);
+  console.log(`${name.padEnd(4)} median ${(med / 1e6).toFixed(2)} M events/s, spread ${(lo / 1e6).toFixed(2)}..${(hi / 1e6).toFixed(2)} ` +
+    `(${(((hi - lo) / med) * 100).toFixed(0)}% of median); per CPU-second: median ${(median(cpuRates) / 1e6).toFixed(2)} M`);
   if (name === 'edf') edfMedian = med;
 }
 console.log(`sim-events: ${Math.round(edfMedian)} events/s`);

@@ -102,7 +102,9 @@ async function main(): Promise<void> {
     const rs = results.get(v.name)!;
     const rates = rs.map((x) => x.rate);
     const cpu = rs.map((x) => x.cpuUsPer1k);
-    console.log(`${v.name.padEnd(14)} ${Math.round(median(rates)).toLocaleString('en').padStart(12)}  (${Math.round(Math.min(...rates)).toLocaleString('en')}..${Math.round(Math.max(...rates)).toLocaleString('en')})   ${median(cpu).toFixed(0).padStart(8)}`);
+    console.log(`${v.name.padEnd(14)} ${Math.round(median(rates)).toLocaleString('en').padStart(12)}  ` +
+      `(${Math.round(Math.min(...rates)).toLocaleString('en')}..${Math.round(Math.max(...rates)).toLocaleString('en')})   ` +
+      `${median(cpu).toFixed(0).padStart(8)}`);
   }
   const headline = median(results.get('inline b1024')!.map((x) => x.rate));
   console.log(`transport: ${Math.round(headline)} decisions/s`);

@@ -8,7 +8,8 @@ import { versionLine } from '../agent/metrics/build-info.js';
 function topUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
-  return ['usage: scx-slo <command> [options]', '', 'SLO-aware Linux CPU scheduler (sched_ext).', '', 'commands:', ...lines, '', 'Run `scx-slo <command> --help` for a command\'s options; `scx-slo --version` (-V) for the version.'].join('\n');
+  return ['usage: scx-slo <command> [options]', '', 'SLO-aware Linux CPU scheduler (sched_ext).', '', 'commands:', ...lines, '',
+    'Run `scx-slo <command> --help` for a command\'s options; `scx-slo --version` (-V) for the version.'].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -130,7 +130,8 @@ function printWarnings(warnings: Warnings): void {
 
 async function runImport(args: ImportArgs): Promise<number> {
   const warnings = new Warnings();
-  const loaded = await loadTraceFile(args.file, args.format, { groups: args.groups, slos: args.slos, kinds: args.kinds, ...(args.cpus === undefined ? {} : { cpus: args.cpus }) }, warnings);
+  const loaded = await loadTraceFile(args.file, args.format, { groups: args.groups, slos: args.slos, kinds: args.kinds,
+    ...(args.cpus === undefined ? {} : { cpus: args.cpus }) }, warnings);
   const w = loaded.workload;
   if (args.cpus !== undefined) w.cpus = args.cpus;
   await writeTraceFile(w, args.out);
@@ -140,7 +141,8 @@ async function runImport(args: ImportArgs): Promise<number> {
     const tasks = w.tasks.filter((t) => t.group === i).length;
     const rec = loaded.recordedWakeLatency?.get(g.name);
     const slo = g.slo === null ? 'no SLO' : `budget ${formatNs(g.slo.budgetNs)}, importance ${g.slo.importance}`;
-    const lat = rec && rec.count > 0 ? `; recorded wake-to-run p50 ${formatNs(rec.quantile(0.5))}, p99 ${formatNs(rec.quantile(0.99))} (${rec.count} wake-ups)` : '';
+    const lat = rec && rec.count > 0 ? `; recorded wake-to-run p50 ${formatNs(rec.quantile(0.5))}, p99 ${formatNs(rec.quantile(0.99))} ` +
+      `(${rec.count} wake-ups)` : '';
     console.log(`  ${g.name} (${g.kind}, ${tasks} tasks, ${slo})${lat}`);
   }
   return 0;

@@ -77,7 +77,8 @@ const rate = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 export function formatRates(r: StatusRates, s: AgentStatus): string[] {
   const lines = [
     `agent:    ${s.mode}, policy ${s.policy}; rates over the last ${r.seconds.toFixed(1)} s`,
-    `per sec:  enqueued ${rate(r.enqueuedPerSec)}, userspace ${rate(r.userspacePerSec)}, direct ${rate(r.directPerSec)}, fallback ${rate(r.fallbackPerSec)}, deadline misses ${rate(r.missesPerSec)}`,
+    `per sec:  enqueued ${rate(r.enqueuedPerSec)}, userspace ${rate(r.userspacePerSec)}, direct ${rate(r.directPerSec)}, fallback ${rate(r.fallbackPerSec)}, ` +
+      `deadline misses ${rate(r.missesPerSec)}`,
     `shares:   userspace ${pct(r.userspaceShare)}, fallback ${pct(r.fallbackShare)} of this interval's dispatches`,
     'workloads (misses/s, runs/s):',
   ];
@@ -103,7 +104,8 @@ export function formatStatus(s: AgentStatus): string[] {
   const n = (k: string): string => (c[k] === undefined ? '-' : String(c[k]));
   const lines = [
     `agent:    ${s.mode}, policy ${s.policy}`,
-    `dispatch: userspace ${n('user_dispatched')} (${share(c['user_dispatched'])}), direct ${n('direct')} (${share(c['direct'])}), fallback lag ${n('fallback_lag')} / ring-full ${n('fallback_ringfull')} / stalled ${n('fallback_stalled')} / idle CPU ${n('fallback_idle')}`,
+    `dispatch: userspace ${n('user_dispatched')} (${share(c['user_dispatched'])}), direct ${n('direct')} (${share(c['direct'])}), fallback lag ` +
+      `${n('fallback_lag')} / ring-full ${n('fallback_ringfull')} / stalled ${n('fallback_stalled')} / idle CPU ${n('fallback_idle')}`,
     `          stale decisions ${n('stale_decisions')}, bad ${n('bad_decisions')}, preemptions ${n('preemptions')}, deadline misses ${n('deadline_misses')}`,
     `exits:    sent ${n('exits_to_user')}, dropped (ring full) ${n('exits_dropped')}, received by the agent ${s.transport?.['exits'] ?? '-'}`,
     'SLOs:',

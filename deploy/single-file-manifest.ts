@@ -77,7 +77,8 @@ export function renderSingleFile(deployDir: string = DEPLOY_DIR): string {
       metadata: { name: g.name, ...(g.namespace ? { namespace: g.namespace } : {}), ...(g.options.labels ? { labels: g.options.labels } : {}) },
       data,
     };
-    parts.push(`---\n# Source: deploy/kustomization.yaml configMapGenerator ${g.name} (${g.files.join(', ')})\n${stringifyYaml(cm, { lineWidth: 0 }).trimEnd()}`);
+    parts.push(`---\n# Source: deploy/kustomization.yaml configMapGenerator ${g.name} ` +
+      `(${g.files.join(', ')})\n${stringifyYaml(cm, { lineWidth: 0 }).trimEnd()}`);
   }
   return `${parts.join('\n')}\n`;
 }

@@ -107,7 +107,8 @@ function panelSvg(panel: Panel, x0: number, y0: number): string {
     // Legend in the top-left corner, which a CDF leaves empty.
     const ly0 = y0 + MARGIN.top + 14 + 14 * i;
     parts.push(`<line x1="${x0 + MARGIN.left + 8}" y1="${ly0}" x2="${x0 + MARGIN.left + 28}" y2="${ly0}" stroke="${color}" stroke-width="2"/>`);
-    parts.push(`<text x="${x0 + MARGIN.left + 32}" y="${ly0}" dominant-baseline="middle" font-size="11">${esc(s.policy)}${s.points.length === 0 ? ' (no data)' : ''}</text>`);
+    parts.push(`<text x="${x0 + MARGIN.left + 32}" y="${ly0}" dominant-baseline="middle" ` +
+      `font-size="11">${esc(s.policy)}${s.points.length === 0 ? ' (no data)' : ''}</text>`);
   });
   return parts.join('\n');
 }

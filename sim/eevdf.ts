@@ -101,7 +101,8 @@ export function baselineCpuWeights(w: Workload, model: SimModel): number[] {
   const overrides = model.baselineCpuWeights ?? {};
   for (const name of Object.keys(overrides)) {
     if (!w.groups.some((g) => g.name === name)) {
-      throw new RangeError(`sim model: baselineCpuWeights names group ${JSON.stringify(name)}, which the workload does not have (groups: ${w.groups.map((g) => g.name).join(', ')})`);
+      throw new RangeError(`sim model: baselineCpuWeights names group ${JSON.stringify(name)}, which the workload does not have (groups: ` +
+        `${w.groups.map((g) => g.name).join(', ')})`);
     }
   }
   return w.groups.map((g) => {
@@ -911,7 +912,8 @@ export class EevdfSimulation extends SimCore {
       }
       if (rq >= this.n) {
         const ge = this.ownerOf(rq);
-        if (!this.rqEmpty(rq) && (this.eRq[ge] !== this.cpuOfRq(rq) || this.geDelayed[ge] === 1)) fail(`cgroup runqueue ${rq} has entities but its group entity is not queued`);
+        if (!this.rqEmpty(rq) && (this.eRq[ge] !== this.cpuOfRq(rq) || this.geDelayed[ge] === 1)) fail(`cgroup runqueue ${rq} has entities but its group ` +
+          `entity is not queued`);
       }
     }
     if (idle > 0 && waitingRunnable > 0) fail(`${idle} CPUs idle while ${waitingRunnable} tasks wait`);

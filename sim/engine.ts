@@ -639,7 +639,8 @@ export class Simulation extends SimCore {
       if (k >= 0) {
         if (this.tState[k] !== S_RUNNING) fail(`CPU ${c} runs task ${k} in state ${this.tState[k]}`);
         if (this.idlePos[c]! >= 0) fail(`CPU ${c} is running and marked idle`);
-        if (this.useVictims && k !== this.agentTask && this.victims.deadline(c) !== this.tKdl[k]!) fail(`CPU ${c}'s current deadline ${this.victims.deadline(c)} is not its job's ${this.tKdl[k]}`);
+        if (this.useVictims && k !== this.agentTask && this.victims.deadline(c) !== this.tKdl[k]!) fail(`CPU ${c}'s current deadline ` +
+          `${this.victims.deadline(c)} is not its job's ${this.tKdl[k]}`);
         if (this.tick > 0 && this.tKdl[k]! < t && this.cpuTimerAt[c]! > this.nextTick(Math.max(t, this.cpuFrom[c]!))) {
           fail(`CPU ${c} runs a job past its deadline ${this.tKdl[k]} with no timer at the next tick (${this.cpuTimerAt[c]})`);
         }

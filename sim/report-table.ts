@@ -20,8 +20,12 @@ export function comparisonTable(doc: SimResultJson): string {
   const out: string[] = [];
   const s = doc.scenario;
   const m = doc.model;
-  out.push(`${s.name} (${s.source}${s.trace_file ? `: ${s.trace_file}` : ''}${s.seed === null ? '' : `, seed ${s.seed}`}): ${s.cpus} CPUs, ${formatNs(s.duration_ns)} simulated`);
-  out.push(`model: context switch ${formatNs(m.context_switch_ns)}, slice ${formatNs(m.slice_ns)}, direct_max ${formatNs(m.direct_max_ns)} (fast-path policies only), dispatch batch ${m.dispatch_batch}, agent lag ${formatNs(m.agent_lag_ns)}, tick ${m.tick_ns > 0 ? formatNs(m.tick_ns) : 'none (no deadline renewal)'}${m.preempt_keeps_deadline ? '' : ', preempted tasks get a fresh deadline (what-if)'}`);
+  out.push(`${s.name} (${s.source}${s.trace_file ? `: ${s.trace_file}` : ''}${s.seed === null ? '' : `, seed ${s.seed}`}): ${s.cpus} CPUs, ` +
+    `${formatNs(s.duration_ns)} simulated`);
+  out.push(`model: context switch ${formatNs(m.context_switch_ns)}, slice ${formatNs(m.slice_ns)}, direct_max ${formatNs(m.direct_max_ns)} (fast-path ` +
+    `policies only), dispatch batch ${m.dispatch_batch}, agent lag ${formatNs(m.agent_lag_ns)}, tick ` +
+    `${m.tick_ns > 0 ? formatNs(m.tick_ns) : 'none (no deadline renewal)'}` +
+    `${m.preempt_keeps_deadline ? '' : ', preempted tasks get a fresh deadline (what-if)'}`);
   const policies = Object.keys(doc.policies);
   for (const group of s.groups) {
     const first = doc.policies[policies[0]!]?.groups[group.name];
@@ -60,7 +64,8 @@ export function comparisonTable(doc: SimResultJson): string {
     ['totals', 'idle', 'switching', 'switches', 'preempt kicks', 'stale decisions', 'events'],
     policies.map((p) => {
       const t = doc.policies[p]!.totals;
-      return [`  ${p}`, formatPercent(t.idle_share), formatPercent(t.switch_share), String(t.context_switches), String(t.preempt_kicks), String(t.stale_decisions + t.bad_decisions), String(t.events)];
+      return [`  ${p}`, formatPercent(t.idle_share), formatPercent(t.switch_share), String(t.context_switches), String(t.preempt_kicks),
+        String(t.stale_decisions + t.bad_decisions), String(t.events)];
     }),
   );
   out.push(...totals);

@@ -141,5 +141,6 @@ export function validateModel(m: SimModel): void {
   check('baselineWakeupNs', m.baselineWakeupNs, 0, 1_000_000_000);
   if (typeof m.baselineCgroups !== 'boolean') throw new RangeError(`sim model: baselineCgroups must be a boolean, got ${String(m.baselineCgroups)}`);
   for (const [name, weight] of Object.entries(m.baselineCpuWeights ?? {})) check(`baselineCpuWeights[${JSON.stringify(name)}]`, weight, 1, 10_000);
-  if (typeof m.preemptKeepsDeadline !== 'boolean') throw new RangeError(`sim model: preemptKeepsDeadline must be a boolean, got ${String(m.preemptKeepsDeadline)}`);
+  if (typeof m.preemptKeepsDeadline !== 'boolean') throw new RangeError(`sim model: preemptKeepsDeadline must be a boolean, got ` +
+    `${String(m.preemptKeepsDeadline)}`);
 }

@@ -106,7 +106,8 @@ function parseLine(text: string, file: string, line: number): Json {
 
 function readHeader(r: LineReader, warnings: Warnings): WorkloadBuilder {
   if (r.obj['format'] !== TRACE_FORMAT) {
-    r.fail('format', `expected ${JSON.stringify(TRACE_FORMAT)} (is this an scx-slo trace? kernel traces need \`scx-slo sim import\` or --format), got ${showValue(r.obj['format'])}`);
+    r.fail('format', `expected ${JSON.stringify(TRACE_FORMAT)} (is this an scx-slo trace? kernel traces need \`scx-slo sim import\` or --format), got ` +
+      `${showValue(r.obj['format'])}`);
   }
   const version = r.obj['version'];
   if (!(TRACE_FORMAT_VERSIONS as readonly unknown[]).includes(version)) {

@@ -39,7 +39,8 @@ export function* traceLines(w: Workload): Generator<string> {
   });
   yield* lines.splice(0);
   for (const t of w.tasks) {
-    const task: TraceTask = { type: 'task', id: t.id, pid: t.pid, tgid: t.tgid, group: w.groups[t.group]!.name, comm: t.comm, start_ns: t.startNs, weight: t.weight };
+    const task: TraceTask = { type: 'task', id: t.id, pid: t.pid, tgid: t.tgid, group: w.groups[t.group]!.name, comm: t.comm,
+      start_ns: t.startNs, weight: t.weight };
     yield JSON.stringify(task);
     for (let i = t.opStart; i < t.opEnd; i++) {
       const arg = w.opArg[i]!;

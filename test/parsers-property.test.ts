@@ -47,13 +47,15 @@ const mutated = (base: fc.Arbitrary<string>): fc.Arbitrary<string> =>
   });
 
 const cgroupPath = fc.stringMatching(/^[a-z][a-z0-9_.-]{0,12}(\/[a-z0-9_.-]{1,10}){0,3}$/);
-const numberText = fc.oneof(fc.integer({ min: -10, max: 5_000_000 }).map(String), fc.double({ noNaN: false }).map(String), fc.constantFrom('.inf', '-.inf', '.nan', '1e400', '0', '20ms', '"7"', 'null', '~', '0x1F', '1_000'));
+const numberText = fc.oneof(fc.integer({ min: -10, max: 5_000_000 }).map(String), fc.double({ noNaN: false }).map(String),
+  fc.constantFrom('.inf', '-.inf', '.nan', '1e400', '0', '20ms', '"7"', 'null', '~', '0x1F', '1_000'));
 const entryLine = fc.tuple(cgroupPath, fc.option(numberText), fc.option(numberText)).map(([p, b, i]) => {
   const fields = [b === null ? '' : `budgetMs: ${b}`, i === null ? '' : `importance: ${i}`].filter((f) => f !== '');
   return `  ${p}: { ${fields.join(', ')} }`;
 });
 const blockEntry = fc.tuple(cgroupPath, numberText, numberText).map(([p, b, i]) => `  ${p}:\n    budgetMs: ${b}\n    importance: ${i}`);
-const configText = fc.array(fc.oneof(entryLine, blockEntry, fc.constant('  # comment'), fc.constant('')), { maxLength: 30 }).map((ls) => `cgroups:\n${ls.join('\n')}\n`);
+const configText = fc.array(fc.oneof(entryLine, blockEntry, fc.constant('  # comment'), fc.constant('')),
+  { maxLength: 30 }).map((ls) => `cgroups:\n${ls.join('\n')}\n`);
 
 function checkConfig(text: string): void {
   let parsed;
@@ -108,11 +110,15 @@ test('pod annotations: any values give SLO values in range or problems, never a 
 });
 
 test('SLOPolicy objects: any spec gives an SLO in range or problems, never a throw', (t) => {
-  const selector = fc.oneof(fc.anything(), fc.record({ matchLabels: fc.dictionary(fc.string({ maxLength: 8 }), fc.anything()) }), fc.record({ matchExpressions: fc.array(fc.record({ key: fc.string(), operator: fc.constantFrom('In', 'NotIn', 'Exists', 'DoesNotExist', 'Bogus'), values: fc.anything() })) }));
-  const spec = fc.oneof(fc.anything(), fc.record({ selector, budgetMs: fc.oneof(fc.anything(), fc.double(), annotationValue), importance: fc.oneof(fc.anything(), fc.double(), fc.integer()) }, { requiredKeys: [] }));
+  const selector = fc.oneof(fc.anything(), fc.record({ matchLabels: fc.dictionary(fc.string({ maxLength: 8 }), fc.anything()) }),
+    fc.record({ matchExpressions: fc.array(fc.record({ key: fc.string(), operator: fc.constantFrom('In', 'NotIn', 'Exists', 'DoesNotExist', 'Bogus'),
+      values: fc.anything() })) }));
+  const spec = fc.oneof(fc.anything(), fc.record({ selector, budgetMs: fc.oneof(fc.anything(), fc.double(), annotationValue),
+    importance: fc.oneof(fc.anything(), fc.double(), fc.integer()) }, { requiredKeys: [] }));
   t.notThrows(() => fc.assert(
     fc.property(spec, (s) => {
-      const p = timed('compileSloPolicy', () => compileSloPolicy({ apiVersion: 'scx-slo.io/v1alpha1', kind: 'SLOPolicy', metadata: { name: 'p', namespace: 'ns', uid: 'u' }, spec: s }));
+      const p = timed('compileSloPolicy', () => compileSloPolicy({ apiVersion: 'scx-slo.io/v1alpha1', kind: 'SLOPolicy',
+        metadata: { name: 'p', namespace: 'ns', uid: 'u' }, spec: s }));
       if (!validSlo(p.slo)) throw new Error(`bad SLO ${JSON.stringify(p.slo)}`);
       if (p.selector) timed('selector', () => p.selector!.matches({ a: 'b' }));
     }),
@@ -132,7 +138,8 @@ const traceLine = fc.oneof(
 
 test('the simulator trace format: random and mutated traces load without NaN or fail with InputError', async (t) => {
   await t.notThrowsAsync(fc.assert(
-    fc.asyncProperty(fc.oneof(fc.array(traceLine, { maxLength: 20 }).map((ls) => [traceHeader, ...ls]), mutated(fc.array(traceLine, { maxLength: 20 }).map((ls) => [traceHeader, ...ls].join('\n'))).map((s) => s.split('\n'))), async (lines) => {
+    fc.asyncProperty(fc.oneof(fc.array(traceLine, { maxLength: 20 }).map((ls) => [traceHeader, ...ls]),
+      mutated(fc.array(traceLine, { maxLength: 20 }).map((ls) => [traceHeader, ...ls].join('\n'))).map((s) => s.split('\n'))), async (lines) => {
       const t0 = performance.now();
       try {
         const w = await parseTrace(lines, 'fuzz.jsonl', new Warnings());
@@ -147,13 +154,17 @@ test('the simulator trace format: random and mutated traces load without NaN or 
   ));
 });
 
-const ftraceLine = fc.tuple(fc.stringMatching(/^[a-z/0-9]{1,8}$/), fc.nat(999), fc.nat(3), fc.double({ min: 0, max: 1e6, noNaN: true }), fc.constantFrom('sched_switch', 'sched_wakeup', 'sched_waking', 'sched_wakeup_new', 'sched_process_exit', 'irq_handler_entry'), fc.string({ maxLength: 60 }))
+const ftraceLine = fc.tuple(fc.stringMatching(/^[a-z/0-9]{1,8}$/), fc.nat(999), fc.nat(3), fc.double({ min: 0, max: 1e6, noNaN: true }),
+  fc.constantFrom('sched_switch', 'sched_wakeup', 'sched_waking', 'sched_wakeup_new', 'sched_process_exit', 'irq_handler_entry'), fc.string({ maxLength: 60 }))
   .map(([comm, pid, cpu, ts, ev, payload]) => `  ${comm}-${pid}  [${String(cpu).padStart(3, '0')}]  ${ts.toFixed(6)}: ${ev}: ${payload}`);
-const goodSwitch = fc.tuple(fc.nat(99), fc.nat(99), fc.double({ min: 0, max: 1e3, noNaN: true })).map(([a, b, ts]) => `  t-${a}  [000]  ${ts.toFixed(6)}: sched_switch: prev_comm=t prev_pid=${a} prev_prio=120 prev_state=S ==> next_comm=u next_pid=${b} next_prio=120`);
+const goodSwitch = fc.tuple(fc.nat(99), fc.nat(99), fc.double({ min: 0, max: 1e3, noNaN: true })).map(([a, b, ts]) =>
+  `  t-${a}  [000]  ${ts.toFixed(6)}: sched_switch: prev_comm=t prev_pid=${a} prev_prio=120 prev_state=S ==> next_comm=u next_pid=${b} next_prio=120`);
 
 test('kernel trace text: random and mutated lines give finite events or InputError, never a crash', async (t) => {
   await t.notThrowsAsync(fc.assert(
-    fc.asyncProperty(fc.oneof(fc.array(fc.oneof(ftraceLine, goodSwitch), { maxLength: 30 }), mutated(fc.array(fc.oneof(ftraceLine, goodSwitch), { maxLength: 30 }).map((ls) => ls.join('\n'))).map((s) => s.split('\n'))), fc.constantFrom('ftrace', 'perf') as fc.Arbitrary<'ftrace' | 'perf'>, async (lines, format) => {
+    fc.asyncProperty(fc.oneof(fc.array(fc.oneof(ftraceLine, goodSwitch), { maxLength: 30 }),
+      mutated(fc.array(fc.oneof(ftraceLine, goodSwitch), { maxLength: 30 }).map((ls) => ls.join('\n'))).map((s) => s.split('\n'))),
+    fc.constantFrom('ftrace', 'perf') as fc.Arbitrary<'ftrace' | 'perf'>, async (lines, format) => {
       const t0 = performance.now();
       try {
         const r = await parseKernelTraceText(lines, format, 'fuzz.txt', new Warnings());

@@ -60,7 +60,8 @@ export function compileLabelSelector(raw: unknown, field: string): SelectorResul
           return { ok: false, field: `${at}.values`, value: values, error: `must be a non-empty list of strings for operator ${op}` };
         }
         const set = new Set(values as string[]);
-        reqs.push(op === 'In' ? (labels) => Object.hasOwn(labels, key) && set.has(labels[key]!) : (labels) => !Object.hasOwn(labels, key) || !set.has(labels[key]!));
+        reqs.push(op === 'In' ? (labels) => Object.hasOwn(labels, key) && set.has(labels[key]!)
+          : (labels) => !Object.hasOwn(labels, key) || !set.has(labels[key]!));
       } else {
         if (values !== undefined && values !== null && !(Array.isArray(values) && values.length === 0)) {
           return { ok: false, field: `${at}.values`, value: values, error: `must be empty for operator ${op}` };

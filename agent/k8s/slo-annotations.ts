@@ -50,7 +50,8 @@ export function sloFromAnnotations(annotations: Readonly<Record<string, string>>
     const asMs = legacyBudgetMs(raw);
     const hint = asMs === undefined ? '"<milliseconds>"' : JSON.stringify(String(asMs));
     problems.push(configProblem('annotation', where, key, raw,
-      `scx-slo does not read ${LEGACY_ANNOTATION_PREFIX}* annotations; set ${BUDGET_ANNOTATION}: ${hint} and ${IMPORTANCE_ANNOTATION}: "1".."100" instead`, 'ignored'));
+      `scx-slo does not read ${LEGACY_ANNOTATION_PREFIX}* annotations; set ${BUDGET_ANNOTATION}: ${hint} and ` +
+        `${IMPORTANCE_ANNOTATION}: "1".."100" instead`, 'ignored'));
   }
   return { slo, problems };
 }

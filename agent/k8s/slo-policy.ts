@@ -78,7 +78,8 @@ export function compileSloPolicy(obj: SloPolicyObject): CompiledSloPolicy {
     if (spec['importance'] !== undefined) {
       const parsed = parseImportance(spec['importance']);
       if (parsed.ok) slo.importance = parsed.value;
-      else problems.push(configProblem('slopolicy', where, 'spec.importance', spec['importance'], parsed.error, 'matching pods get the default importance', ref));
+      else problems.push(configProblem('slopolicy', where, 'spec.importance', spec['importance'], parsed.error,
+        'matching pods get the default importance', ref));
     }
     if (spec['budgetMs'] === undefined && spec['importance'] === undefined) {
       problems.push(configProblem('slopolicy', where, 'spec', '{}', 'must set budgetMs and/or importance', 'matching pods get the defaults', ref));

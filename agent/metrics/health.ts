@@ -101,7 +101,8 @@ export class EventLoopWatchdog {
     const reasons: string[] = [];
     const sinceTick = now - this.lastTickAt;
     if (this.timer && sinceTick > this.intervalMs + this.maxLagMs) reasons.push(`event loop starved: no watchdog tick for ${Math.round(sinceTick)} ms`);
-    if (now - this.lastStallAt <= this.windowMs) reasons.push(`event loop stalled within the last ${this.windowMs} ms (a tick ran more than ${this.maxLagMs} ms late)`);
+    if (now - this.lastStallAt <= this.windowMs) reasons.push(`event loop stalled within the last ${this.windowMs} ms (a tick ran more than ` +
+      `${this.maxLagMs} ms late)`);
     return { ok: reasons.length === 0, reasons, lagMs: Math.round(this.lastLagMs * 10) / 10 };
   }
 }

@@ -50,7 +50,8 @@ export class MissReporter {
   record(e: MissEvent): void {
     let w = this.byCgroup.get(e.sloCgroupId);
     if (!w) {
-      w = { buckets: new Array<number>(LATENESS_BUCKETS_SECONDS.length).fill(0), count: 0, sumSeconds: 0, lastLogMs: -Infinity, unlogged: 0, worstUnloggedNs: 0 };
+      w = { buckets: new Array<number>(LATENESS_BUCKETS_SECONDS.length).fill(0), count: 0, sumSeconds: 0, lastLogMs: -Infinity,
+        unlogged: 0, worstUnloggedNs: 0 };
       this.byCgroup.set(e.sloCgroupId, w);
     }
     const seconds = e.latenessNs / 1e9;

@@ -27,12 +27,16 @@ interface Family {
 
 export function workloadFamilies(prefix: string, overload: OverloadRule = DEFAULT_OVERLOAD_RULE): Family[] {
   return [
-    { name: `${prefix}workload_deadline_misses_total`, type: 'counter', withUnconfigured: true, help: 'Runs of a workload\'s tasks that started after their deadline, per SLO cgroup.', value: (c) => c.misses },
-    { name: `${prefix}workload_runs_total`, type: 'counter', withUnconfigured: true, help: 'Runs of a workload\'s tasks after an enqueue, per SLO cgroup.', value: (c) => c.runs },
-    { name: `${prefix}workload_wait_seconds_total`, type: 'counter', withUnconfigured: true, help: 'Total enqueue-to-run wait of a workload\'s tasks, per SLO cgroup.', value: (c) => c.waitNsSum / 1e9 },
+    { name: `${prefix}workload_deadline_misses_total`, type: 'counter', withUnconfigured: true,
+      help: 'Runs of a workload\'s tasks that started after their deadline, per SLO cgroup.', value: (c) => c.misses },
+    { name: `${prefix}workload_runs_total`, type: 'counter', withUnconfigured: true,
+      help: 'Runs of a workload\'s tasks after an enqueue, per SLO cgroup.', value: (c) => c.runs },
+    { name: `${prefix}workload_wait_seconds_total`, type: 'counter', withUnconfigured: true,
+      help: 'Total enqueue-to-run wait of a workload\'s tasks, per SLO cgroup.', value: (c) => c.waitNsSum / 1e9 },
     {
       name: `${prefix}pod_overloaded`, type: 'gauge', withUnconfigured: false,
-      help: `Whether a workload is overloaded right now (a deadline miss or a run with slack below ${overload.slackThresholdMs} ms in the last ${overload.windowMs} ms): the load-shedding signal of /overload.`,
+      help: `Whether a workload is overloaded right now (a deadline miss or a run with slack below ${overload.slackThresholdMs} ms in the last ` +
+        `${overload.windowMs} ms): the load-shedding signal of /overload.`,
       value: (c, s) => (overloadState(c, s.takenAtNs, overload).overloaded ? 1 : 0),
     },
   ];
@@ -103,7 +107,8 @@ export class WorkloadMetricsText {
   private labelBytes(w: Workload): Buffer {
     let bytes = this.labels.get(w);
     if (bytes === undefined) {
-      bytes = Buffer.from(`{namespace="${escapeLabel(w.pod?.namespace ?? '')}",pod="${escapeLabel(w.pod?.name ?? '')}",cgroup="${escapeLabel(w.cgroupPath)}"} `);
+      bytes = Buffer.from(
+        `{namespace="${escapeLabel(w.pod?.namespace ?? '')}",pod="${escapeLabel(w.pod?.name ?? '')}",cgroup="${escapeLabel(w.cgroupPath)}"} `);
       this.labels.set(w, bytes);
     }
     return bytes;

@@ -104,7 +104,8 @@ export function checkMonitorMode(opts: MonitorCheckOptions = {}): MonitorCheck {
 
   const problems: string[] = [];
   if (!btf) {
-    problems.push(`kernel ${kernel} exposes no BTF at /sys/kernel/btf/vmlinux (needs CONFIG_DEBUG_INFO_BTF=y): the run-queue latency programs (tp_btf, CO-RE) cannot load`);
+    problems.push(`kernel ${kernel} exposes no BTF at /sys/kernel/btf/vmlinux (needs CONFIG_DEBUG_INFO_BTF=y): the run-queue latency programs ` +
+      `(tp_btf, CO-RE) cannot load`);
   }
   if (missingCaps.length > 0) {
     problems.push(`this process lacks ${missingCaps.join(' and ')} (run as root, or grant CAP_BPF and CAP_PERFMON)`);
@@ -117,7 +118,8 @@ export function checkMonitorMode(opts: MonitorCheckOptions = {}): MonitorCheck {
   if (mounts.cgroup2 === undefined) {
     warnings.push('no cgroup v2 hierarchy is mounted: every task is counted under the root cgroup (id 1)');
   } else if (mounts.cgroup1) {
-    warnings.push(`cgroup v1 hierarchies are mounted alongside cgroup v2 (at ${mounts.cgroup2}): waits are keyed by cgroup v2 id, which matches workloads only where they have v2 cgroups`);
+    warnings.push(`cgroup v1 hierarchies are mounted alongside cgroup v2 (at ${mounts.cgroup2}): waits are keyed by cgroup v2 id, which matches workloads ` +
+      `only where they have v2 cgroups`);
   }
 
   return {

@@ -111,7 +111,8 @@ export class RunqueueLatencyMonitor {
       obj.load();
       this.hist = obj.map('rqlat_hist', 8, false);
       if (this.hist.valueSize !== SLO_RQLAT_HIST.size) {
-        throw new Error(`${this.objectPath}: rqlat_hist values are ${this.hist.valueSize} bytes, expected ${SLO_RQLAT_HIST.size} (rebuild with \`make build-bpf\`)`);
+        throw new Error(`${this.objectPath}: rqlat_hist values are ${this.hist.valueSize} bytes, expected ${SLO_RQLAT_HIST.size} (rebuild ` +
+          `with \`make build-bpf\`)`);
       }
       this.links = attachAllPrograms(obj);
       this.obj = obj;

@@ -391,7 +391,8 @@ export class SloConfigFileSource implements SloSource {
     this.loaded = true;
     this.reconcile();
     this.log.info(
-      `scx-slo: ${this.options.file}: ${parsed.entries.length} SLO entries (${parsed.errors.length} skipped), ${this.applier.size} applied, ${this.unresolved} cgroups not found yet`,
+      `scx-slo: ${this.options.file}: ${parsed.entries.length} SLO entries (${parsed.errors.length} skipped), ${this.applier.size} applied, ` +
+        `${this.unresolved} cgroups not found yet`,
     );
     return true;
   }

@@ -58,7 +58,8 @@ export function parseSloGrants(text: string, fileName: string): SloGrants {
   for (const key of Object.keys(root)) {
     if (key !== 'default' && key !== 'namespaces') throw new Error(`${fileName}: unknown top-level key ${JSON.stringify(key)} (allowed: default, namespaces)`);
   }
-  const fallback = root['default'] === undefined || root['default'] === null ? DEFAULT_SLO_GRANT : parseGrant(root['default'], 'default', fileName, DEFAULT_SLO_GRANT);
+  const fallback = root['default'] === undefined || root['default'] === null ? DEFAULT_SLO_GRANT : parseGrant(root['default'], 'default',
+    fileName, DEFAULT_SLO_GRANT);
   const namespaces = new Map<string, SloGrant>();
   const listed = root['namespaces'];
   if (listed !== undefined && listed !== null) {

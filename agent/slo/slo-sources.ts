@@ -53,10 +53,12 @@ export async function startSloSources(opts: SloSourceOptions, store: SloStore, l
       const { KubeConfig } = await import('@kubernetes/client-node');
       const { startPodSloWatcher } = await import('../k8s/pod-slo-watcher.js');
       const grants = opts.sloGrants ? loadSloGrants(opts.sloGrants) : DEFAULT_SLO_GRANTS;
-      log(`SLO grants: default budget >= ${grants.default.minBudgetNs / 1e6} ms, importance <= ${grants.default.maxImportance}; ${grants.namespaces.size} namespaces granted more or less`);
+      log(`SLO grants: default budget >= ${grants.default.minBudgetNs / 1e6} ms, importance <= ${grants.default.maxImportance}; ${grants.namespaces.size} ` +
+        `namespaces granted more or less`);
       const kubeConfig = new KubeConfig();
       kubeConfig.loadFromDefault();
-      const k8s = startPodSloWatcher({ kubeConfig, nodeName: opts.nodeName!, cgroupRoot: opts.cgroupRoot, store, registry, configErrors, grants, grantClamps, log: logger });
+      const k8s = startPodSloWatcher({ kubeConfig, nodeName: opts.nodeName!, cgroupRoot: opts.cgroupRoot, store, registry, configErrors, grants,
+        grantClamps, log: logger });
       sources.push(k8s);
       closers.push(() => k8s.stop());
     }

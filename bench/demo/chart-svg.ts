@@ -21,7 +21,8 @@ function barsPanel(s: Summary, x0: number, y0: number): string {
   const w = W - M.left - M.right;
   const h = H - M.top - M.bottom;
   const series = [
-    { key: 'ls_p99_ns' as const, name: s.scenario === 'service' ? 'service p99 latency' : 'probe p99 latency', color: '#d62728', target: TARGETS.p99RatioMax, targetLabel: 'p99 target 1/3' },
+    { key: 'ls_p99_ns' as const, name: s.scenario === 'service' ? 'service p99 latency' : 'probe p99 latency', color: '#d62728', target: TARGETS.p99RatioMax,
+      targetLabel: 'p99 target 1/3' },
     { key: 'batch_ops' as const, name: 'batch bogo ops', color: '#1f77b4', target: TARGETS.batchRatioMin, targetLabel: 'batch target 0.9' },
   ];
   const values: number[] = [1];
@@ -38,7 +39,8 @@ function barsPanel(s: Summary, x0: number, y0: number): string {
   const hi = 10 ** Math.ceil(Math.log10(Math.max(...values) * 1.05));
   const ly = (v: number): number => y0 + M.top + (1 - (Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * h;
   const p: string[] = [];
-  p.push(`<text x="${x0 + W / 2}" y="${y0 + 22}" text-anchor="middle" font-size="13" font-weight="bold">ratio to the kernel default (lower latency, higher throughput is better)</text>`);
+  p.push(`<text x="${x0 + W / 2}" y="${y0 + 22}" text-anchor="middle" font-size="13" font-weight="bold">ratio to the kernel default (lower latency, higher ` +
+    `throughput is better)</text>`);
   p.push(`<rect x="${x0 + M.left}" y="${y0 + M.top}" width="${w}" height="${h}" fill="none" stroke="#999"/>`);
   for (let d = lo; d <= hi * 1.0001; d *= 10) {
     for (const k of [1, 2, 5]) {
@@ -54,7 +56,8 @@ function barsPanel(s: Summary, x0: number, y0: number): string {
     const y = ly(ser.target).toFixed(1);
     p.push(`<line x1="${x0 + M.left}" y1="${y}" x2="${x0 + M.left + w}" y2="${y}" stroke="${ser.color}" stroke-dasharray="5 4" stroke-opacity="0.7"/>`);
     const below = ser.target < 1;
-    p.push(`<text x="${x0 + M.left + 4}" y="${Number(y) + (below ? 11 : -3)}" text-anchor="start" font-size="10" fill="${ser.color}">${ser.targetLabel}</text>`);
+    p.push(`<text x="${x0 + M.left + 4}" y="${Number(y) + (below ? 11 : -3)}" text-anchor="start" font-size="10" ` +
+      `fill="${ser.color}">${ser.targetLabel}</text>`);
   }
   const groupW = w / Math.max(1, s.order.length);
   const barW = Math.min(34, (groupW - 16) / series.length);
@@ -70,13 +73,15 @@ function barsPanel(s: Summary, x0: number, y0: number): string {
       }
       const top = Math.min(ly(v), ly(1));
       const bottom = Math.max(ly(v), ly(1));
-      p.push(`<rect x="${(bx + 2).toFixed(1)}" y="${top.toFixed(1)}" width="${(barW - 4).toFixed(1)}" height="${Math.max(1, bottom - top).toFixed(1)}" fill="${ser.color}" fill-opacity="0.8"/>`);
+      p.push(`<rect x="${(bx + 2).toFixed(1)}" y="${top.toFixed(1)}" width="${(barW - 4).toFixed(1)}" height="${Math.max(1, bottom - top).toFixed(1)}" ` +
+        `fill="${ser.color}" fill-opacity="0.8"/>`);
       const r = x.spread.ratio_to_default[ser.key];
       if (r && sched !== 'default') {
         // The whisker sits near the bar's right edge, clear of the value label in the middle.
         const cx = (bx + barW - 7).toFixed(1);
         p.push(`<line x1="${cx}" y1="${ly(r.min).toFixed(1)}" x2="${cx}" y2="${ly(r.max).toFixed(1)}" stroke="#000" stroke-width="1.2"/>`);
-        for (const e of [r.min, r.max]) p.push(`<line x1="${Number(cx) - 3}" y1="${ly(e).toFixed(1)}" x2="${Number(cx) + 3}" y2="${ly(e).toFixed(1)}" stroke="#000"/>`);
+        for (const e of [r.min, r.max]) p.push(`<line x1="${Number(cx) - 3}" y1="${ly(e).toFixed(1)}" x2="${Number(cx) + 3}" ` +
+          `y2="${ly(e).toFixed(1)}" stroke="#000"/>`);
       }
       const labelY = v >= 1 ? ly(v) - 4 : ly(v) + 11;
       p.push(`<text x="${(bx + barW / 2 - 4).toFixed(1)}" y="${labelY.toFixed(1)}" text-anchor="middle" font-size="9">${fmtRatio(v)}</text>`);
@@ -106,7 +111,8 @@ function cdfPanel(s: Summary, x0: number, y0: number): string {
   });
   const axes = cdfAxes(box, [...series.flatMap((x) => x.points.map((pt) => pt[0])), s.scenario === 'service' ? s.budgetNs : s.deadlineDelayNs], 10, 14);
   const p: string[] = [];
-  p.push(`<text x="${x0 + W / 2}" y="${y0 + 22}" text-anchor="middle" font-size="13" font-weight="bold">${s.scenario === 'service' ? 'service request latency' : 'probe wake-up latency'} CDF (all rounds)</text>`);
+  p.push(`<text x="${x0 + W / 2}" y="${y0 + 22}" text-anchor="middle" font-size="13" ` +
+    `font-weight="bold">${s.scenario === 'service' ? 'service request latency' : 'probe wake-up latency'} CDF (all rounds)</text>`);
   p.push(...axes.svg);
   p.push(...(s.scenario === 'service' ? cdfMarker(axes, box, s.budgetNs, 'budget') : cdfMarker(axes, box, s.deadlineDelayNs, 'ls deadline')));
   p.push(`<text x="${box.x + box.w / 2}" y="${box.y + box.h + 30}" text-anchor="middle" font-size="10">latency (log scale, emulated time)</text>`);

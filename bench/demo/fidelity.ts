@@ -149,7 +149,8 @@ function runSim(cli: string, args: string[]): Promise<unknown> {
 
 type SimDoc = {
   scenario: { groups: Array<{ name: string; kind: string }>; recorded_wake_latency_ns?: Record<string, LatencySummary> };
-  policies: Record<string, { totals: Record<string, number>; groups: Record<string, { tasks: number; kind: string; wake_latency_ns: LatencySummary; batch?: { share_of_remaining: number | null } }> }>;
+  policies: Record<string, { totals: Record<string, number>; groups: Record<string, { tasks: number; kind: string; wake_latency_ns: LatencySummary;
+    batch?: { share_of_remaining: number | null } }> }>;
 };
 
 export interface FidelityOptions {
@@ -234,7 +235,8 @@ export async function runFidelity(o: FidelityOptions): Promise<FidelityResult> {
   const calibrate = new Set(o.calibrate ?? []);
   for (const v of o.variants) {
     if (!calibrate.has(v.name)) continue;
-    variants.push({ name: `${v.name} + calibrated wake-up`, description: `${v.description}; wake-up costs from the traced cells' probe p50 wake-to-run`, args: v.args });
+    variants.push({ name: `${v.name} + calibrated wake-up`, description: `${v.description}; wake-up costs from the traced cells' ` +
+      `probe p50 wake-to-run`, args: v.args });
   }
   for (const v of variants) {
     const calibrated = v.name.endsWith(' + calibrated wake-up');
@@ -331,7 +333,8 @@ function serviceGroup(policy: { groups: Record<string, ServiceGroup & { kind?: s
  * it with the measured service scenario. A simulator without that scenario gives
  * `available: false` and the simulator's own words, not an error.
  */
-export async function runServiceFidelity(o: { cli: string; measuredEdfP99Ns: number | null; measuredDefaultP99Ns: number | null; measuredEdfWithinBudget: number | null; durationMs: number }): Promise<ServiceFidelity> {
+export async function runServiceFidelity(o: { cli: string; measuredEdfP99Ns: number | null; measuredDefaultP99Ns: number | null;
+  measuredEdfWithinBudget: number | null; durationMs: number }): Promise<ServiceFidelity> {
   const args = ['--scenario', 'service', '--cpus', '2', '--duration-ms', String(o.durationMs), '--policy', 'edf,eevdf'];
   const measuredRatio = o.measuredEdfP99Ns !== null && o.measuredDefaultP99Ns ? o.measuredEdfP99Ns / o.measuredDefaultP99Ns : null;
   const out: ServiceFidelity = {

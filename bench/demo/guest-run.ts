@@ -289,7 +289,8 @@ function cpuSample(agentPid: number | undefined, layout: ScenarioLayout): CpuSam
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   const idle = (f[3] ?? 0) + (f[4] ?? 0);
   const busy = f.slice(0, 8).reduce((s, v) => s + v, 0) - idle;
-  return { t: Date.now(), busy: busy / CLK_TCK, idle: idle / CLK_TCK, ls: cgroupUsageS(layout.ls.path), batch: cgroupUsageS(layout.batch.path), agent: processCpuS(agentPid) };
+  return { t: Date.now(), busy: busy / CLK_TCK, idle: idle / CLK_TCK, ls: cgroupUsageS(layout.ls.path), batch: cgroupUsageS(layout.batch.path),
+    agent: processCpuS(agentPid) };
 }
 
 function cpuDelta(a: CpuSample, b: CpuSample): NonNullable<RawCell['cpu']> {
@@ -574,7 +575,8 @@ function cellLine(cell: RawCell): string {
       const o = parseServiceOutput(cell.serviceText);
       if (o) {
         const sorted = [...o.latenciesNs].sort((x, y) => x - y);
-        const q = (f: number): string => (sorted.length > 0 ? `${(sorted[Math.min(sorted.length - 1, Math.ceil(f * sorted.length) - 1)]! / 1e6).toFixed(1)} ms` : '-');
+        const q = (f: number): string =>
+          (sorted.length > 0 ? `${(sorted[Math.min(sorted.length - 1, Math.ceil(f * sorted.length) - 1)]! / 1e6).toFixed(1)} ms` : '-');
         parts.push(`service ${o.completed}/${o.scheduled} requests (${o.unfinished} unfinished), p50 ${q(0.5)}, p99 ${q(0.99)}, max ${q(1)}`);
       }
     } catch (err) {
@@ -586,13 +588,15 @@ function cellLine(cell: RawCell): string {
     const p50 = percentile(h, 0.5);
     const p99 = percentile(h, 0.99);
     const summary = parseCyclictestSummary(cell.probe.summaryLine);
-    parts.push(`probe P:${summary?.priority ?? '?'} p50 ${p50 ? (p50.ns / 1e3).toFixed(0) : '-'} us, p99 ${p99 ? (p99.ns / 1e3).toFixed(0) : '-'} us, max ${h.maxUs} us`);
+    parts.push(`probe P:${summary?.priority ?? '?'} p50 ${p50 ? (p50.ns / 1e3).toFixed(0) : '-'} us, p99 ${p99 ? (p99.ns / 1e3).toFixed(0) : '-'} ` +
+      `us, max ${h.maxUs} us`);
   }
   const m = parseStressNgMetrics(cell.batchText ?? '');
   if (m) parts.push(`batch ${m.bogoOps} bogo ops`);
   if (cell.cpu) {
     const u = cell.cpu;
-    parts.push(`cpu s: batch ${u.batchS.toFixed(1)}, ls ${u.lsS.toFixed(2)}${u.agentS !== null ? `, agent ${u.agentS.toFixed(1)}` : ''}, idle ${u.idleS.toFixed(1)} of ${u.wallS.toFixed(1)} s wall`);
+    parts.push(`cpu s: batch ${u.batchS.toFixed(1)}, ls ${u.lsS.toFixed(2)}${u.agentS !== null ? `, agent ${u.agentS.toFixed(1)}` : ''}, idle ` +
+      `${u.idleS.toFixed(1)} of ${u.wallS.toFixed(1)} s wall`);
   }
   const c = cell.counters;
   if (c) {
@@ -656,7 +660,8 @@ async function traceCell(scheduler: SchedulerName, layout: ScenarioLayout, agent
   writeFileSync(join(opts.out, file), rep.stdout);
   say(`trace: ${(rep.stdout.length / 1024).toFixed(0)} KB of trace-cmd report in ${file}; ${cellLine(cell)}`);
   const lsComm = layout.name === 'service' ? 'slo-service' : 'cyclictest';
-  return { file, scenario: layout.name, lsComm, lsPid: w.probe.child.pid ?? -1, seconds: opts.traceS, scheduler, probePid: w.probe.child.pid ?? -1, probeTids: w.tids, agentPid: agentPid ?? null, probe: cell.probe };
+  return { file, scenario: layout.name, lsComm, lsPid: w.probe.child.pid ?? -1, seconds: opts.traceS, scheduler, probePid: w.probe.child.pid ?? -1,
+    probeTids: w.tids, agentPid: agentPid ?? null, probe: cell.probe };
 }
 
 // ---- main ------------------------------------------------------------------------------
@@ -693,11 +698,13 @@ async function main(): Promise<void> {
   }
   const config = join(WORK, 'slos.yaml');
   writeFileSync(config, agentConfigYaml(LAYOUTS));
-  say(`kernel ${run.kernel}, ${run.cpus} CPUs; ${opts.rounds} rounds x [${opts.scenarios.join(', ')}] x [${opts.schedulers.join(', ')}], ${opts.probeS} s per cell; ` +
+  say(`kernel ${run.kernel}, ${run.cpus} CPUs; ${opts.rounds} rounds x [${opts.scenarios.join(', ')}] x [${opts.schedulers.join(', ')}], ` +
+    `${opts.probeS} s per cell; ` +
     `batch: stress-ng --cpu ${opts.stressors}; agent: ${agentRunArgs({ ...RECOMMENDED_AGENT, lagMs: opts.lagMs }).join(' ')}`);
   for (const l of LAYOUTS) {
     say(`scenario ${l.name}: ${l.description}; ls ${l.ls.path} SLO ${l.ls.slo.budgetMs} ms / ${l.ls.slo.importance}, ` +
-      `batch ${l.batch.path} SLO ${l.batch.slo.budgetMs} ms / ${l.batch.slo.importance}; cpu.weight: ${l.weightNotes.join('; ')}; default-tuned: ls cpu.weight ${l.tunedWeight}`);
+      `batch ${l.batch.path} SLO ${l.batch.slo.budgetMs} ms / ${l.batch.slo.importance}; cpu.weight: ${l.weightNotes.join('; ')}; default-tuned: ls ` +
+      `cpu.weight ${l.tunedWeight}`);
   }
   save();
 
@@ -793,7 +800,8 @@ async function main(): Promise<void> {
         const before = await prepare(scheduler, layout, tag);
         if (before === false) continue;
         const state = extState();
-        say(`${tag}: measuring ${opts.probeS} s (sched_ext ${state.state}${state.ops ? `, ops ${state.ops}` : ''}; ${((Date.now() - t0) / 1000).toFixed(0)} s elapsed)`);
+        say(`${tag}: measuring ${opts.probeS} s (sched_ext ${state.state}${state.ops ? `, ops ${state.ops}` : ''}; ` +
+          `${((Date.now() - t0) / 1000).toFixed(0)} s elapsed)`);
         const w = await startWorkload(`r${round}-${layout.name}-${scheduler}`, layout, opts.probeS, true, agent.pid, round);
         const cell = await finishWorkload(w, round, scheduler);
         await conclude(cell, before);
@@ -818,7 +826,8 @@ async function main(): Promise<void> {
         if (before === false) continue;
         const t = await traceCell(scheduler, layout, agent.pid);
         if (t) {
-          const cell: RawCell = { round: 0, scenario: layout.name, scheduler, startedAt: '', probeSeconds: t.seconds, schedExt: extState(), probe: t.probe, batchText: null, notes: [] };
+          const cell: RawCell = { round: 0, scenario: layout.name, scheduler, startedAt: '', probeSeconds: t.seconds, schedExt: extState(), probe: t.probe,
+            batchText: null, notes: [] };
           await conclude(cell, before);
           if (cell.counters) t.counters = cell.counters;
           if (layout.name === 'probe' && scheduler === 'default') run.trace = t;

@@ -27,7 +27,8 @@ import { quantileNs, wakeToRun } from './wake-to-run.js';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CLI = resolve(HERE, '..', '..', 'cli', 'main.js');
 
-const pct = (f: number | null | undefined, digits = 1): string => (f === null || f === undefined || !Number.isFinite(f) ? '-' : `${(100 * f).toFixed(digits)}%`);
+const pct = (f: number | null | undefined, digits = 1): string => (f === null || f === undefined || !Number.isFinite(f) ? '-'
+  : `${(100 * f).toFixed(digits)}%`);
 const rat = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 const rng = (r: { min: number; max: number } | null | undefined, f: (v: number) => string): string => (r ? `${f(r.min)}..${f(r.max)}` : '-');
 
@@ -79,7 +80,8 @@ export function tracedWakeToRun(dir: string, traces: readonly RawTrace[], scenar
     if (scenarioOf(t) !== scenario || !t.scheduler || !existsSync(join(dir, t.file))) continue;
     const comm = t.lsComm ?? 'cyclictest';
     const w = wakeToRun(readFileSync(join(dir, t.file), 'utf8'), comm);
-    out.set(t.scheduler, { scheduler: t.scheduler, count: w.latenciesNs.length, p50_ns: quantileNs(w.latenciesNs, 0.5), p99_ns: quantileNs(w.latenciesNs, 0.99), file: t.file });
+    out.set(t.scheduler, { scheduler: t.scheduler, count: w.latenciesNs.length, p50_ns: quantileNs(w.latenciesNs, 0.5),
+      p99_ns: quantileNs(w.latenciesNs, 0.99), file: t.file });
   }
   return out;
 }
@@ -89,9 +91,11 @@ function serviceFidelityLines(f: ServiceFidelity): string[] {
   const met = (m: boolean | null): string => (m === null ? 'not compared' : m ? 'MET' : 'NOT MET');
   return [
     `simulator fidelity (service; scx-slo sim ${f.args.join(' ')}):`,
-    `  p99 ratio slo-edf/default: sim edf/eevdf ${rat(f.simRatio)} (${formatNs(f.simEdf?.p99 ?? null)} / ${formatNs(f.simEevdf?.p99 ?? null)}), measured ${rat(f.measuredRatio)}; ` +
+    `  p99 ratio slo-edf/default: sim edf/eevdf ${rat(f.simRatio)} (${formatNs(f.simEdf?.p99 ?? null)} / ${formatNs(f.simEevdf?.p99 ?? null)}), measured ` +
+      `${rat(f.measuredRatio)}; ` +
       `deviation ${f.ratioDeviation === null ? '-' : pct(f.ratioDeviation, 0)} -> within ${pct(f.target, 0)}: ${met(f.ratioMet)}`,
-    `  within budget under edf: sim ${pct(f.simWithinBudget)}, measured ${pct(f.measuredWithinBudget)}; deviation ${f.withinDeviation === null ? '-' : pct(f.withinDeviation, 0)} -> within ${pct(f.target, 0)}: ${met(f.withinMet)}`,
+    `  within budget under edf: sim ${pct(f.simWithinBudget)}, measured ${pct(f.measuredWithinBudget)}; deviation ` +
+      `${f.withinDeviation === null ? '-' : pct(f.withinDeviation, 0)} -> within ${pct(f.target, 0)}: ${met(f.withinMet)}`,
     ...(f.reason ? [`  note: ${f.reason}`] : []),
   ];
 }
@@ -143,7 +147,8 @@ async function probeFidelity(run: RawRun, dir: string, s: Summary): Promise<Fide
     const agentCpu = run.traceSlo?.scheduler ? agentCpuPerRecord(run.cells, run.traceSlo.scheduler) : null;
     const agentArgs = agentCpu ? agentCpuArgs(agentCpu, run.config.lagMs) : null;
     const tickUs = kernelTickUs(join(dir, 'kernel-config'));
-    const agentNote = agentCpu ? `the agent as a CPU consumer: ${fmtUs(agentCpu.nsPerRecord)} per record (${run.traceSlo?.scheduler} cells' agent CPU / records to userspace), deadline now + ${run.config.lagMs} ms` : '';
+    const agentNote = agentCpu ? `the agent as a CPU consumer: ${fmtUs(agentCpu.nsPerRecord)} per record (${run.traceSlo?.scheduler} cells' agent CPU / ` +
+      `records to userspace), deadline now + ${run.config.lagMs} ms` : '';
     fidelity = await runFidelity({
       cli: CLI,
       traceFile: join(dir, run.trace.file),
@@ -160,21 +165,25 @@ async function probeFidelity(run: RawRun, dir: string, s: Summary): Promise<Fide
         { name: 'sim defaults', description: 'the simulator\'s default model: 2 us context switch, 5 ms slice, direct below 1 ms, no agent lag', args: [] },
         {
           name: 'live settings',
-          description: `the live run's settings: direct below the lag bound (${run.config.lagMs} ms, as the agent's 'auto'), agent lag = the measured median decision lag of the edf cells (${fmtUs(lagNs)})`,
+          description: `the live run's settings: direct below the lag bound (${run.config.lagMs} ms, as the agent's 'auto'), agent lag = the measured median ` +
+            `decision lag of the edf cells (${fmtUs(lagNs)})`,
           args: liveArgs,
         },
         ...(tickUs !== null ? [{
           name: 'sim defaults, kernel tick',
-          description: `the sim defaults with the measured kernel's tick (CONFIG_HZ=${Math.round(1e6 / tickUs)}: --tick-us ${tickUs}; the sim's default is 1 ms)`,
+          description: `the sim defaults with the measured kernel's tick (CONFIG_HZ=${Math.round(1e6 / tickUs)}: --tick-us ${tickUs}; the ` +
+            `sim's default is 1 ms)`,
           args: ['--tick-us', String(tickUs)],
         }] : []),
-        { name: 'sim defaults, eevdf flat', description: 'the sim defaults with the eevdf baseline without cgroups (--eevdf-flat: every task on its CPU\'s root runqueue), the model before the cgroup hierarchy', args: ['--eevdf-flat'] },
+        { name: 'sim defaults, eevdf flat', description: 'the sim defaults with the eevdf baseline without cgroups (--eevdf-flat: every task on its CPU\'s ' +
+          'root runqueue), the model before the cgroup hierarchy', args: ['--eevdf-flat'] },
         ...(agentArgs ? [
           { name: 'sim defaults + agent CPU', description: `the sim defaults; ${agentNote}`, args: agentArgs },
           { name: 'live settings + agent CPU', description: `the live run's settings; ${agentNote}`, args: [...liveArgs, ...agentArgs] },
         ] : []),
       ],
-      calibrate: ['sim defaults', 'live settings', 'sim defaults, kernel tick', 'sim defaults, eevdf flat', 'sim defaults + agent CPU', 'live settings + agent CPU'],
+      calibrate: ['sim defaults', 'live settings', 'sim defaults, kernel tick', 'sim defaults, eevdf flat', 'sim defaults + agent CPU',
+        'live settings + agent CPU'],
       agentCpu,
     });
   }
@@ -183,7 +192,8 @@ async function probeFidelity(run: RawRun, dir: string, s: Summary): Promise<Fide
 }
 
 function printProbeFidelity(run: RawRun, fidelity: FidelityResult): void {
-  console.log(`simulator fidelity (probe; trace of a default cell, ${run.trace?.seconds} s; sim eevdf models the kernel default, edf/fair is the old comparison):`);
+  console.log(`simulator fidelity (probe; trace of a default cell, ${run.trace?.seconds} s; sim eevdf models the kernel default, edf/fair is ` +
+    `the old comparison):`);
   console.log(fidelityTable(fidelity));
   const cal = fidelity.calibration;
   if (cal) {
@@ -191,16 +201,20 @@ function printProbeFidelity(run: RawRun, fidelity: FidelityResult): void {
       `scx-slo ${cal.wakeupUs} us (p50 ${fmtUs(cal.sloP50Ns)}), default ${cal.baselineWakeupUs} us (p50 ${fmtUs(cal.defaultP50Ns)})`);
   }
   const ac = fidelity.agentCpu;
-  if (ac) console.log(`agent CPU per record (agent CPU / records to userspace over ${ac.cells} ${ac.scheduler} cells, ${ac.agentS.toFixed(1)} s / ${ac.records}): ${fmtUs(ac.nsPerRecord)}`);
-  console.log(`probe p99 in the traced default cell: cyclictest ${fmtUs(fidelity.tracedCellProbeP99Ns)}, wake-to-run from the trace ${fmtUs(fidelity.recordedProbe?.p99 ?? null)}; ` +
+  if (ac) console.log(`agent CPU per record (agent CPU / records to userspace over ${ac.cells} ${ac.scheduler} cells, ${ac.agentS.toFixed(1)} s / ` +
+    `${ac.records}): ${fmtUs(ac.nsPerRecord)}`);
+  console.log(`probe p99 in the traced default cell: cyclictest ${fmtUs(fidelity.tracedCellProbeP99Ns)}, wake-to-run from the trace ` +
+    `${fmtUs(fidelity.recordedProbe?.p99 ?? null)}; ` +
     `replayed under sim eevdf: ${fmtUs(fidelity.variants[0]?.eevdf?.p99 ?? null)}, sim fair: ${fmtUs(fidelity.variants[0]?.fair?.p99 ?? null)}`);
 }
 
 function describeScenario(run: RawRun, s: Summary): string[] {
   const l = s.layout;
   const lines = [`scenario ${l.name}: ${l.description}`];
-  lines.push(`  ${l.ls.path}: SLO ${l.ls.slo.budgetMs} ms / importance ${l.ls.slo.importance} (deadline ${formatNs(s.deadlineDelayNs)}), cpu.weight ${l.ls.weight} (default-tuned: ${l.tunedWeight}); ` +
-    `${l.batch.path}: stress-ng --cpu ${run.config.stressors} --cpu-method ${run.config.stressMethod}, SLO ${l.batch.slo.budgetMs} ms / ${l.batch.slo.importance}, cpu.weight ${l.batch.weight}`);
+  lines.push(`  ${l.ls.path}: SLO ${l.ls.slo.budgetMs} ms / importance ${l.ls.slo.importance} (deadline ${formatNs(s.deadlineDelayNs)}), cpu.weight ` +
+    `${l.ls.weight} (default-tuned: ${l.tunedWeight}); ` +
+    `${l.batch.path}: stress-ng --cpu ${run.config.stressors} --cpu-method ${run.config.stressMethod}, SLO ${l.batch.slo.budgetMs} ms / ` +
+    `${l.batch.slo.importance}, cpu.weight ${l.batch.weight}`);
   if (l.weightNotes.length > 0) lines.push(`  kubelet's conversion: ${l.weightNotes.join('; ')}`);
   return lines;
 }
@@ -224,8 +238,10 @@ async function main(): Promise<void> {
   const agent = run.config.agent;
 
   console.log('');
-  console.log(`scx-slo head-to-head: kernel ${run.kernel}, ${run.cpus} vCPUs (QEMU TCG), ${run.config.rounds} rounds interleaved, ${run.config.probeSeconds} s per cell`);
-  if (agent) console.log(`scx-slo rows: agent --workers ${agent.workers} --lag-ms ${agent.lagMs} --stall-ms ${agent.stallMs} --heartbeat-ms ${agent.heartbeatMs} (bench/demo/agent-settings.ts)`);
+  console.log(`scx-slo head-to-head: kernel ${run.kernel}, ${run.cpus} vCPUs (QEMU TCG), ${run.config.rounds} rounds interleaved, ` +
+    `${run.config.probeSeconds} s per cell`);
+  if (agent) console.log(`scx-slo rows: agent --workers ${agent.workers} --lag-ms ${agent.lagMs} --stall-ms ${agent.stallMs} --heartbeat-ms ` +
+    `${agent.heartbeatMs} (bench/demo/agent-settings.ts)`);
   console.log('medians over rounds, (min..max) over rounds; within budget = share of requests (service) or wake-ups (probe) no later than the SLO budget;');
   console.log('decided = of the tasks handed to userspace, the share that ran by the agent\'s decision; lag = enqueue to decision applied (kernel histogram)');
 
@@ -245,7 +261,8 @@ async function main(): Promise<void> {
     console.log(resultsTable(s, wake));
     console.log('');
     for (const name of s.order) console.log(`  ${name}: ${s.schedulers[name]!.label}`);
-    if (s.idle) console.log(`${scenario} workload alone (no batch, default scheduler): p50 ${formatNs(s.idle.metrics.ls_p50_ns)}, p99 ${formatNs(s.idle.metrics.ls_p99_ns)}: the emulated machine's floor`);
+    if (s.idle) console.log(`${scenario} workload alone (no batch, default scheduler): p50 ${formatNs(s.idle.metrics.ls_p50_ns)}, p99 ` +
+      `${formatNs(s.idle.metrics.ls_p99_ns)}: the emulated machine's floor`);
     console.log('guest CPU use during the cells (CPUs, medians): ' + s.order.map((n) => {
       const g = s.schedulers[n]!.guest_cpu;
       return `${n}: batch ${cores(g.batch)}, ls ${cores(g.ls)}${g.agent !== null ? `, agent ${cores(g.agent)}` : ''}, idle ${cores(g.idle)}`;
@@ -254,11 +271,15 @@ async function main(): Promise<void> {
       const req = s.layout.ls.requestMilli;
       console.log('service CPU per request as the guest accounts it (ls cgroup CPU / requests completed, medians): ' +
         s.order.map((n) => `${n} ${fmtUs(s.schedulers[n]!.ls_cpu_per_request_ns)}`).join(', ') +
-        ` (the spin itself is ${formatNs(SERVICE_WORKLOAD.workUs * 1000)}; the rest is what the guest charges beyond it: the emulated kernel's wake-up and syscall paths, and host time the vCPU lost while the service ran` +
-        `${req ? `; at ${1000 / (SERVICE_WORKLOAD.meanUs / 1000)} requests/s that is a demand of ${s.order.map((n) => ((s.schedulers[n]!.ls_cpu_per_request_ns ?? 0) * (1e6 / SERVICE_WORKLOAD.meanUs) / 1e6).toFixed(0)).join('/')}m against a ${req}m request` : ''})`);
+        ` (the spin itself is ${formatNs(SERVICE_WORKLOAD.workUs * 1000)}; the rest is what the guest charges beyond it: the emulated kernel's wake-up and ` +
+        `syscall paths, and host time the vCPU lost while the service ran` +
+        `${req ? `; at ${1000 / (SERVICE_WORKLOAD.meanUs / 1000)} requests/s that is a demand of ` +
+          `${s.order.map((n) => ((s.schedulers[n]!.ls_cpu_per_request_ns ?? 0) * (1e6 / SERVICE_WORKLOAD.meanUs) / 1e6).toFixed(0)).join('/')}` +
+          `m against a ${req}m request` : ''})`);
     }
     if (host) {
-      console.log('host CPUs taken by other host processes during the cells (medians): ' + s.order.map((n) => `${n} ${cores(s.schedulers[n]!.host_other_cores)}`).join(', ') +
+      console.log('host CPUs taken by other host processes during the cells (medians): ' +
+        s.order.map((n) => `${n} ${cores(s.schedulers[n]!.host_other_cores)}`).join(', ') +
         (s.cells.some((c) => (c.hostOtherCores ?? 0) > 0.25) ? '  <- other processes competed with the guest: expect noise' : ''));
     }
 
@@ -285,7 +306,8 @@ async function main(): Promise<void> {
     }
 
     const chartFile = join(dir, `head-to-head-${scenario}.svg`);
-    writeFileSync(chartFile, chartSvg(s, `scx-slo head-to-head (${scenario}): ${run.cpus}-vCPU QEMU TCG guest, kernel ${run.kernel}, ${run.config.rounds} rounds x ${run.config.probeSeconds} s`));
+    writeFileSync(chartFile, chartSvg(s, `scx-slo head-to-head (${scenario}): ${run.cpus}-vCPU QEMU TCG guest, kernel ${run.kernel}, ${run.config.rounds} ` +
+      `rounds x ${run.config.probeSeconds} s`));
     charts.push(chartFile);
     for (const g of s.goals) verdicts.push(`${scenario}: ${g.goal}: ${g.measured} -> ${g.met === null ? 'NOT MEASURED' : g.met ? 'MET' : 'NOT MET'}`);
 

@@ -26,10 +26,13 @@ interface Row {
 interface ScenarioDoc {
   schedulers: Record<string, Row>;
   goals: Goal[];
-  layout: { description: string; ls: { path: string; weight: number; slo: { budgetMs: number; importance: number } }; batch: { path: string; weight: number }; tunedWeight: number; weightNotes: string[] };
-  details: Record<string, { label: string; spread: Record<string, { min: number; max: number } | null>; guest_cpu: { ls: number | null; batch: number | null } }>;
+  layout: { description: string; ls: { path: string; weight: number; slo: { budgetMs: number; importance: number } }; batch: { path: string; weight: number };
+    tunedWeight: number; weightNotes: string[] };
+  details: Record<string, { label: string; spread: Record<string, { min: number; max: number } | null>;
+    guest_cpu: { ls: number | null; batch: number | null } }>;
   traced_wake_to_run: Record<string, { p50_ns: number | null; p99_ns: number | null; count: number }>;
-  fidelity: { available?: boolean; reason?: string | null; simRatio?: number | null; measuredRatio?: number | null; ratioMet?: boolean | null; withinMet?: boolean | null } | null;
+  fidelity: { available?: boolean; reason?: string | null; simRatio?: number | null; measuredRatio?: number | null; ratioMet?: boolean | null;
+    withinMet?: boolean | null } | null;
 }
 
 interface SummaryDoc {
@@ -49,7 +52,8 @@ export function resultsMarkdown(doc: SummaryDoc): string {
   const commit = doc.measured_build?.[0] ?? 'unknown build';
   out.push(`## Current head-to-head: \`make demo\` (${doc.started_at.slice(0, 16).replace('T', ' ')} UTC)`);
   out.push('');
-  out.push(`Generated from the run's \`summary.json\` by \`bench/demo/results-md.ts\`. Guest: ${doc.machine.cpus} vCPUs, QEMU TCG, kernel ${doc.machine.kernel}; ` +
+  out.push(`Generated from the run's \`summary.json\` by \`bench/demo/results-md.ts\`. Guest: ${doc.machine.cpus} vCPUs, QEMU TCG, kernel ` +
+    `${doc.machine.kernel}; ` +
     `${doc.config.rounds} rounds interleaved, ${doc.config.probeSeconds} s per cell; ${commit}.` +
     (doc.config.agent ? ` scx-slo rows: agent \`--workers ${doc.config.agent.workers} --lag-ms ${doc.config.agent.lagMs}\`.` : '') +
     ' Times are emulated: compare rows, not absolute values.' + (doc.machine.host ? ` ${doc.machine.host}.` : ''));
@@ -59,16 +63,20 @@ export function resultsMarkdown(doc: SummaryDoc): string {
     out.push(`### ${name}: ${s.layout.description}`);
     out.push('');
     out.push(`SLO of ${s.layout.ls.path}: ${s.layout.ls.slo.budgetMs} ms / importance ${s.layout.ls.slo.importance}; cpu.weight ${s.layout.ls.weight} ` +
-      `(default-tuned: ${s.layout.tunedWeight}), ${s.layout.batch.path} ${s.layout.batch.weight}.` + (s.layout.weightNotes.length > 1 ? ` kubelet's conversion: ${s.layout.weightNotes.join('; ')}.` : ''));
+      `(default-tuned: ${s.layout.tunedWeight}), ${s.layout.batch.path} ${s.layout.batch.weight}.` +
+      (s.layout.weightNotes.length > 1 ? ` kubelet's conversion: ${s.layout.weightNotes.join('; ')}.` : ''));
     out.push('');
-    out.push('| row | rounds | p50 | p99 (min..max) | p99.9 | within budget | batch ops (vs default) | agent CPUs | user share | decided share | decision lag p50 | traced wake-to-run p50 / p99 |');
+    out.push('| row | rounds | p50 | p99 (min..max) | p99.9 | within budget | batch ops (vs default) | agent CPUs | user share | decided share | decision ' +
+      'lag p50 | traced wake-to-run p50 / p99 |');
     out.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const [id, r] of Object.entries(s.schedulers)) {
       const sp = s.details[id]?.spread['ls_p99_ns'];
       const w = s.traced_wake_to_run[id];
       const vs = base?.batch_ops && r.batch_ops !== null ? ` (${(r.batch_ops / base.batch_ops).toFixed(2)})` : '';
-      out.push(`| ${id} | ${r.rounds} | ${ns(r.ls_p50_ns)} | ${ns(r.ls_p99_ns)} (${sp ? `${ns(sp.min)}..${ns(sp.max)}` : '-'}) | ${ns(r.ls_p999_ns)} | ${pct(r.ls_within_budget)} | ` +
-        `${r.batch_ops === null ? '-' : Math.round(r.batch_ops)}${vs} | ${num(r.agent_cpu)} | ${pct(r.user_share, 0)} | ${pct(r.decided_share, 0)} | ${ns(r.decision_lag_p50_ns)} | ` +
+      out.push(`| ${id} | ${r.rounds} | ${ns(r.ls_p50_ns)} | ${ns(r.ls_p99_ns)} (${sp ? `${ns(sp.min)}..${ns(sp.max)}` : '-'}) | ${ns(r.ls_p999_ns)} | ` +
+        `${pct(r.ls_within_budget)} | ` +
+        `${r.batch_ops === null ? '-' : Math.round(r.batch_ops)}${vs} | ${num(r.agent_cpu)} | ${pct(r.user_share, 0)} | ${pct(r.decided_share, 0)} | ` +
+        `${ns(r.decision_lag_p50_ns)} | ` +
         `${w ? `${ns(w.p50_ns)} / ${ns(w.p99_ns)}` : '-'} |`);
     }
     out.push('');
@@ -77,7 +85,8 @@ export function resultsMarkdown(doc: SummaryDoc): string {
     for (const g of s.goals) out.push(`- ${g.goal}: ${g.measured} -> **${g.met === null ? 'NOT MEASURED' : g.met ? 'MET' : 'NOT MET'}**`);
     const f = s.fidelity;
     if (f && f.available === false) out.push(`- simulator fidelity: not compared (${f.reason})`);
-    else if (f && f.available) out.push(`- simulator fidelity: sim edf/eevdf p99 ${num(f.simRatio)} vs measured ${num(f.measuredRatio)} -> ${f.ratioMet ? 'MET' : 'NOT MET'}; within budget -> ${f.withinMet === null ? 'not compared' : f.withinMet ? 'MET' : 'NOT MET'}`);
+    else if (f && f.available) out.push(`- simulator fidelity: sim edf/eevdf p99 ${num(f.simRatio)} vs measured ${num(f.measuredRatio)} -> ` +
+      `${f.ratioMet ? 'MET' : 'NOT MET'}; within budget -> ${f.withinMet === null ? 'not compared' : f.withinMet ? 'MET' : 'NOT MET'}`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -58,8 +58,10 @@ export function scenarioLayout(name: ScenarioName): ScenarioLayout {
   if (name === 'service') {
     return {
       name,
-      description: `a Kubernetes-shaped node: service pod (${SERVICE_MILLI}m, slo-service: open-loop, ${SERVICE_WORKLOAD.workUs / 1000} ms of CPU per request, ` +
-        `exponential arrivals every ${SERVICE_WORKLOAD.meanUs / 1000} ms on average, ${SERVICE_WORKLOAD.threads} workers) and batch pods (${BATCH_MILLI}m, stress-ng) under kubepods.slice`,
+      description: `a Kubernetes-shaped node: service pod (${SERVICE_MILLI}m, slo-service: open-loop, ${SERVICE_WORKLOAD.workUs / 1000} ms ` +
+        `of CPU per request, ` +
+        `exponential arrivals every ${SERVICE_WORKLOAD.meanUs / 1000} ms on average, ${SERVICE_WORKLOAD.threads} workers) and batch pods (${BATCH_MILLI}m, ` +
+        `stress-ng) under kubepods.slice`,
       parent: { path: 'kubepods.slice', weight: kubeletCpuWeight(NODE_MILLI), requestMilli: NODE_MILLI },
       ls: { path: 'kubepods.slice/service', weight: kubeletCpuWeight(SERVICE_MILLI), requestMilli: SERVICE_MILLI, slo: { budgetMs: 20, importance: 90 } },
       batch: { path: 'kubepods.slice/batch', weight: kubeletCpuWeight(BATCH_MILLI), requestMilli: BATCH_MILLI, slo: { budgetMs: 1000, importance: 10 } },

@@ -81,7 +81,8 @@ export interface SchedulerSummary {
   /** Over the repetitions: min..max of each metric and of the per-round ratio to default. */
   spread: Record<Metric, Range> & { ratio_to_default: Record<Metric, Range> };
   /** scx-slo only: medians over the cells of the dispatch shares, with their spread. */
-  dispatch_shares: { userspace: number | null; fallback: number | null; direct: number | null; decided_in_time: number | null; spread: Record<'userspace' | 'fallback' | 'direct', Range> } | null;
+  dispatch_shares: { userspace: number | null; fallback: number | null; direct: number | null; decided_in_time: number | null;
+    spread: Record<'userspace' | 'fallback' | 'direct', Range> } | null;
   /** scx-slo only: the kernel's deadline-miss rate for the ls cgroup (median over cells). */
   kernel_ls_miss_rate: number | null;
   /** scx-slo only: median of the decision lag (enqueue to userspace decision applied), ns. */
@@ -182,7 +183,8 @@ export function cellResult(run: RawRun, cell: RawCell, host?: HostCpu | null): C
   const samples = h ? histogramTotal(h) : 0;
   const p = (q: number): number | null => (h && samples > 0 ? (percentile(h, q)?.ns ?? null) : null);
   const batch = parseStressNgMetrics(cell.batchText ?? '');
-  if (h && h.overflows > 0 && !service) notes.push(`${h.overflows} probe samples beyond the ${h.rangeUs / 1000} ms histogram (percentiles there use the max, ${h.maxUs} us)`);
+  if (h && h.overflows > 0 && !service) notes.push(`${h.overflows} probe samples beyond the ${h.rangeUs / 1000} ms histogram (percentiles there use ` +
+    `the max, ${h.maxUs} us)`);
   const ls = cell.cgroups?.[layout.ls.path] ?? cell.cgroups?.['ls'];
   const start = Date.parse(cell.startedAt);
   const end = cell.endedAt ? Date.parse(cell.endedAt) : start + cell.probeSeconds * 1000;
@@ -286,7 +288,8 @@ export function summarize(run: RawRun, host?: HostCpu | null, scenario: Scenario
             fallback: median(shares.map((x) => x.fallback)),
             direct: median(shares.map((x) => x.direct)),
             decided_in_time: median(shares.map((x) => x.decidedInTime ?? Number.NaN)),
-            spread: { userspace: spread(shares.map((x) => x.userspace)), fallback: spread(shares.map((x) => x.fallback)), direct: spread(shares.map((x) => x.direct)) },
+            spread: { userspace: spread(shares.map((x) => x.userspace)), fallback: spread(shares.map((x) => x.fallback)),
+              direct: spread(shares.map((x) => x.direct)) },
           }
         : null,
       kernel_ls_miss_rate: SCHEDULERS[s].slo ? median(mine.map((c) => c.kernelLsMissRate ?? Number.NaN)) : null,
@@ -349,17 +352,21 @@ export function scenarioGoals(scenario: ScenarioName, x: Partial<Record<Schedule
   const def = x.default;
   const goals: Goal[] = [];
   const p99r = ratio(edf?.ls_p99_ns, def?.ls_p99_ns);
-  goals.push({ goal: 'slo-edf p99 <= 1/3 of default', met: p99r === null ? null : p99r <= TARGETS.p99RatioMax, measured: `${fmtMs(edf?.ls_p99_ns)} / ${fmtMs(def?.ls_p99_ns)} = ${fmtRatio(p99r)}` });
+  goals.push({ goal: 'slo-edf p99 <= 1/3 of default', met: p99r === null ? null : p99r <= TARGETS.p99RatioMax,
+    measured: `${fmtMs(edf?.ls_p99_ns)} / ${fmtMs(def?.ls_p99_ns)} = ${fmtRatio(p99r)}` });
   if (scenario === 'service') {
     const w = edf?.ls_within_budget ?? null;
-    goals.push({ goal: `slo-edf >= ${TARGETS.withinBudgetMin * 100}% of requests within budget`, met: w === null ? null : w >= TARGETS.withinBudgetMin, measured: fmtPct(w) });
+    goals.push({ goal: `slo-edf >= ${TARGETS.withinBudgetMin * 100}% of requests within budget`,
+      met: w === null ? null : w >= TARGETS.withinBudgetMin, measured: fmtPct(w) });
   }
   const br = ratio(edf?.batch_ops, def?.batch_ops);
-  goals.push({ goal: 'slo-edf batch >= 90% of default', met: br === null ? null : br >= TARGETS.batchRatioMin, measured: `${edf?.batch_ops ?? '-'} / ${def?.batch_ops ?? '-'} = ${fmtRatio(br)}` });
+  goals.push({ goal: 'slo-edf batch >= 90% of default', met: br === null ? null : br >= TARGETS.batchRatioMin,
+    measured: `${edf?.batch_ops ?? '-'} / ${def?.batch_ops ?? '-'} = ${fmtRatio(br)}` });
   if (scenario === 'service') {
     const tuned = x['default-tuned'];
     const tr = ratio(edf?.ls_p99_ns, tuned?.ls_p99_ns);
-    goals.push({ goal: 'slo-edf p99 <= default-tuned p99', met: tr === null ? null : tr <= 1, measured: `${fmtMs(edf?.ls_p99_ns)} vs ${fmtMs(tuned?.ls_p99_ns)}` });
+    goals.push({ goal: 'slo-edf p99 <= default-tuned p99', met: tr === null ? null : tr <= 1, measured: `${fmtMs(edf?.ls_p99_ns)} vs ` +
+      `${fmtMs(tuned?.ls_p99_ns)}` });
     for (const peer of ['scx_simple', 'scx_flatcg'] as const) {
       const p = x[peer];
       const pr = ratio(edf?.ls_p99_ns, p?.ls_p99_ns);

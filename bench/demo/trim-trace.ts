@@ -37,8 +37,10 @@ function main(): void {
   const slos = run.config.slos;
   const text = trimTrace(readFileSync(join(dir, run.trace.file), 'utf8'), run.trace.probePid, Number(values['max-bytes']), [
     `scx-slo head-to-head trace (bench/demo.sh): kernel ${run.kernel}, ${run.cpus} vCPUs (QEMU TCG), default scheduler, recorded ${run.startedAt}`,
-    `workload: cyclictest -p 0 --policy=other -i ${run.config.probeIntervalUs} --refresh_on_max in cgroup ls (SLO ${slos['ls']!.budgetMs} ms:${slos['ls']!.importance}), ` +
-      `stress-ng --cpu ${run.config.stressors} --cpu-method ${run.config.stressMethod} in cgroup batch (SLO ${slos['batch']!.budgetMs} ms:${slos['batch']!.importance})`,
+    `workload: cyclictest -p 0 --policy=other -i ${run.config.probeIntervalUs} --refresh_on_max in cgroup ls (SLO ${slos['ls']!.budgetMs} ` +
+      `ms:${slos['ls']!.importance}), ` +
+      `stress-ng --cpu ${run.config.stressors} --cpu-method ${run.config.stressMethod} in cgroup batch (SLO ${slos['batch']!.budgetMs} ` +
+      `ms:${slos['batch']!.importance})`,
     `probe process (cyclictest main thread) pid ${run.trace.probePid}; its threads ${run.trace.probeTids.join(' ')}`,
     'trimmed by bench/demo/trim-trace.ts: starts at the probe\'s first event, cut at a line boundary',
   ]);

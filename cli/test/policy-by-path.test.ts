@@ -16,7 +16,8 @@ const MAIN = join(REPO, 'dist', 'cli', 'main.js');
 const run = promisify(execFile);
 
 async function simJson(policy: string): Promise<SimResultJson> {
-  const { stdout } = await run(process.execPath, [MAIN, 'sim', '--scenario', 'steady', '--cpus', '2', '--duration-ms', '200', '--json', '--no-progress', '--policy', policy], { cwd: REPO, maxBuffer: 16 << 20 });
+  const { stdout } = await run(process.execPath, [MAIN, 'sim', '--scenario', 'steady', '--cpus', '2', '--duration-ms', '200', '--json', '--no-progress',
+    '--policy', policy], { cwd: REPO, maxBuffer: 16 << 20 });
   return JSON.parse(stdout) as SimResultJson;
 }
 

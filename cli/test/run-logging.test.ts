@@ -18,7 +18,8 @@ test('the log level defaults to info in text; -v is debug; bad values name the o
   t.is(parseRunOptions(['-v'], {}).logLevel, 'debug');
   t.is(parseRunOptions(['--verbose', '--log-level', 'debug'], {}).logLevel, 'debug');
   t.is(parseRunOptions(['--log-level', 'warn', '--log-format', 'json'], {}).logFormat, 'json');
-  t.throws(() => parseRunOptions(['--log-level', 'loud'], {}), { instanceOf: UsageError, message: '--log-level: expected one of error, warn, info, debug, got "loud"' });
+  t.throws(() => parseRunOptions(['--log-level', 'loud'], {}), { instanceOf: UsageError, message: '--log-level: expected one of error, warn, ' +
+    'info, debug, got "loud"' });
   t.throws(() => parseRunOptions(['--log-format', 'xml'], {}), { instanceOf: UsageError, message: /--log-format: .* got "xml"/ });
   t.throws(() => parseRunOptions(['-v', '--log-level', 'error'], {}), { instanceOf: UsageError, message: /-v means --log-level debug/ });
 });

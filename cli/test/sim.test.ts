@@ -41,10 +41,12 @@ test('--json prints the documented document', async (t) => {
   t.is(doc.version, 1);
   t.like(doc.scenario, { name: 'steady', source: 'generated', trace_file: null, seed: 1, cpus: 4, duration_ns: 300_000_000 });
   t.deepEqual(Object.keys(doc.model).sort(), [
-    'agent_cpu_ns_per_record', 'agent_deadline_ns', 'agent_lag_ns', 'baseline_base_slice_ns', 'baseline_cgroups', 'baseline_wakeup_ns', 'context_switch_ns', 'direct_max_ns', 'dispatch_batch',
+    'agent_cpu_ns_per_record', 'agent_deadline_ns', 'agent_lag_ns', 'baseline_base_slice_ns', 'baseline_cgroups', 'baseline_wakeup_ns', 'context_switch_ns',
+    'direct_max_ns', 'dispatch_batch',
     'preempt_keeps_deadline', 'slice_ns', 'tick_ns', 'wakeup_ns',
   ]);
-  t.like(doc.model, { preempt_keeps_deadline: true, tick_ns: 1_000_000, wakeup_ns: 0, baseline_wakeup_ns: 0, baseline_cgroups: true, agent_cpu_ns_per_record: 0 });
+  t.like(doc.model, { preempt_keeps_deadline: true, tick_ns: 1_000_000, wakeup_ns: 0, baseline_wakeup_ns: 0, baseline_cgroups: true,
+    agent_cpu_ns_per_record: 0 });
   t.deepEqual(Object.keys(doc.policies), ['edf', 'fair', 'fifo']);
   for (const [name, p] of Object.entries(doc.policies)) {
     t.is(typeof p.kernel_fast_path, 'boolean');
@@ -96,7 +98,8 @@ test('a group that never wakes up gets null percentiles with a note, not NaN', a
 });
 
 test('--preempt-renews-deadline and --tick-us reach the model', async (t) => {
-  const { code, stdout, stderr } = await sim('--scenario', 'steady', '--cpus', '2', '--duration-ms', '50', '--policy', 'edf', '--json', '--preempt-renews-deadline', '--tick-us', '0');
+  const { code, stdout, stderr } = await sim('--scenario', 'steady', '--cpus', '2', '--duration-ms', '50', '--policy', 'edf', '--json',
+    '--preempt-renews-deadline', '--tick-us', '0');
   t.is(code, 0, stderr);
   t.like((JSON.parse(stdout) as SimResultJson).model, { preempt_keeps_deadline: false, tick_ns: 0 });
   const table = await sim('--scenario', 'steady', '--cpus', '2', '--duration-ms', '50', '--policy', 'edf', '--preempt-renews-deadline', '--tick-us', '250');
@@ -106,7 +109,8 @@ test('--preempt-renews-deadline and --tick-us reach the model', async (t) => {
 });
 
 test('--scenario service: 2 CPUs, groups service and batch with their cpu.weight; --baseline-cpu-weight reaches the model', async (t) => {
-  const { code, stdout, stderr } = await sim('--scenario', 'service', '--duration-ms', '300', '--policy', 'edf,eevdf', '--json', '--baseline-cpu-weight', 'service=10000');
+  const { code, stdout, stderr } = await sim('--scenario', 'service', '--duration-ms', '300', '--policy', 'edf,eevdf', '--json',
+    '--baseline-cpu-weight', 'service=10000');
   t.is(code, 0, stderr);
   const doc = JSON.parse(stdout) as SimResultJson;
   t.is(doc.scenario.cpus, 2);
@@ -128,7 +132,10 @@ test('--scenario service: 2 CPUs, groups service and batch with their cpu.weight
 test('--help documents every option', async (t) => {
   const { code, stdout } = await sim('--help');
   t.is(code, 0);
-  for (const opt of ['--scenario', '--trace', '--policy', '--policy-opt', '--cpus', '--duration-ms', '--seed', '--json', '--plot', '--out-trace', '--progress', '--no-progress', '--format', '--group', '--slo', '--kind', '--context-switch-us', '--slice-us', '--urgent-below-us', '--direct-max-us', '--dispatch-batch', '--agent-lag-us', '--tick-us', '--preempt-renews-deadline', '--baseline-cpu-weight', 'sim import', '--out', 'noisy-neighbour', 'mixed', 'steady', 'service']) {
+  for (const opt of ['--scenario', '--trace', '--policy', '--policy-opt', '--cpus', '--duration-ms', '--seed', '--json', '--plot', '--out-trace', '--progress',
+    '--no-progress', '--format', '--group', '--slo', '--kind', '--context-switch-us', '--slice-us', '--urgent-below-us', '--direct-max-us', '--dispatch-batch',
+    '--agent-lag-us', '--tick-us', '--preempt-renews-deadline', '--baseline-cpu-weight', 'sim import', '--out', 'noisy-neighbour',
+    'mixed', 'steady', 'service']) {
     t.true(stdout.includes(opt), `--help mentions ${opt}`);
   }
 });
@@ -147,7 +154,8 @@ test('the table, --plot and --out-trace on a scenario; the trace replays the sam
   t.regex(text, /<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   t.true(text.includes('web: wake-to-run latency CDF'));
   t.true(text.includes('<path'));
-  const fromScenario = JSON.parse((await sim('--scenario', 'noisy-neighbour', '--cpus', '4', '--duration-ms', '200', '--policy', 'edf,fair', '--json')).stdout) as SimResultJson;
+  const fromScenario = JSON.parse((await sim('--scenario', 'noisy-neighbour', '--cpus', '4', '--duration-ms', '200', '--policy', 'edf,fair',
+    '--json')).stdout) as SimResultJson;
   const fromTrace = JSON.parse((await sim('--trace', trace, '--policy', 'edf,fair', '--json')).stdout) as SimResultJson;
   t.deepEqual(fromTrace.policies, fromScenario.policies);
 });
@@ -180,7 +188,9 @@ test('bad arguments exit 2 with usage; bad input exits 1 naming file, line and f
   t.is((await sim('--scenario', 'steady', '--policy', 'nosuch')).code, 1);
   const dir = await tempDir(t);
   const file = join(dir, 'bad.jsonl');
-  await writeFile(file, `${JSON.stringify({ format: 'scx-slo-trace', version: 1, name: 'b', source: 't', cpus: 1, duration_ns: 10, groups: [{ name: 'g', cgroup_id: 1, kind: 'batch', slo: null }] })}\n{"type":"task","id":1,"group":"g","start_ns":"soon"}\n`);
+  const header = { format: 'scx-slo-trace', version: 1, name: 'b', source: 't', cpus: 1, duration_ns: 10,
+    groups: [{ name: 'g', cgroup_id: 1, kind: 'batch', slo: null }] };
+  await writeFile(file, `${JSON.stringify(header)}\n{"type":"task","id":1,"group":"g","start_ns":"soon"}\n`);
   const bad = await sim('--trace', file);
   t.is(bad.code, 1);
   t.regex(bad.stderr, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: field "start_ns": expected a number, got "soon"`));

@@ -52,7 +52,8 @@ test('scx-slo status --watch refreshes with rates until SIGINT and exits 3 with 
   let calls = 0;
   const server = await serveControlSocket(socket, async () => status(++calls));
   try {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'cli', 'main.js'), 'status', '--watch', '0.2', '--control-socket', socket], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'cli', 'main.js'), 'status', '--watch', '0.2', '--control-socket', socket],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     for (let i = 0; i < 100 && (out.match(/per sec:/g) ?? []).length < 2; i++) await new Promise((r) => setTimeout(r, 50));

@@ -12,7 +12,8 @@ test('monitoring-only mode says there is no scheduler, with no undefined counter
 });
 
 test('an attached agent: dispatch shares and the SLO table', (t) => {
-  const counters = { user_dispatched: 75, direct: 20, fallback_lag: 5, fallback_ringfull: 0, fallback_stalled: 0, fallback_idle: 0, stale_decisions: 1, bad_decisions: 0, preempt_kicks: 3, deadline_misses: 2 };
+  const counters = { user_dispatched: 75, direct: 20, fallback_lag: 5, fallback_ringfull: 0, fallback_stalled: 0, fallback_idle: 0, stale_decisions: 1,
+    bad_decisions: 0, preempt_kicks: 3, deadline_misses: 2 };
   const lines = formatStatus({
     mode: 'sched_ext', ops: 'slo', policy: 'edf', counters, transport: {},
     slos: { '42': { budgetNs: 20_000_000, importance: 80 } },

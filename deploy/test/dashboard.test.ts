@@ -20,8 +20,10 @@ test('the dashboard shows every scx_slo_ family the agent exports (but the raw c
   const catalog = await agentMetricCatalog();
   const used = new Set(dashboardMetrics(load()).map((m) => m.replace(/_(bucket|count|sum)$/, '')));
   // Families the dashboard deliberately leaves out: bookkeeping shown elsewhere (status, logs).
-  const notShown = new Set(['scx_slo_tasks_enqueued_total', 'scx_slo_tasks_to_userspace_total', 'scx_slo_miss_events_dropped_total', 'scx_slo_preemptions_total', 'scx_slo_task_exits_total', 'scx_slo_grant_clamps_total',
-    'scx_slo_source_synced', 'scx_slo_source_workloads', 'scx_slo_source_workloads_unresolved', 'scx_slo_source_store_errors_total', 'scx_slo_source_watch_restarts_total', 'scx_slo_stats_read_errors_total']);
+  const notShown = new Set(['scx_slo_tasks_enqueued_total', 'scx_slo_tasks_to_userspace_total', 'scx_slo_miss_events_dropped_total',
+    'scx_slo_preemptions_total', 'scx_slo_task_exits_total', 'scx_slo_grant_clamps_total',
+    'scx_slo_source_synced', 'scx_slo_source_workloads', 'scx_slo_source_workloads_unresolved', 'scx_slo_source_store_errors_total',
+    'scx_slo_source_watch_restarts_total', 'scx_slo_stats_read_errors_total']);
   const missing = [...catalog.types.keys()].filter((f) => f.startsWith('scx_slo_') && !used.has(f) && !notShown.has(f));
   t.deepEqual(missing, [], 'new agent metrics: add a panel, or list them as not shown here');
   for (const f of notShown) t.true(catalog.types.has(f), `${f} is listed as not shown but the agent no longer exports it`);
@@ -29,13 +31,15 @@ test('the dashboard shows every scx_slo_ family the agent exports (but the raw c
 
 test('the dashboard has the panels the runbook refers to', (t) => {
   const titles = (load() as { panels: { title: string }[] }).panels.map((p) => p.title.toLowerCase());
-  for (const want of ['deadline misses', 'dispatch path share', 'userspace lag p99', 'run-queue latency p99', 'attached', 'mode', 'overloaded pods', 'load shedding']) {
+  for (const want of ['deadline misses', 'dispatch path share', 'userspace lag p99', 'run-queue latency p99', 'attached', 'mode',
+    'overloaded pods', 'load shedding']) {
     t.true(titles.some((x) => x.includes(want)), `no panel about ${want}`);
   }
 });
 
 test('kustomize ships the dashboard as a grafana_dashboard ConfigMap from the same file', (t) => {
-  const gen = (kustomization()['configMapGenerator'] as { name: string; files: string[]; options: { labels: Record<string, string>; disableNameSuffixHash: boolean } }[] | undefined) ?? [];
+  const gen = (kustomization()['configMapGenerator'] as { name: string; files: string[]; options: { labels: Record<string, string>;
+    disableNameSuffixHash: boolean } }[] | undefined) ?? [];
   const cm = gen.find((g) => g.files.includes('grafana/scx-slo-dashboard.json'));
   t.truthy(cm, 'a configMapGenerator for grafana/scx-slo-dashboard.json');
   t.is(cm!.options.labels['grafana_dashboard'], '1');

@@ -125,7 +125,8 @@ test('the demo scripts compile, and the Services reach their pods', (t) => {
 async function startFrontend(t: import('ava').ExecutionContext): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'demo-frontend-'));
   writeFileSync(join(dir, 'server.cjs'), byName('ConfigMap', 'frontend-scripts').data['server.cjs']);
-  const child = spawn(process.execPath, [join(dir, 'server.cjs')], { env: { ...process.env, PORT: '0', WORK_US: '500' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(dir, 'server.cjs')], { env: { ...process.env, PORT: '0', WORK_US: '500' },
+    stdio: ['ignore', 'pipe', 'inherit'] });
   t.teardown(() => {
     child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });

@@ -68,9 +68,11 @@ test('the runtime stage installs libbpf1 from bookworm-backports and copies only
   const copies = runtime.instructions.filter((i) => i.op === 'COPY').map((i) => parseCopy(i.args));
   const fromBuild = copies.filter((c) => c.from === 'build');
   t.true(fromBuild.length >= 4);
-  for (const c of copies) t.true(c.from === 'build' || c.from === 'node' || c.sources.every((x) => x.startsWith('.ci/')), `COPY ${c.sources.join(' ')}: only build outputs, node and .ci scripts`);
+  for (const c of copies) t.true(c.from === 'build' || c.from === 'node' || c.sources.every((x) => x.startsWith('.ci/')),
+    `COPY ${c.sources.join(' ')}: only build outputs, node and .ci scripts`);
   const sources = fromBuild.flatMap((c) => c.sources);
-  for (const want of ['/src/dist', '/src/node_modules', '/src/package.json', '/src/bpf/build/*.o']) t.true(sources.includes(want), `runtime stage must copy ${want}`);
+  for (const want of ['/src/dist', '/src/node_modules', '/src/package.json', '/src/bpf/build/*.o']) t.true(sources.includes(want),
+    `runtime stage must copy ${want}`);
 });
 
 test('scx-slo is on the image\'s PATH, linked to the entrypoint\'s script', (t) => {
@@ -117,7 +119,8 @@ test('the entrypoint is the file the DaemonSet runs, from the repository layout 
 
 test('the ignore file keeps what the build reads and drops what it must not send', (t) => {
   const rules = readFileSync(join(DEPLOY_DIR, 'Dockerfile.dockerignore'), 'utf8').split('\n');
-  for (const keep of ['package.json', 'package-lock.json', 'tsconfig.json', 'Makefile', 'cli/main.ts', 'policy/api.ts', 'bpf/scx_slo.bpf.c', 'bpf/scx_slo.h', 'bpf/vmlinux/vmlinux.h', 'bpf/test/transport_test.bpf.c']) {
+  for (const keep of ['package.json', 'package-lock.json', 'tsconfig.json', 'Makefile', 'cli/main.ts', 'policy/api.ts', 'bpf/scx_slo.bpf.c', 'bpf/scx_slo.h',
+    'bpf/vmlinux/vmlinux.h', 'bpf/test/transport_test.bpf.c']) {
     t.false(dockerIgnored(rules, keep), `${keep} must reach the build`);
   }
   for (const drop of ['node_modules/koffi/package.json', 'dist/cli/main.js', 'bpf/build/scx_slo.bpf.o', '.git/HEAD', 'deploy/Dockerfile']) {

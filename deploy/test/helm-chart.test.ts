@@ -100,7 +100,8 @@ test('overridden values: objects stay valid and the overrides land where they sh
   t.is(agent.resources.limits.memory, '1Gi');
   const cm = find(r.objects, 'ConfigMap');
   // Helm merges maps: the override adds to the default entries.
-  t.deepEqual(Object.keys(parseYaml(cm.data['slos.yaml']).cgroups).sort(), ['system.slice/containerd.service', 'system.slice/crio.service', 'system.slice/kubelet.service']);
+  t.deepEqual(Object.keys(parseYaml(cm.data['slos.yaml']).cgroups).sort(), ['system.slice/containerd.service', 'system.slice/crio.service',
+    'system.slice/kubelet.service']);
   const crb = find(r.objects, 'ClusterRoleBinding');
   t.deepEqual(crb.subjects, [{ kind: 'ServiceAccount', name: 'edge-scx-slo', namespace: 'platform-scheduling' }]);
   const sm = find(r.objects, 'ServiceMonitor');
@@ -119,7 +120,8 @@ test('cgroupSlos: null renders an empty SLO file the agent accepts; null entries
 });
 
 test('optional objects switch off', (t) => {
-  const r = renderChartObjects({ rbac: { create: false }, serviceAccount: { create: false, name: 'existing-sa' }, localService: { enabled: false }, criticalPodsQuota: { enabled: false } });
+  const r = renderChartObjects({ rbac: { create: false }, serviceAccount: { create: false, name: 'existing-sa' }, localService: { enabled: false },
+    criticalPodsQuota: { enabled: false } });
   const kinds = r.objects.map((o) => o.obj.kind);
   t.false(kinds.includes('ClusterRole'));
   t.false(kinds.includes('ClusterRoleBinding'));

@@ -78,7 +78,8 @@ test('agent.logLevel and agent.logFormat take exactly the values --log-level and
       t.notThrows(() => render({ agent: { [key]: v } }), `agent.${key}=${v}`);
     }
     t.throws(() => parseRunOptions([flag, wrong], {}));
-    t.throws(() => render({ agent: { [key]: wrong } }), { instanceOf: ValuesSchemaError, message: new RegExp(`agent\\.${key}: must be equal to one of the allowed values`) });
+    t.throws(() => render({ agent: { [key]: wrong } }), { instanceOf: ValuesSchemaError, message: new RegExp(`agent\\.${key}: must be equal to one ` +
+      `of the allowed values`) });
   }
 });
 

@@ -5,7 +5,8 @@ import test from 'ava';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AGENT_RBAC, agentPolicyViolations } from '../verify/agent-policy.js';
-import { AGENT_NAMESPACE, MANIFEST_DIR, OPERATOR_COMPONENT_DIR, crd, kustomization, loadDir, plainManifests, schemaProblems, yamlFiles } from '../verify/deploy-files.js';
+import { AGENT_NAMESPACE, MANIFEST_DIR, OPERATOR_COMPONENT_DIR, crd, kustomization, loadDir, plainManifests, schemaProblems,
+  yamlFiles } from '../verify/deploy-files.js';
 import { CHART_DIR, CRD_PATH, DEPLOY_DIR, loadYamlFile, validateBuiltin } from '../verify/k8s-check.js';
 
 test('every manifest file parses as YAML into Kubernetes objects', (t) => {
@@ -17,7 +18,8 @@ test('every manifest file parses as YAML into Kubernetes objects', (t) => {
 test('every manifest object matches its kind\'s schema and has no unknown fields', (t) => {
   const objs = [...loadDir(MANIFEST_DIR), ...loadDir(OPERATOR_COMPONENT_DIR).filter((o) => o.obj.kind === 'ServiceMonitor')];
   const kinds = new Set(objs.map((o) => o.obj.kind));
-  for (const k of ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'DaemonSet', 'Service', 'ServiceMonitor']) t.true(kinds.has(k), `missing a ${k}`);
+  for (const k of ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'DaemonSet', 'Service',
+    'ServiceMonitor']) t.true(kinds.has(k), `missing a ${k}`);
   for (const { file, obj } of objs) t.deepEqual(schemaProblems(obj), [], file);
 });
 
@@ -63,7 +65,8 @@ test('the Prometheus Operator objects are an optional component, left out of the
   t.is(comp['apiVersion'], 'kustomize.config.k8s.io/v1alpha1');
   t.is(comp['kind'], 'Component');
   t.deepEqual([...comp.resources].sort(), yamlFiles(OPERATOR_COMPONENT_DIR).map((f) => f.split('/').pop()!).sort(), 'the component lists each of its files');
-  t.regex(readFileSync(join(DEPLOY_DIR, 'kustomization.yaml'), 'utf8'), /^# components:\n# {3}- components\/prometheus-operator$/m, 'the commented-out way to enable it');
+  t.regex(readFileSync(join(DEPLOY_DIR, 'kustomization.yaml'), 'utf8'), /^# components:\n# {3}- components\/prometheus-operator$/m,
+    'the commented-out way to enable it');
 });
 
 test('RBAC grants exactly the least set of verbs', (t) => {
@@ -77,7 +80,9 @@ test('RBAC grants exactly the least set of verbs', (t) => {
 test('the SLOPolicy CRD is a valid CustomResourceDefinition for scx-slo.io/v1alpha1 SLOPolicy', (t) => {
   const c = crd();
   t.deepEqual(validateBuiltin(c), []);
-  const spec = c['spec'] as { group: string; scope: string; names: { kind: string; plural: string }; versions: { name: string; served: boolean; storage: boolean; schema?: { openAPIV3Schema?: { properties?: { spec?: { properties?: Record<string, unknown> } } } } }[] };
+  const spec = c['spec'] as { group: string; scope: string; names: { kind: string; plural: string };
+    versions: { name: string; served: boolean; storage: boolean;
+      schema?: { openAPIV3Schema?: { properties?: { spec?: { properties?: Record<string, unknown> } } } } }[] };
   t.is(spec.group, 'scx-slo.io');
   t.is(spec.names.kind, 'SLOPolicy');
   t.is(spec.scope, 'Namespaced');
@@ -95,5 +100,6 @@ test('the chart ships the same CRD file as deploy/crds/ (one source of truth)', 
   const chartCopy = join(CHART_DIR, 'crds', 'slopolicy.yaml');
   t.true(existsSync(CRD_PATH), `${CRD_PATH} is missing`);
   t.true(existsSync(chartCopy), `copy it: cp deploy/crds/slopolicy.yaml ${chartCopy.slice(chartCopy.indexOf('deploy/'))}`);
-  t.is(readFileSync(chartCopy, 'utf8'), readFileSync(CRD_PATH, 'utf8'), 'deploy/helm/scx-slo/crds/slopolicy.yaml differs from deploy/crds/slopolicy.yaml: copy it again');
+  t.is(readFileSync(chartCopy, 'utf8'), readFileSync(CRD_PATH, 'utf8'), 'deploy/helm/scx-slo/crds/slopolicy.yaml differs from ' +
+    'deploy/crds/slopolicy.yaml: copy it again');
 });

@@ -64,21 +64,27 @@ const POLICY_CASES: [string, (by: Record<string, Any>) => void, RegExp][] = [
   ['RBAC bound to another ServiceAccount', (by) => (by['ClusterRoleBinding'].subjects[0].name = 'default'), /ClusterRoleBinding must bind/],
   ['slos.yaml not YAML', (by) => (by['ConfigMap'].data['slos.yaml'] = 'cgroups: [a'), /rejected by the agent/],
   ['slos.yaml with an unknown top-level key', (by) => (by['ConfigMap'].data['slos.yaml'] = 'policy: edf\n'), /rejected by the agent/],
-  ['slos.yaml importance out of range', (by) => (by['ConfigMap'].data['slos.yaml'] = 'cgroups:\n  system.slice/x.service:\n    importance: 500\n'), /importance/],
+  ['slos.yaml importance out of range', (by) => (by['ConfigMap'].data['slos.yaml'] = 'cgroups:\n  system.slice/x.service:\n    importance: 500\n'),
+    /importance/],
   ['slos.yaml missing', (by) => delete by['ConfigMap'].data['slos.yaml'], /ConfigMap has no slos\.yaml/],
-  ['--fallback-monitor missing', (by) => (agent(by).command = agent(by).command.filter((a: string) => a !== '--fallback-monitor')), /--fallback-monitor must be set/],
+  ['--fallback-monitor missing', (by) => (agent(by).command = agent(by).command.filter((a: string) => a !== '--fallback-monitor')),
+    /--fallback-monitor must be set/],
   ['--kubernetes missing', (by) => (agent(by).command = agent(by).command.filter((a: string) => a !== '--kubernetes')), /--kubernetes must be set/],
   ['an option the agent does not have', (by) => agent(by).command.push('--no-such-option'), /scx-slo run rejects the agent's options: .*--no-such-option/],
   ['a lag bound the agent refuses', (by) => (agent(by).command[agent(by).command.indexOf('--lag-ms') + 1] = '0'), /rejects the agent's options: --lag-ms/],
   ['an unknown policy', (by) => (agent(by).command[agent(by).command.indexOf('--policy') + 1] = 'cfs'), /--policy must name a built-in policy/],
-  ['--cgroup-root not the host mount', (by) => (agent(by).command[agent(by).command.indexOf('--cgroup-root') + 1] = '/sys/fs/cgroup'), /--cgroup-root \/sys\/fs\/cgroup must be where the host/],
-  ['--config outside the ConfigMap', (by) => (agent(by).command[agent(by).command.indexOf('--config') + 1] = '/tmp/slos.yaml'), /is not in a mounted ConfigMap/],
-  ['no writable control socket directory', (by) => (agent(by).volumeMounts = agent(by).volumeMounts.filter((m: Any) => m.name !== 'run')), /control socket directory \/run\/scx-slo needs a writable emptyDir/],
+  ['--cgroup-root not the host mount', (by) => (agent(by).command[agent(by).command.indexOf('--cgroup-root') + 1] = '/sys/fs/cgroup'),
+    /--cgroup-root \/sys\/fs\/cgroup must be where the host/],
+  ['--config outside the ConfigMap', (by) => (agent(by).command[agent(by).command.indexOf('--config') + 1] = '/tmp/slos.yaml'),
+    /is not in a mounted ConfigMap/],
+  ['no writable control socket directory', (by) => (agent(by).volumeMounts = agent(by).volumeMounts.filter((m: Any) => m.name !== 'run')),
+    /control socket directory \/run\/scx-slo needs a writable emptyDir/],
   ['hostPort elsewhere', (by) => (agent(by).ports[0].hostPort = 9090), /hostPort must be 8080/],
   ['Service missing the pods', (by) => (by['Service/scx-slo-metrics'].spec.selector = { app: 'nothing' }), /does not select the agent pods/],
   ['Service to the wrong port', (by) => (by['Service/scx-slo-metrics'].spec.ports[0].targetPort = 9090), /does not reach the agent's port/],
   ['ServiceMonitor port name mismatch', (by) => (by['ServiceMonitor'].spec.endpoints[0].port = 'metrics'), /not a port name of the Service/],
-  ['ServiceMonitor selecting both Services', (by) => delete by['ServiceMonitor'].spec.selector.matchLabels['app.kubernetes.io/component'], /must select exactly the headless metrics Service/],
+  ['ServiceMonitor selecting both Services', (by) => delete by['ServiceMonitor'].spec.selector.matchLabels['app.kubernetes.io/component'],
+    /must select exactly the headless metrics Service/],
   ['ServiceMonitor without honorLabels', (by) => delete by['ServiceMonitor'].spec.endpoints[0].honorLabels, /honorLabels/],
   ['scrapeTimeout over interval', (by) => (by['ServiceMonitor'].spec.endpoints[0].scrapeTimeout = '30s'), /scrapeTimeout exceeds interval/],
   ['an object in another namespace', (by) => (by['ConfigMap'].metadata.namespace = 'default'), /not scx-slo-system/],
@@ -102,8 +108,10 @@ const SCHEMA_CASES: [string, (by: Record<string, Any>) => void, string, RegExp][
   ['a bad quantity', (by) => (agent(by).resources.limits.memory = '512 megs'), 'DaemonSet', /quantity/],
   ['a numeric label value', (by) => (by['DaemonSet'].metadata.labels['x'] = 1), 'DaemonSet', /must be string/],
   ['a role rule without verbs', (by) => delete by['ClusterRole'].rules[0].verbs, 'ClusterRole', /verbs/],
-  ['a ServiceMonitor with a bad interval', (by) => (by['ServiceMonitor'].spec.endpoints[0].interval = '15 seconds'), 'ServiceMonitor', /interval: does not match/],
-  ['a ServiceMonitor with an unknown field', (by) => (by['ServiceMonitor'].spec.endpoints[0].scrapeInterval = '15s'), 'ServiceMonitor', /scrapeInterval: unknown field/],
+  ['a ServiceMonitor with a bad interval', (by) => (by['ServiceMonitor'].spec.endpoints[0].interval = '15 seconds'), 'ServiceMonitor',
+    /interval: does not match/],
+  ['a ServiceMonitor with an unknown field', (by) => (by['ServiceMonitor'].spec.endpoints[0].scrapeInterval = '15s'), 'ServiceMonitor',
+    /scrapeInterval: unknown field/],
   ['a ServiceMonitor without a selector', (by) => delete by['ServiceMonitor'].spec.selector, 'ServiceMonitor', /missing required field selector/],
 ];
 
@@ -163,7 +171,8 @@ test('dashboard check catches an unknown metric, a bad label, a broken query, ov
   check((d) => (d.panels[4].targets[0].expr = 'sum by (podname) (rate(scx_slo_workload_runs_total[5m]))'), /unknown label podname/);
   check((d) => (d.panels[0].targets[0].expr = 'sum(scx_slo_attached{node=~"$node"}'), /syntax error/);
   check((d) => (d.panels[0].targets[0].expr = 'sum(rate(scx_slo_attached[5m]) by'), /syntax error/);
-  check((d) => (d.panels[8].targets[0].expr = 'histogram_quantile(0.99, sum by (le) (rate(scx_slo_userspace_lag_seconds_sum[5m])))'), /unknown metric scx_slo_userspace_lag_seconds_sum/);
+  check((d) => (d.panels[8].targets[0].expr = 'histogram_quantile(0.99, sum by (le) (rate(scx_slo_userspace_lag_seconds_sum[5m])))'),
+    /unknown metric scx_slo_userspace_lag_seconds_sum/);
   check((d) => (d.panels[0].targets[0].expr = 'sum(scx_slo_attached{node=~"$nodes"})'), /unknown variable \$nodes/);
   check((d) => (d.panels[1].gridPos = { ...d.panels[0].gridPos }), /overlap/);
   check((d) => (d.panels[2].gridPos.w = 30), /within 24 columns/);

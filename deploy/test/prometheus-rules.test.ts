@@ -38,7 +38,8 @@ test('a PrometheusRule in scx-slo-system whose every alert has a severity, summa
     t.truthy(r.annotations?.['description'], `${r.alert}: description`);
   }
   t.is(new Set(names).size, names.length, 'alert names are unique');
-  for (const want of ['ScxSloSchedulerNotAttached', 'ScxSloWorkloadMissRatioHigh', 'ScxSloConfigErrors', 'ScxSloWatchRestarting', 'ScxSloAgentLagging']) t.true(names.includes(want), `missing ${want}`);
+  for (const want of ['ScxSloSchedulerNotAttached', 'ScxSloWorkloadMissRatioHigh', 'ScxSloConfigErrors', 'ScxSloWatchRestarting',
+    'ScxSloAgentLagging']) t.true(names.includes(want), `missing ${want}`);
 });
 
 test('every rule expression parses as PromQL over series and labels the agent exports', async (t) => {

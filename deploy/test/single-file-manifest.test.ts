@@ -32,7 +32,8 @@ test('its objects match their schemas and the agent\'s deployment rules, DaemonS
 (hasKubectl ? test : test.skip)('it holds exactly the objects `kubectl kustomize deploy/` builds', (t) => {
   const r = spawnSync('kubectl', ['kustomize', DEPLOY_DIR], { encoding: 'utf8', timeout: 60_000 });
   t.is(r.status, 0, r.stderr);
-  const objs = (text: string): Map<string, unknown> => new Map(parseAllDocuments(text).map((d) => d.toJS() as K8sObject).filter(Boolean).map((o) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]));
+  const objs = (text: string): Map<string, unknown> => new Map(parseAllDocuments(text).map((d) => d.toJS() as K8sObject).filter(Boolean)
+    .map((o) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]));
   const ours = objs(readFileSync(SINGLE_FILE, 'utf8'));
   const theirs = objs(r.stdout);
   t.deepEqual([...ours.keys()].sort(), [...theirs.keys()].sort());
@@ -50,6 +51,7 @@ test('images[] retags like kustomize: by name, keeping the tag when no newTag is
 test('a kustomization field the renderer does not implement is an error, not silently dropped', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'single-file-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  writeFileSync(join(dir, 'kustomization.yaml'), 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\npatches:\n  - path: p.yaml\n');
+  writeFileSync(join(dir, 'kustomization.yaml'), 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: ' +
+    '[]\npatches:\n  - path: p.yaml\n');
   t.throws(() => renderSingleFile(dir), { message: /fields this renderer does not implement: patches/ });
 });

@@ -13,7 +13,8 @@ import { REPO_ROOT } from '../verify/k8s-check.js';
 const hasSystemdAnalyze = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' }).status === 0;
 
 function install(env: Record<string, string>): { status: number | null; output: string } {
-  const r = spawnSync('make', ['--no-print-directory', '-C', REPO_ROOT, 'install', ...Object.entries(env).map(([k, v]) => `${k}=${v}`)], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync('make', ['--no-print-directory', '-C', REPO_ROOT, 'install', ...Object.entries(env).map(([k, v]) => `${k}=${v}`)],
+    { encoding: 'utf8', timeout: 120_000 });
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 const verify = (unit: string): { status: number | null; output: string } => {
@@ -56,7 +57,8 @@ test('make install DESTDIR=... installs everything the unit refers to, and the c
   t.true(existsSync(join(dest, config)), `--config ${config} installed`);
   t.true(existsSync(join(dest, value('EnvironmentFile').replace(/^-/, ''))), 'EnvironmentFile installed');
   t.true(existsSync(join(dest, value('Documentation').replace(/^file:/, ''))), 'Documentation installed');
-  for (const f of ['bpf/build/scx_slo.bpf.o', 'bpf/build/rqlat.bpf.o', 'node_modules/koffi/package.json', 'node_modules/prom-client/package.json', 'package.json']) {
+  for (const f of ['bpf/build/scx_slo.bpf.o', 'bpf/build/rqlat.bpf.o', 'node_modules/koffi/package.json',
+    'node_modules/prom-client/package.json', 'package.json']) {
     t.true(existsSync(join(dest, 'usr/local/lib/scx-slo', f)), f);
   }
   t.false(existsSync(join(dest, 'usr/local/lib/scx-slo/node_modules/ava')), 'no dev dependencies');

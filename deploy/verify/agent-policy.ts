@@ -80,7 +80,8 @@ export function agentPolicyViolations(objs: K8sObject[], opts: PolicyOptions): s
   for (const o of objs) {
     const clusterScoped = ['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PriorityClass'].includes(o.kind);
     if (clusterScoped && o.metadata.namespace) v.push(`${o.kind} ${o.metadata.name} is cluster-scoped but has a namespace`);
-    if (!clusterScoped && o.metadata.namespace !== opts.namespace) v.push(`${o.kind} ${o.metadata.name} is in namespace ${o.metadata.namespace ?? '(none)'}, not ${opts.namespace}`);
+    if (!clusterScoped && o.metadata.namespace !== opts.namespace) v.push(`${o.kind} ${o.metadata.name} is in namespace ${o.metadata.namespace ?? '(none)'}, ` +
+      `not ${opts.namespace}`);
   }
 
   // --- DaemonSet shape
@@ -109,7 +110,8 @@ export function agentPolicyViolations(objs: K8sObject[], opts: PolicyOptions): s
   const add: string[] = (caps.add ?? []).map(capName);
   if (!sameSet(drop, ['ALL'])) v.push(`capabilities.drop must be exactly [ALL], is ${JSON.stringify(caps.drop ?? [])}`);
   if (!sameSet(add, [...AGENT_CAPABILITIES])) v.push(`capabilities.add must be exactly ${AGENT_CAPABILITIES.join(', ')}, is ${JSON.stringify(caps.add ?? [])}`);
-  if (add.includes('SYS_ADMIN') && sc.allowPrivilegeEscalation === false) v.push('allowPrivilegeEscalation: false together with SYS_ADMIN is rejected by the API server');
+  if (add.includes('SYS_ADMIN') && sc.allowPrivilegeEscalation === false) v.push('allowPrivilegeEscalation: false together with SYS_ADMIN is ' +
+    'rejected by the API server');
   if (sc.readOnlyRootFilesystem !== true) v.push('readOnlyRootFilesystem must be true');
   const runAsUser = sc.runAsUser ?? pod.securityContext?.runAsUser;
   if (runAsUser !== 0) v.push('runAsUser must be 0 (added capabilities reach uid 0 only)');
@@ -128,7 +130,8 @@ export function agentPolicyViolations(objs: K8sObject[], opts: PolicyOptions): s
   // --- env, ports, probes
   const env: Any[] = agent.env ?? [];
   const nodeName = env.find((e) => e.name === 'NODE_NAME');
-  if (nodeName?.valueFrom?.fieldRef?.fieldPath !== 'spec.nodeName' || nodeName.value !== undefined) v.push('env NODE_NAME must come from fieldRef spec.nodeName');
+  if (nodeName?.valueFrom?.fieldRef?.fieldPath !== 'spec.nodeName' || nodeName.value !== undefined) v.push('env NODE_NAME must come from ' +
+    'fieldRef spec.nodeName');
   const names = env.map((e) => e.name);
   if (new Set(names).size !== names.length) v.push('duplicate env names in the agent container');
   const httpPort = (agent.ports ?? []).find((p: Any) => p.containerPort === AGENT_PORT);
@@ -199,7 +202,8 @@ export function agentPolicyViolations(objs: K8sObject[], opts: PolicyOptions): s
   if (roles.length !== 1) v.push(`expected one ClusterRole, found ${roles.length}`);
   if (byKind(objs, 'Role').length || byKind(objs, 'RoleBinding').length) v.push('no namespaced Roles are expected');
   for (const b of bound) {
-    if (b.roleRef?.kind !== 'ClusterRole' || !roles.some((r) => r.metadata.name === b.roleRef?.name)) v.push(`ClusterRoleBinding ${b.metadata.name} refers to a missing ClusterRole`);
+    if (b.roleRef?.kind !== 'ClusterRole' || !roles.some((r) => r.metadata.name === b.roleRef?.name)) v.push(`ClusterRoleBinding ${b.metadata.name} refers ` +
+      `to a missing ClusterRole`);
   }
   for (const role of roles) {
     const triples: string[] = [];
@@ -219,23 +223,29 @@ export function agentPolicyViolations(objs: K8sObject[], opts: PolicyOptions): s
   // --- Services and the ServiceMonitor
   const services = byKind(objs, 'Service') as Any[];
   for (const s of services) {
-    if (!selectorMatches(s.spec?.selector ?? {}, podLabels) || !Object.keys(s.spec?.selector ?? {}).length) v.push(`Service ${s.metadata.name} does not select the agent pods`);
+    if (!selectorMatches(s.spec?.selector ?? {}, podLabels) || !Object.keys(s.spec?.selector ?? {}).length) v.push(`Service ${s.metadata.name} does not ` +
+      `select the agent pods`);
     for (const p of s.spec?.ports ?? []) {
-      if (resolvePort(p.targetPort ?? p.port, agent) !== AGENT_PORT) v.push(`Service ${s.metadata.name} port ${p.name} does not reach the agent's port ${AGENT_PORT}`);
+      if (resolvePort(p.targetPort ?? p.port, agent) !== AGENT_PORT) v.push(`Service ${s.metadata.name} port ${p.name} does not reach the ` +
+        `agent's port ${AGENT_PORT}`);
     }
   }
   const headless = services.filter((s) => s.spec?.clusterIP === 'None');
   if (headless.length !== 1) v.push(`expected one headless Service for metrics, found ${headless.length}`);
   for (const sm of byKind(objs, 'ServiceMonitor') as Any[]) {
     const selected = services.filter((s) => s.metadata.namespace === opts.namespace && selectorMatches(sm.spec?.selector ?? {}, s.metadata.labels ?? {}));
-    if (selected.length !== 1 || selected[0].spec?.clusterIP !== 'None') v.push(`ServiceMonitor ${sm.metadata.name} must select exactly the headless metrics Service (selects ${selected.map((s) => s.metadata.name).join(', ') || 'none'})`);
+    if (selected.length !== 1 || selected[0].spec?.clusterIP !== 'None') v.push(`ServiceMonitor ${sm.metadata.name} must select exactly the headless metrics ` +
+      `Service (selects ${selected.map((s) => s.metadata.name).join(', ') || 'none'})`);
     const ns = sm.spec?.namespaceSelector;
-    if (ns && !ns.any && !(ns.matchNames ?? []).includes(opts.namespace)) v.push(`ServiceMonitor ${sm.metadata.name} namespaceSelector misses ${opts.namespace}`);
+    if (ns && !ns.any && !(ns.matchNames ?? []).includes(opts.namespace)) v.push(`ServiceMonitor ${sm.metadata.name} namespaceSelector ` +
+      `misses ${opts.namespace}`);
     for (const ep of sm.spec?.endpoints ?? []) {
-      if (selected[0] && !(selected[0].spec?.ports ?? []).some((p: Any) => p.name === ep.port)) v.push(`ServiceMonitor endpoint port ${ep.port} is not a port name of the Service`);
+      if (selected[0] && !(selected[0].spec?.ports ?? []).some((p: Any) => p.name === ep.port)) v.push(`ServiceMonitor endpoint port ${ep.port} is not a ` +
+        `port name of the Service`);
       if ((ep.path ?? '/metrics') !== '/metrics') v.push('ServiceMonitor endpoint must scrape /metrics');
       if (ep.honorLabels !== true) v.push('ServiceMonitor endpoint needs honorLabels: true (series carry their pod\'s namespace/pod labels)');
-      if (ep.interval && ep.scrapeTimeout && durationMs(ep.scrapeTimeout) > durationMs(ep.interval)) v.push('ServiceMonitor scrapeTimeout exceeds interval (Prometheus rejects it)');
+      if (ep.interval && ep.scrapeTimeout && durationMs(ep.scrapeTimeout) > durationMs(ep.interval)) v.push('ServiceMonitor scrapeTimeout exceeds interval ' +
+        '(Prometheus rejects it)');
     }
   }
   return v;
@@ -254,13 +264,15 @@ function runOptionViolations(argv: string[], agent: Any, pod: Any, objs: K8sObje
   if (!opts.kubernetes) v.push('--kubernetes must be set');
   if (!opts.fallbackMonitor) v.push('--fallback-monitor must be set (without it a node lacking sched_ext crash-loops the agent)');
   if (opts.metricsPort !== AGENT_PORT) v.push(`--metrics-port must be ${AGENT_PORT}`);
-  if (!(BUILTIN_POLICIES.has(opts.policy) || isPolicyPath(opts.policy))) v.push(`--policy must name a built-in policy (${[...BUILTIN_POLICIES.keys()].join(', ')}) or a module path`);
+  if (!(BUILTIN_POLICIES.has(opts.policy) || isPolicyPath(opts.policy))) v.push(`--policy must name a built-in policy ` +
+    `(${[...BUILTIN_POLICIES.keys()].join(', ')}) or a module path`);
   const volumes = new Map<string, Any>((pod.volumes ?? []).map((x: Any) => [x.name, x]));
   const mounts: Any[] = agent.volumeMounts ?? [];
   const mountAt = (path: string): Any => mounts.find((m) => path === m.mountPath || path.startsWith(`${m.mountPath}/`));
   // The cgroup root must be the host's cgroup2 tree.
   const cg = mounts.find((m) => m.mountPath === opts.cgroupRoot);
-  if (!cg || volumes.get(cg.name)?.hostPath?.path !== '/sys/fs/cgroup') v.push(`--cgroup-root ${opts.cgroupRoot} must be where the host's /sys/fs/cgroup is mounted`);
+  if (!cg || volumes.get(cg.name)?.hostPath?.path !== '/sys/fs/cgroup') v.push(`--cgroup-root ${opts.cgroupRoot} must be where the host's ` +
+    `/sys/fs/cgroup is mounted`);
   // The SLO file must come from the ConfigMap, and the agent must accept it.
   if (!opts.config) v.push('--config must name the ConfigMap\'s SLO file');
   else {

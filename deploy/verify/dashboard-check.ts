@@ -5,7 +5,8 @@
 import type { MetricCatalog } from './agent-metric-catalog.js';
 import { promqlProblems, substituteGrafanaVariables } from './promql-check.js';
 
-const PANEL_TYPES = new Set(['timeseries', 'stat', 'table', 'gauge', 'bargauge', 'state-timeline', 'status-history', 'heatmap', 'text', 'row', 'piechart', 'barchart']);
+const PANEL_TYPES = new Set(['timeseries', 'stat', 'table', 'gauge', 'bargauge', 'state-timeline', 'status-history', 'heatmap', 'text', 'row',
+  'piechart', 'barchart']);
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 // biome-ignore lint/suspicious/noExplicitAny: walking untyped YAML/JSON documents, inside this module only

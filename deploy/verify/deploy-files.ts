@@ -34,10 +34,12 @@ export function loadDir(dir: string): LoadedObject[] {
  * serviceMonitor.enabled=true).
  */
 export function plainManifests(): K8sObject[] {
-  return [...loadDir(MANIFEST_DIR), ...loadYamlFile(join(OPERATOR_COMPONENT_DIR, 'servicemonitor.yaml')).map((obj) => ({ file: 'servicemonitor.yaml', obj }))].map((x) => x.obj);
+  return [...loadDir(MANIFEST_DIR), ...loadYamlFile(join(OPERATOR_COMPONENT_DIR, 'servicemonitor.yaml')).map((obj) => ({ file: 'servicemonitor.yaml',
+    obj }))].map((x) => x.obj);
 }
 
-export function kustomization(dir: string = DEPLOY_DIR): { resources: string[]; images?: { name: string; newName?: string; newTag?: string }[] } & Record<string, unknown> {
+export function kustomization(dir: string = DEPLOY_DIR): { resources: string[]; images?: { name: string; newName?: string;
+  newTag?: string }[] } & Record<string, unknown> {
   return parseYaml(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as never;
 }
 

@@ -560,7 +560,8 @@ const FUNCTIONS: Record<string, Fn> = {
     const s = str(a[1], w);
     return n >= 0 ? s.slice(0, n) : s.slice(Math.max(0, s.length + n));
   },
-  trimSuffix: (_e, w, a) => (arity('trimSuffix', a, 2, 2, w), str(a[1], w).endsWith(str(a[0], w)) && str(a[0], w) ? str(a[1], w).slice(0, -str(a[0], w).length) : str(a[1], w)),
+  trimSuffix: (_e, w, a) => (arity('trimSuffix', a, 2, 2, w), str(a[1], w).endsWith(str(a[0], w)) && str(a[0], w)
+    ? str(a[1], w).slice(0, -str(a[0], w).length) : str(a[1], w)),
   trimPrefix: (_e, w, a) => (arity('trimPrefix', a, 2, 2, w), str(a[1], w).startsWith(str(a[0], w)) ? str(a[1], w).slice(str(a[0], w).length) : str(a[1], w)),
   replace: (_e, w, a) => (arity('replace', a, 3, 3, w), str(a[2], w).split(str(a[0], w)).join(str(a[1], w))),
   contains: (_e, w, a) => (arity('contains', a, 2, 2, w), str(a[1], w).includes(str(a[0], w))),

@@ -197,8 +197,10 @@ export function validateStructural(value: unknown, schema: Schema, path = ''): s
   }
   if (schema.enum && !schema.enum.some((e) => e === value)) errs.push(`${at}: must be one of ${JSON.stringify(schema.enum)}`);
   if (typeof value === 'number') {
-    if (schema.minimum !== undefined && (schema.exclusiveMinimum ? value <= schema.minimum : value < schema.minimum)) errs.push(`${at}: below the minimum ${schema.minimum}`);
-    if (schema.maximum !== undefined && (schema.exclusiveMaximum ? value >= schema.maximum : value > schema.maximum)) errs.push(`${at}: above the maximum ${schema.maximum}`);
+    if (schema.minimum !== undefined && (schema.exclusiveMinimum ? value <= schema.minimum : value < schema.minimum)) errs.push(`${at}: below the ` +
+      `minimum ${schema.minimum}`);
+    if (schema.maximum !== undefined && (schema.exclusiveMaximum ? value >= schema.maximum : value > schema.maximum)) errs.push(`${at}: above the ` +
+      `maximum ${schema.maximum}`);
   }
   if (typeof value === 'string') {
     if (schema.minLength !== undefined && value.length < schema.minLength) errs.push(`${at}: shorter than ${schema.minLength}`);
@@ -217,20 +219,24 @@ export function validateStructural(value: unknown, schema: Schema, path = ''): s
       const sub = schema.properties?.[k];
       const childPath = path ? `${path}.${k}` : k;
       if (sub) errs.push(...validateStructural(v, sub, childPath));
-      else if (schema.additionalProperties && typeof schema.additionalProperties === 'object') errs.push(...validateStructural(v, schema.additionalProperties, childPath));
+      else if (schema.additionalProperties && typeof schema.additionalProperties === 'object') errs.push(...validateStructural(v,
+        schema.additionalProperties, childPath));
       else if (schema.additionalProperties === true || schema['x-kubernetes-preserve-unknown-fields']) continue;
       else if (schema.properties || schema.additionalProperties === false || schema.type === 'object') errs.push(`${childPath}: unknown field`);
     }
   }
   for (const s of schema.allOf ?? []) errs.push(...validateStructural(value, s, path));
-  if (schema.anyOf && !schema.anyOf.some((s) => validateStructural(value, { ...s, 'x-kubernetes-preserve-unknown-fields': true }, path).length === 0)) errs.push(`${at}: matches none of anyOf`);
-  if (schema.oneOf && schema.oneOf.filter((s) => validateStructural(value, { ...s, 'x-kubernetes-preserve-unknown-fields': true }, path).length === 0).length !== 1) errs.push(`${at}: must match exactly one of oneOf`);
+  if (schema.anyOf && !schema.anyOf.some((s) => validateStructural(value, { ...s, 'x-kubernetes-preserve-unknown-fields': true },
+    path).length === 0)) errs.push(`${at}: matches none of anyOf`);
+  if (schema.oneOf && schema.oneOf.filter((s) => validateStructural(value, { ...s, 'x-kubernetes-preserve-unknown-fields': true },
+    path).length === 0).length !== 1) errs.push(`${at}: must match exactly one of oneOf`);
   return errs;
 }
 
 /** Validates a custom resource against the served version's schema of its CRD. */
 export function validateCustomResource(obj: K8sObject, crd: K8sObject): string[] {
-  const spec = crd['spec'] as { group: string; names: { kind: string }; scope: string; versions: { name: string; served: boolean; schema?: { openAPIV3Schema?: Schema } }[] };
+  const spec = crd['spec'] as { group: string; names: { kind: string }; scope: string; versions: { name: string; served: boolean;
+    schema?: { openAPIV3Schema?: Schema } }[] };
   const [group, version] = obj.apiVersion.split('/');
   if (group !== spec.group) return [`apiVersion group ${group} is not the CRD's ${spec.group}`];
   if (obj.kind !== spec.names.kind) return [`kind ${obj.kind} is not the CRD's ${spec.names.kind}`];
@@ -250,7 +256,8 @@ export function validateCustomResource(obj: K8sObject, crd: K8sObject): string[]
   delete props['apiVersion'];
   delete props['kind'];
   delete props['metadata'];
-  return [...errs, ...validateStructural(rest, { ...schema, properties: props, required: (schema.required ?? []).filter((r) => !['apiVersion', 'kind', 'metadata'].includes(r)) })];
+  return [...errs, ...validateStructural(rest, { ...schema, properties: props,
+    required: (schema.required ?? []).filter((r) => !['apiVersion', 'kind', 'metadata'].includes(r)) })];
 }
 
 // ---------------------------------------------------------------------------------
@@ -271,7 +278,8 @@ const RELABEL: Schema = {
     regex: { type: 'string' },
     modulus: { type: 'integer' },
     replacement: { type: 'string' },
-    action: { type: 'string', enum: [...RELABEL_ACTIONS, 'Replace', 'Keep', 'Drop', 'HashMod', 'LabelMap', 'LabelDrop', 'LabelKeep', 'Lowercase', 'Uppercase', 'KeepEqual', 'DropEqual'] },
+    action: { type: 'string', enum: [...RELABEL_ACTIONS, 'Replace', 'Keep', 'Drop', 'HashMod', 'LabelMap', 'LabelDrop', 'LabelKeep', 'Lowercase', 'Uppercase',
+      'KeepEqual', 'DropEqual'] },
   },
   additionalProperties: false,
 };
@@ -284,7 +292,8 @@ const LABEL_SELECTOR: Schema = {
       items: {
         type: 'object',
         required: ['key', 'operator'],
-        properties: { key: { type: 'string' }, operator: { type: 'string', enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] }, values: { type: 'array', items: { type: 'string' } } },
+        properties: { key: { type: 'string' }, operator: { type: 'string', enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] },
+          values: { type: 'array', items: { type: 'string' } } },
         additionalProperties: false,
       },
     },
@@ -387,6 +396,7 @@ export function parseQuantity(q: string | number): number {
   if (typeof q === 'number') return q;
   const m = /^([0-9.]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/.exec(q);
   if (!m) throw new Error(`bad quantity ${q}`);
-  const mult: Record<string, number> = { '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+  const mult: Record<string, number> = { '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40,
+    Pi: 2 ** 50, Ei: 2 ** 60 };
   return Number(m[1]) * mult[m[2] ?? '']!;
 }

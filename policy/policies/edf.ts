@@ -4,7 +4,8 @@
 // (TaskRecord.deadlineNs), so the policy and the kernel's own EDF queue order by one
 // formula. Tight budgets also get short slices, so a latency-critical task never holds a
 // CPU longer than its budget allows.
-import { DEFAULT_SLICE_NS, MIN_SLICE_NS, POLICY_API_VERSION, type Decision, type Policy, type PolicyContext, type PolicyModule, type TaskRecord } from '../api.js';
+import { DEFAULT_SLICE_NS, MIN_SLICE_NS, POLICY_API_VERSION, type Decision, type Policy, type PolicyContext, type PolicyModule,
+  type TaskRecord } from '../api.js';
 import { DecisionQueue } from '../decision-queue.js';
 import { sliceOption } from '../policy-options.js';
 

@@ -11,7 +11,8 @@ const EXAMPLE = './dist/policy/examples/shortest-burst.js';
 
 let seq = 0;
 function rec(pid: number, enqNs: number, runtimeNs: number): TaskRecord {
-  return { pid, tgid: pid, cgroupId: 0, sloCgroupId: 0, prevCpu: 0, enqNs, deadlineNs: enqNs + 51_000_000, runtimeNs, weight: NICE0_WEIGHT, flags: TaskFlags.WAKEUP, seq: ++seq };
+  return { pid, tgid: pid, cgroupId: 0, sloCgroupId: 0, prevCpu: 0, enqNs, deadlineNs: enqNs + 51_000_000, runtimeNs, weight: NICE0_WEIGHT,
+    flags: TaskFlags.WAKEUP, seq: ++seq };
 }
 
 test('the example policy loads by a path relative to the working directory', async (t) => {

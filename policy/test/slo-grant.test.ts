@@ -8,7 +8,8 @@ test('a request within the grant is applied as asked', (t) => {
   t.deepEqual(clampToGrant({ budgetNs: 200_000_000, importance: 10 }, DEFAULT_SLO_GRANT), {
     slo: { budgetNs: 200_000_000, importance: 10 }, budgetClamped: false, importanceClamped: false,
   });
-  t.deepEqual(clampToGrant({ budgetNs: 100_000_000, importance: 50 }, DEFAULT_SLO_GRANT).slo, { budgetNs: 100_000_000, importance: 50 }, 'the bounds are allowed');
+  t.deepEqual(clampToGrant({ budgetNs: 100_000_000, importance: 50 }, DEFAULT_SLO_GRANT).slo, { budgetNs: 100_000_000, importance: 50 },
+    'the bounds are allowed');
 });
 
 test('a tighter budget and a higher importance are clamped to the grant, each flagged', (t) => {

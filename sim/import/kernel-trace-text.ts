@@ -76,7 +76,8 @@ export async function parseKernelTraceText(
       if (mention) {
         wantedSeen++;
         bad++;
-        warnings.add(file, lineNo, mention[1], `not a ${format === 'ftrace' ? 'ftrace / trace-cmd report' : 'perf sched script'} event line (task, [cpu] and seconds timestamp expected): ${JSON.stringify(line.trim().slice(0, 100))}; line skipped`);
+        warnings.add(file, lineNo, mention[1], `not a ${format === 'ftrace' ? 'ftrace / trace-cmd report' : 'perf sched script'} event line (task, [cpu] and ` +
+          `seconds timestamp expected): ${JSON.stringify(line.trim().slice(0, 100))}; line skipped`);
       }
       continue;
     }

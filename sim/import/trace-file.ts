@@ -71,7 +71,8 @@ export type KernelImportOptions = Omit<ImportOptions, 'name' | 'source' | 'cpus'
 export async function loadTraceFile(path: string, format: TraceFileFormat | undefined, opts: KernelImportOptions, warnings: Warnings): Promise<LoadedTrace> {
   const fmt = format ?? detectFormat(await headOf(path));
   if (fmt === null) {
-    throw new InputError(path, 1, undefined, 'cannot tell the format (not an scx-slo trace, ftrace text or perf sched script output): give --format scxslo|ftrace|perf');
+    throw new InputError(path, 1, undefined, 'cannot tell the format (not an scx-slo trace, ftrace text or perf sched script output): give ' +
+      '--format scxslo|ftrace|perf');
   }
   const lines = linesOf(path);
   try {

@@ -27,8 +27,10 @@ export const mixed: Scenario = {
       name: 'reports', cgroupId: 103, slo: { budgetNs: 100_000_000, importance: 30 },
       workers: Math.max(2, Math.ceil(params.cpus / 8)), load: 0.08, medianDemandNs: 3_000_000, sigma: 0.8, backendFraction: 0.5, backendMedianNs: 5_000_000,
     }, params);
-    addBatch(b, ids, rng.fork(), { name: 'etl', cgroupId: 201, slo: null, threads: Math.ceil(params.cpus * 1.5), unitNs: 20_000_000, threadsPerProcess: 8 }, params);
-    addBatch(b, ids, rng.fork(), { name: 'backup', cgroupId: 202, slo: { budgetNs: 1_000_000_000, importance: 5 }, threads: Math.ceil(params.cpus * 0.5), unitNs: 5_000_000, threadsPerProcess: 4 }, params);
+    addBatch(b, ids, rng.fork(), { name: 'etl', cgroupId: 201, slo: null, threads: Math.ceil(params.cpus * 1.5), unitNs: 20_000_000,
+      threadsPerProcess: 8 }, params);
+    addBatch(b, ids, rng.fork(), { name: 'backup', cgroupId: 202, slo: { budgetNs: 1_000_000_000, importance: 5 }, threads: Math.ceil(params.cpus * 0.5),
+      unitNs: 5_000_000, threadsPerProcess: 4 }, params);
     return b.build();
   },
 };

@@ -66,7 +66,8 @@ function logNormalMean(median: number, sigma: number): number {
 }
 
 export function addService(b: WorkloadBuilder, ids: TaskIds, rng: SeededRandom, spec: ServiceSpec, params: ScenarioParams): void {
-  const group = b.addGroup({ name: spec.name, cgroupId: spec.cgroupId, kind: 'service', slo: spec.slo, description: `request/response service, ${spec.workers} workers, ${Math.round(spec.load * 100)}% of the CPUs` });
+  const group = b.addGroup({ name: spec.name, cgroupId: spec.cgroupId, kind: 'service', slo: spec.slo,
+    description: `request/response service, ${spec.workers} workers, ${Math.round(spec.load * 100)}% of the CPUs` });
   const workers: number[] = [];
   let tgid = 0;
   for (let i = 0; i < spec.workers; i++) {

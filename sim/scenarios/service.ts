@@ -44,7 +44,8 @@ function generate(params: ScenarioParams): Workload {
     kind: 'service',
     slo: SERVICE_SLO,
     cpuWeight: kubeletCpuWeight(SERVICE_CPU_REQUEST_MILLI),
-    description: `service pod (${SERVICE_CPU_REQUEST_MILLI}m): ${SERVICE_WORKERS} workers on one queue, open-loop requests every ${SERVICE_MEAN_GAP_NS / 1e6} ms on average, ${SERVICE_REQUEST_CPU_NS / 1e6} ms CPU each`,
+    description: `service pod (${SERVICE_CPU_REQUEST_MILLI}m): ${SERVICE_WORKERS} workers on one queue, open-loop requests every ` +
+      `${SERVICE_MEAN_GAP_NS / 1e6} ms on average, ${SERVICE_REQUEST_CPU_NS / 1e6} ms CPU each`,
   });
   const arrivals = serviceArrivals(rng.fork(), params.durationNs);
   for (const at of arrivals) b.arrival(group, at);

@@ -17,7 +17,8 @@ export const steady: Scenario = {
       name: 'web', cgroupId: 101, slo: { budgetNs: 5_000_000, importance: 80 },
       workers: Math.max(2, Math.ceil(params.cpus / 2)), load: 0.15, medianDemandNs: 150_000, sigma: 0.6, backendFraction: 0.5, backendMedianNs: 300_000,
     }, params);
-    addBatch(b, ids, rng.fork(), { name: 'batch', cgroupId: 201, slo: null, threads: Math.max(1, Math.floor(params.cpus / 4)), unitNs: 10_000_000, threadsPerProcess: 4 }, params);
+    addBatch(b, ids, rng.fork(), { name: 'batch', cgroupId: 201, slo: null, threads: Math.max(1, Math.floor(params.cpus / 4)), unitNs: 10_000_000,
+      threadsPerProcess: 4 }, params);
     return b.build();
   },
 };

@@ -17,7 +17,8 @@ const svc = { name: 'svc', kind: 'service' as const, slo: { budgetNs: 1_000_000,
 const batch = { name: 'batch', kind: 'batch' as const, slo: null }; // laxity 51 ms: through the policy
 
 function signature(r: SimResult): string {
-  return JSON.stringify({ totals: r.totals, groups: r.groups.map((g) => [g.cpuNs, g.runs, g.lateRuns, g.wakeLatency.quantile(0.99), g.requestLatency?.quantile(0.99)]) });
+  return JSON.stringify({ totals: r.totals, groups: r.groups.map((g) => [g.cpuNs, g.runs, g.lateRuns, g.wakeLatency.quantile(0.99),
+    g.requestLatency?.quantile(0.99)]) });
 }
 
 function capacityUsed(r: SimResult): number {

@@ -85,7 +85,8 @@ test('cgroups: groups in the root cgroup replay exactly as the flat model', (t) 
   const inRoot: Workload = { ...w, groups: w.groups.map((g) => ({ ...g, inRootCgroup: true })) };
   t.deepEqual(cgroupLevels(inRoot, true), w.groups.map(() => -1));
   t.deepEqual(cgroupLevels(w, true), w.groups.map((_g, i) => i));
-  const sig = (r: SimResult): string => JSON.stringify({ totals: r.totals, groups: r.groups.map((g) => [g.cpuNs, g.runs, g.lateRuns, g.wakeLatency.quantile(0.99), g.requestLatency?.quantile(0.99)]) });
+  const sig = (r: SimResult): string => JSON.stringify({ totals: r.totals, groups: r.groups.map((g) => [g.cpuNs, g.runs, g.lateRuns,
+    g.wakeLatency.quantile(0.99), g.requestLatency?.quantile(0.99)]) });
   const tree = simulateEevdf(inRoot, model(4, d), { checkInvariants: true });
   const flat = simulateEevdf(w, model(4, d, { baselineCgroups: false }));
   t.is(sig(tree), sig(flat));

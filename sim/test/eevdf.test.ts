@@ -104,7 +104,8 @@ for (const scenario of SCENARIOS.values()) {
 
 test('eevdf: the same seed gives the same replay; another seed another one', (t) => {
   const gen = (seed: number) => SCENARIOS.get('noisy-neighbour')!.generate({ cpus: 8, durationNs: 200_000_000, seed });
-  const sig = (r: SimResult) => JSON.stringify({ totals: r.totals, groups: r.groups.map((g) => [g.cpuNs, g.runs, g.lateRuns, g.wakeLatency.quantile(0.99), g.requestLatency?.quantile(0.99)]) });
+  const sig = (r: SimResult) => JSON.stringify({ totals: r.totals, groups: r.groups.map((g) => [g.cpuNs, g.runs, g.lateRuns, g.wakeLatency.quantile(0.99),
+    g.requestLatency?.quantile(0.99)]) });
   const a = simulateEevdf(gen(3), model(8, 200_000_000));
   const b = simulateEevdf(gen(3), model(8, 200_000_000));
   const c = simulateEevdf(gen(4), model(8, 200_000_000));

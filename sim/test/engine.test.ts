@@ -42,7 +42,8 @@ test('the same seed gives the same replay; another seed another one', (t) => {
   const a = simulate(gen(3), edf, model(8, 200_000_000));
   const b = simulate(gen(3), edf, model(8, 200_000_000));
   const c = simulate(gen(4), edf, model(8, 200_000_000));
-  const sig = (r: SimResult) => JSON.stringify({ totals: r.totals, groups: r.groups.map((g) => [g.cpuNs, g.runs, g.lateRuns, g.wakeLatency.quantile(0.99), g.requestLatency?.quantile(0.99)]) });
+  const sig = (r: SimResult) => JSON.stringify({ totals: r.totals, groups: r.groups.map((g) => [g.cpuNs, g.runs, g.lateRuns, g.wakeLatency.quantile(0.99),
+    g.requestLatency?.quantile(0.99)]) });
   t.is(sig(a), sig(b));
   t.not(sig(a), sig(c));
 });
@@ -143,14 +144,16 @@ test('stale and malformed decisions are dropped and counted', (t) => {
 });
 
 test('a policy that loses every task does not stall the machine', (t) => {
-  const w = handWorkload(2, 20_000_000, [{ name: 'b', kind: 'batch', slo: null }], [{ group: 0, steps: [['run', 5_000_000]] }, { group: 0, steps: [['run', 5_000_000]] }]);
+  const w = handWorkload(2, 20_000_000, [{ name: 'b', kind: 'batch', slo: null }], [{ group: 0, steps: [['run', 5_000_000]] },
+    { group: 0, steps: [['run', 5_000_000]] }]);
   const r = simulate(w, testPolicy('lose', () => null, { loseAll: true }), model(2, 20_000_000));
   t.is(r.totals.lostTasks >= 2, true);
   t.is(r.groups[0]!.cpuNs, 10_000_000);
 });
 
 test('waits still open at the end count, so a starved group cannot look good', (t) => {
-  const w = handWorkload(1, 10_000_000, [{ name: 'hog', kind: 'batch', slo: null }, { name: 'late', kind: 'service', slo: { budgetNs: 1_000_000, importance: 50 } }], [
+  const w = handWorkload(1, 10_000_000, [{ name: 'hog', kind: 'batch', slo: null }, { name: 'late', kind: 'service',
+    slo: { budgetNs: 1_000_000, importance: 50 } }], [
     { group: 0, steps: [['run', 50_000_000]] },
     { group: 1, start: 1_000_000, steps: [['run', 1_000]] },
   ]);
@@ -245,7 +248,8 @@ test('a late job preempted after its tick renewal stays one run and one miss', (
   const { r, recs } = edfRecords(w, m);
   t.is(r.totals.preemptKicks, 1);
   t.is(r.totals.deadlineRenewals, 1);
-  t.deepEqual(recs(1).map((rec) => [rec.enqNs, rec.flags]), [[100_000, TaskFlags.WAKEUP], [6_000_000, TaskFlags.SLICE_EXPIRED]], 'resumed with the renewed job');
+  t.deepEqual(recs(1).map((rec) => [rec.enqNs, rec.flags]), [[100_000, TaskFlags.WAKEUP], [6_000_000, TaskFlags.SLICE_EXPIRED]],
+    'resumed with the renewed job');
   t.is(r.groups[0]!.runs, 1);
   t.is(r.groups[0]!.lateRuns, 1);
 

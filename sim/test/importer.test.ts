@@ -85,15 +85,22 @@ test('run bursts and sleeps are rebuilt exactly from switch and wake-up events',
     '# tracer: nop',
     '#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION',
     '          <idle>-0       [000] d..2.   100.000000: sched_wakeup: comm=svc pid=10 prio=120 target_cpu=000',
-    '          <idle>-0       [000] d..2.   100.000010: sched_switch: prev_comm=swapper/0 prev_pid=0 prev_prio=120 prev_state=R ==> next_comm=svc next_pid=10 next_prio=120',
-    '             svc-10      [000] d..2.   100.000110: sched_switch: prev_comm=svc prev_pid=10 prev_prio=120 prev_state=R+ ==> next_comm=hog next_pid=20 next_prio=120',
-    '             hog-20      [000] d..2.   100.000200: sched_switch: prev_comm=hog prev_pid=20 prev_prio=120 prev_state=R ==> next_comm=svc next_pid=10 next_prio=120',
-    '             svc-10      [000] d..2.   100.000250: sched_switch: prev_comm=svc prev_pid=10 prev_prio=120 prev_state=S ==> next_comm=hog next_pid=20 next_prio=120',
+    '          <idle>-0       [000] d..2.   100.000010: sched_switch: prev_comm=swapper/0 prev_pid=0 prev_prio=120 prev_state=R ==> next_comm=svc ' +
+      'next_pid=10 next_prio=120',
+    '             svc-10      [000] d..2.   100.000110: sched_switch: prev_comm=svc prev_pid=10 prev_prio=120 prev_state=R+ ==> next_comm=hog ' +
+      'next_pid=20 next_prio=120',
+    '             hog-20      [000] d..2.   100.000200: sched_switch: prev_comm=hog prev_pid=20 prev_prio=120 prev_state=R ==> next_comm=svc ' +
+      'next_pid=10 next_prio=120',
+    '             svc-10      [000] d..2.   100.000250: sched_switch: prev_comm=svc prev_pid=10 prev_prio=120 prev_state=S ==> next_comm=hog ' +
+      'next_pid=20 next_prio=120',
     '             hog-20      [000] d..2.   100.001250: sched_wakeup: comm=svc pid=10 prio=120 target_cpu=000',
-    '             hog-20      [000] d..2.   100.001300: sched_switch: prev_comm=hog prev_pid=20 prev_prio=120 prev_state=R ==> next_comm=svc next_pid=10 next_prio=120',
+    '             hog-20      [000] d..2.   100.001300: sched_switch: prev_comm=hog prev_pid=20 prev_prio=120 prev_state=R ==> next_comm=svc ' +
+      'next_pid=10 next_prio=120',
     '             svc-10      [000] .....   100.001400: sched_process_exit: comm=svc pid=10 prio=120 group_dead=true',
-    '             svc-10      [000] d..2.   100.001500: sched_switch: prev_comm=svc prev_pid=10 prev_prio=120 prev_state=X ==> next_comm=hog next_pid=20 next_prio=120',
-    '             hog-20      [000] d..2.   100.002000: sched_switch: prev_comm=hog prev_pid=20 prev_prio=120 prev_state=R ==> next_comm=swapper/0 next_pid=0 next_prio=120',
+    '             svc-10      [000] d..2.   100.001500: sched_switch: prev_comm=svc prev_pid=10 prev_prio=120 prev_state=X ==> next_comm=hog ' +
+      'next_pid=20 next_prio=120',
+    '             hog-20      [000] d..2.   100.002000: sched_switch: prev_comm=hog prev_pid=20 prev_prio=120 prev_state=R ==> next_comm=swapper/0 ' +
+      'next_pid=0 next_prio=120',
   ];
   const parsed = await parseKernelTraceText(text, 'ftrace', 'hand.txt', new Warnings());
   t.is(parsed.events.length, 10);
@@ -160,9 +167,11 @@ test('malformed kernel-trace lines are skipped with a warning naming file, line 
   const replayed = await loadTraceFile(garbled, 'ftrace', NO_RULES, reportWarnings);
   t.true(replayed.workload.tasks.length > 0, 'the replay goes on');
   t.is(reportWarnings.count, 1);
-  t.regex(reportWarnings.messages[0]!, new RegExp(`^${garbled.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${garbledAt + 1}: field "sched_switch": not a ftrace / trace-cmd report event line`));
+  t.regex(reportWarnings.messages[0]!, new RegExp(`^${garbled.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${garbledAt + 1}: field "sched_switch": not a ftrace / ` +
+    `trace-cmd report event line`));
 
   await writeFile(join(dir, 'none.txt'), 'hello\nworld\n');
   await t.throwsAsync(loadTraceFile(join(dir, 'none.txt'), undefined, NO_RULES, new Warnings()), { instanceOf: InputError, message: /cannot tell the format/ });
-  await t.throwsAsync(loadTraceFile(join(dir, 'none.txt'), 'perf', NO_RULES, new Warnings()), { instanceOf: InputError, message: /no sched_switch events found/ });
+  await t.throwsAsync(loadTraceFile(join(dir, 'none.txt'), 'perf', NO_RULES, new Warnings()), { instanceOf: InputError,
+    message: /no sched_switch events found/ });
 });

@@ -104,6 +104,8 @@ test('the hand-tuned baseline (service at cpu.weight 10000) gives the service a 
   const svc = group(edfDefault!, 'service');
   t.is(within(edfDefault!), svc.requestsWithinBudget / (svc.requestsCompleted + svc.requestsUnfinished));
   t.is(p99(edfTuned!), p99(edfDefault!));
-  t.throws(() => replayAll(w, [EEVDF_BASELINE], model(2, d, { baselineCpuWeights: { servic: 10_000 } })), { message: /baselineCpuWeights names group "servic"/ });
-  t.throws(() => replayAll(w, [EEVDF_BASELINE], model(2, d, { baselineCpuWeights: { service: 0 } })), { message: /baselineCpuWeights\["service"\] must be an integer in 1\.\.10000, got 0/ });
+  t.throws(() => replayAll(w, [EEVDF_BASELINE], model(2, d, { baselineCpuWeights: { servic: 10_000 } })),
+    { message: /baselineCpuWeights names group "servic"/ });
+  t.throws(() => replayAll(w, [EEVDF_BASELINE], model(2, d, { baselineCpuWeights: { service: 0 } })),
+    { message: /baselineCpuWeights\["service"\] must be an integer in 1\.\.10000, got 0/ });
 });

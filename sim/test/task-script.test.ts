@@ -13,7 +13,8 @@ import { handWorkload, model } from './helpers.js';
 const groups = [{ name: 's', kind: 'service' as const, slo: null }];
 
 test('advance() stops at each burst, sleep and future request, and records the requests it completes', (t) => {
-  const w = handWorkload(1, 1e9, groups, [{ group: 0, steps: [['run', 0], ['run', 300], ['sleep', 1_000], ['request', 5_000], ['run', 40], ['done'], ['request', 6_000], ['done']] }]);
+  const w = handWorkload(1, 1e9, groups, [{ group: 0, steps: [['run', 0], ['run', 300], ['sleep', 1_000], ['request', 5_000], ['run', 40], ['done'],
+    ['request', 6_000], ['done']] }]);
   const s = new TaskScripts(w);
   t.is(s.hasRequests[0], 1);
   t.is(s.advance(0, 0), STEP_RUN, 'a zero-length run is skipped');
@@ -34,7 +35,8 @@ test('advance() stops at each burst, sleep and future request, and records the r
 });
 
 test('recordUnfinished() counts the request being served and the ones not reached, arrived before the end', (t) => {
-  const w = handWorkload(1, 1e9, groups, [{ group: 0, steps: [['request', 100], ['run', 1_000], ['done'], ['request', 200], ['done'], ['request', 9_000], ['done']] }]);
+  const w = handWorkload(1, 1e9, groups, [{ group: 0, steps: [['request', 100], ['run', 1_000], ['done'], ['request', 200], ['done'],
+    ['request', 9_000], ['done']] }]);
   const s = new TaskScripts(w);
   t.is(s.advance(0, 100), STEP_RUN);
   const h = new LatencyHistogram();

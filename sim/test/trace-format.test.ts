@@ -14,7 +14,8 @@ import { parseTrace, readTraceFile } from '../trace-reader.js';
 import { traceLines, writeTraceFile } from '../trace-writer.js';
 import { model, tempDir } from './helpers.js';
 
-const HEADER = { format: 'scx-slo-trace', version: 1, name: 't', source: 'test', cpus: 2, duration_ns: 10_000_000, groups: [{ name: 'web', cgroup_id: 5, kind: 'service', slo: { budget_ns: 2_000_000, importance: 90 } }] };
+const HEADER = { format: 'scx-slo-trace', version: 1, name: 't', source: 'test', cpus: 2, duration_ns: 10_000_000,
+  groups: [{ name: 'web', cgroup_id: 5, kind: 'service', slo: { budget_ns: 2_000_000, importance: 90 } }] };
 const TASK = { type: 'task', id: 1, group: 'web', start_ns: 0 };
 
 function lines(...objs: unknown[]): string[] {
@@ -60,13 +61,15 @@ test('a workload with a shared request queue and cgroup cpu.weights survives a w
 
 test('arrival and take lines, and a group\'s cpu_weight, are read and checked', async (t) => {
   const header = { ...HEADER, version: 2, groups: [{ ...HEADER.groups[0], cpu_weight: 10 }] };
-  const w = await parseTrace(lines(header, { type: 'arrival', group: 'web', at_ns: 700 }, { type: 'arrival', group: 'web', at_ns: 300 }, TASK, { type: 'take', task: 1 }, { type: 'run', task: 1, ns: 50 }, { type: 'done', task: 1 }), 't.jsonl', new Warnings());
+  const w = await parseTrace(lines(header, { type: 'arrival', group: 'web', at_ns: 700 }, { type: 'arrival', group: 'web', at_ns: 300 }, TASK,
+    { type: 'take', task: 1 }, { type: 'run', task: 1, ns: 50 }, { type: 'done', task: 1 }), 't.jsonl', new Warnings());
   t.is(w.groups[0]!.cpuWeight, 10);
   t.deepEqual(Array.from(w.arrivalsNs![0]!), [300, 700]);
   const v2 = { ...HEADER, version: 2 };
   await rejects(t, lines(v2, { type: 'arrival', group: 'nope', at_ns: 1 }), /^bad\.jsonl:2: field "group": no group named "nope"/);
   await rejects(t, lines(v2, { type: 'arrival', group: 'web', at_ns: 'soon' }), /^bad\.jsonl:2: field "at_ns": expected a number, got "soon"/);
-  await rejects(t, lines(HEADER, TASK, { type: 'take', task: 1 }), /^bad\.jsonl:3: field "type": "take" needs trace format version 2 \(shared request queues\), the header says 1/);
+  await rejects(t, lines(HEADER, TASK, { type: 'take', task: 1 }),
+    /^bad\.jsonl:3: field "type": "take" needs trace format version 2 \(shared request queues\), the header says 1/);
   const warnings = new Warnings();
   const clamped = await parseTrace(lines({ ...HEADER, groups: [{ ...HEADER.groups[0], cpu_weight: 0 }] }), 't.jsonl', warnings);
   t.is(clamped.groups[0]!.cpuWeight, 1);
@@ -82,8 +85,10 @@ test('malformed lines name the file, the line and the field', async (t) => {
   await rejects(t, lines(HEADER, TASK, TASK), /^bad\.jsonl:3: field "id": task 1 declared twice/);
   await rejects(t, lines({ ...HEADER, version: 3 }), /^bad\.jsonl:1: field "version": this scx-slo reads trace format versions 1 and 2, got 3/);
   await rejects(t, lines({ ...HEADER, format: 'other' }), /^bad\.jsonl:1: field "format"/);
-  await rejects(t, lines({ ...HEADER, groups: [{ ...HEADER.groups[0], kind: 'daemon' }] }), /^bad\.jsonl:1: field "groups\[0\]\.kind": expected "service" or "batch"/);
-  await rejects(t, lines({ ...HEADER, groups: [{ ...HEADER.groups[0], slo: { budget_ns: null, importance: 5 } }] }), /field "groups\[0\]\.slo\.budget_ns": expected a number/);
+  await rejects(t, lines({ ...HEADER, groups: [{ ...HEADER.groups[0], kind: 'daemon' }] }),
+    /^bad\.jsonl:1: field "groups\[0\]\.kind": expected "service" or "batch"/);
+  await rejects(t, lines({ ...HEADER, groups: [{ ...HEADER.groups[0], slo: { budget_ns: null, importance: 5 } }] }),
+    /field "groups\[0\]\.slo\.budget_ns": expected a number/);
   await rejects(t, lines({ ...HEADER, duration_ns: 0 }), /field "duration_ns": must be positive/);
   await rejects(t, [], /empty trace/);
 });
@@ -92,7 +97,8 @@ test('out-of-range values are clamped with a warning and the replay has no NaN',
   const warnings = new Warnings();
   const w = await parseTrace(
     lines(
-      { ...HEADER, groups: [{ name: 'web', cgroup_id: 5, kind: 'service', slo: { budget_ns: 7_200_000_000_000, importance: 150 } }, { name: 'b', cgroup_id: 6, kind: 'batch', slo: { budget_ns: -3, importance: 0 } }] },
+      { ...HEADER, groups: [{ name: 'web', cgroup_id: 5, kind: 'service', slo: { budget_ns: 7_200_000_000_000, importance: 150 } },
+        { name: 'b', cgroup_id: 6, kind: 'batch', slo: { budget_ns: -3, importance: 0 } }] },
       { ...TASK, start_ns: -100 },
       { type: 'run', task: 1, ns: -5 },
       { type: 'sleep', task: 1, ns: -1 },
@@ -112,7 +118,8 @@ test('out-of-range values are clamped with a warning and the replay has no NaN',
   t.is(w.tasks[0]!.startNs, 0);
   t.is(w.tasks[1]!.weight, 1);
   const text = warnings.messages.join('\n');
-  for (const field of ['groups[0].slo.budget_ns', 'groups[0].slo.importance', 'groups[1].slo.budget_ns', 'groups[1].slo.importance', 'start_ns', 'ns', 'at_ns', 'weight', 'type']) {
+  for (const field of ['groups[0].slo.budget_ns', 'groups[0].slo.importance', 'groups[1].slo.budget_ns', 'groups[1].slo.importance', 'start_ns', 'ns',
+    'at_ns', 'weight', 'type']) {
     t.true(text.includes(`field "${field}"`), `a warning names ${field}:\n${text}`);
   }
   t.regex(text, /clamp\.jsonl:3: field "ns": negative time -5 ns clamped to 0/);

@@ -33,7 +33,8 @@ test.serial('posts Warning Events; beyond the burst they wait in a bounded queue
   t.deepEqual(sink.counts, { posted: 3, dropped: 1, failed: 0 });
   t.deepEqual(state.events.map((e) => (e as unknown as { message: string }).message), ['problem 0', 'problem 1', 'problem 2']);
   const ev = state.events[0] as unknown as KubeEvent;
-  t.like(ev, { apiVersion: 'v1', kind: 'Event', type: 'Warning', reason: 'InvalidSLOAnnotation', message: 'problem 0', count: 1, reportingComponent: 'scx-slo', reportingInstance: 'node-a' });
+  t.like(ev, { apiVersion: 'v1', kind: 'Event', type: 'Warning', reason: 'InvalidSLOAnnotation', message: 'problem 0', count: 1, reportingComponent: 'scx-slo',
+    reportingInstance: 'node-a' });
   t.is(ev['metadata'].namespace, 'shop');
   t.regex(ev['metadata'].name, /^web-1\.[0-9a-f]+$/);
   t.not(ev['metadata'].name, (state.events[1] as unknown as KubeEvent)['metadata'].name);

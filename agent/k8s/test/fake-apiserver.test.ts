@@ -41,7 +41,8 @@ test('field selectors: indexed pod fields filter, any other field is a 400 namin
   t.regex(bad.body, /field label not supported: spec\.containers/);
   // Custom resources only index metadata.name and metadata.namespace.
   const custom = kubeConfigFor(api.url).makeApiClient(CustomObjectsApi);
-  const cr = await failure(custom.listClusterCustomObject({ group: 'scx-slo.io', version: 'v1alpha1', plural: 'slopolicies', fieldSelector: 'spec.budgetMs=5' }));
+  const cr = await failure(custom.listClusterCustomObject({ group: 'scx-slo.io', version: 'v1alpha1', plural: 'slopolicies',
+    fieldSelector: 'spec.budgetMs=5' }));
   t.is(cr.code, 400);
 });
 
@@ -50,7 +51,8 @@ test('label selectors: equality and set-based requirements on lists, 400 when ma
   state.create('pods', makePod({ name: 'web', uid: 'u1', labels: { app: 'web', tier: 'front' } }));
   state.create('pods', makePod({ name: 'db', uid: 'u2', labels: { app: 'db' } }));
   state.create('pods', makePod({ name: 'bare', uid: 'u3' }));
-  const sel = async (labelSelector: string): Promise<string[]> => names(await core.listPodForAllNamespaces({ labelSelector })).map((n) => n.slice('default/'.length)).sort();
+  const sel = async (labelSelector: string): Promise<string[]> => names(await core.listPodForAllNamespaces({ labelSelector }))
+    .map((n) => n.slice('default/'.length)).sort();
   t.deepEqual(await sel('app=web'), ['web']);
   t.deepEqual(await sel('app==db'), ['db']);
   t.deepEqual(await sel('app!=web'), ['bare', 'db'], '!= also matches objects without the label');
@@ -70,7 +72,8 @@ test('a watch with a label selector sees objects enter and leave it as ADDED and
   const rv = String(state.rv);
   const events: string[] = [];
   const watch = new Watch(kubeConfigFor(api.url));
-  const ctl = await watch.watch('/api/v1/pods', { labelSelector: 'app=web', resourceVersion: rv }, (type, obj: V1Pod) => events.push(`${type} ${obj.metadata!.name} ${obj.metadata!.labels?.['app']}`), () => undefined);
+  const ctl = await watch.watch('/api/v1/pods', { labelSelector: 'app=web', resourceVersion: rv }, (type, obj: V1Pod) =>
+    events.push(`${type} ${obj.metadata!.name} ${obj.metadata!.labels?.['app']}`), () => undefined);
   t.teardown(() => ctl.abort());
   await waitFor('the watch to open', () => api.openWatches === 1);
   state.update('pods', 'default', 'p', (o) => (o.metadata.labels = { app: 'db' }));

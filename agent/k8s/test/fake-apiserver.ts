@@ -367,7 +367,8 @@ export class FakeApiServer {
         return;
       }
       if (token.rv < this.historyFrom) {
-        reply(410, statusObject(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.'));
+        reply(410, statusObject(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list ' +
+          'without the continue parameter.'));
         return;
       }
       rv = token.rv;

@@ -14,7 +14,8 @@ test('slo.latency.* annotations are reported with the scx-slo keys and the budge
   t.deepEqual(r.slo, {});
   t.deepEqual(r.problems.map((p) => [p.field, p.value]), [['slo.latency.p99', '200ms'], ['slo.latency.p95', '0.05s'], ['slo.latency.p50', 'soon']]);
   t.is(r.problems[0]!.message,
-    'pod shop/front annotation slo.latency.p99: invalid value "200ms": scx-slo does not read slo.latency.* annotations; set scx-slo/budget-ms: "200" and scx-slo/importance: "1".."100" instead; ignored');
+    'pod shop/front annotation slo.latency.p99: invalid value "200ms": scx-slo does not read slo.latency.* annotations; set scx-slo/budget-ms: "200" and ' +
+      'scx-slo/importance: "1".."100" instead; ignored');
   t.regex(r.problems[1]!.message, /scx-slo\/budget-ms: "50"/);
   t.regex(r.problems[2]!.message, /scx-slo\/budget-ms: "<milliseconds>"/);
 });

@@ -20,11 +20,13 @@ const pod = (qosClass?: string, uid = UID, annotations?: Record<string, string>)
 test('paths as the kubelet lays them out', (t) => {
   t.is(podCgroupPath('systemd', 'Guaranteed', UID), 'kubepods.slice/kubepods-pod6f1c2d3e_aaaa_4bbb_8ccc_123456789abc.slice');
   t.is(podCgroupPath('systemd', 'Burstable', UID), 'kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod6f1c2d3e_aaaa_4bbb_8ccc_123456789abc.slice');
-  t.is(podCgroupPath('systemd', 'BestEffort', UID), 'kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod6f1c2d3e_aaaa_4bbb_8ccc_123456789abc.slice');
+  t.is(podCgroupPath('systemd', 'BestEffort', UID),
+    'kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod6f1c2d3e_aaaa_4bbb_8ccc_123456789abc.slice');
   t.is(podCgroupPath('cgroupfs', 'Guaranteed', UID), `kubepods/pod${UID}`);
   t.is(podCgroupPath('cgroupfs', 'Burstable', UID), `kubepods/burstable/pod${UID}`);
   t.is(podCgroupPath('cgroupfs', 'BestEffort', UID), `kubepods/besteffort/pod${UID}`);
-  t.is(podCgroupPath('systemd', 'Burstable', UID, '/kubelet.slice'), 'kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-burstable.slice/kubelet-kubepods-burstable-pod6f1c2d3e_aaaa_4bbb_8ccc_123456789abc.slice');
+  t.is(podCgroupPath('systemd', 'Burstable', UID, '/kubelet.slice'),
+    'kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-burstable.slice/kubelet-kubepods-burstable-pod6f1c2d3e_aaaa_4bbb_8ccc_123456789abc.slice');
   t.is(podCgroupPath('cgroupfs', 'Guaranteed', UID, '/kubelet'), `kubelet/kubepods/pod${UID}`);
 });
 

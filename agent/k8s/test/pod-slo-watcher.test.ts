@@ -286,7 +286,8 @@ test.serial('API server restart on the same port with changes made while it was 
   r.state.update('pods', 'default', 'p2', (o) => (o.metadata.annotations!['scx-slo/budget-ms'] = '20'));
   r.state.create('pods', makePod({ name: 'p4', uid: UID(4), annotations: { 'scx-slo/budget-ms': '4' } }));
   await new Promise((res) => setTimeout(res, 300)); // a few refused reconnects
-  t.is(storeText(r.store), JSON.stringify([[ids[0]!, entry(1)], [ids[1]!, entry(2)], [ids[2]!, entry(3)]].sort((a, b) => (a[0] as number) - (b[0] as number))), 'store unchanged while the server is down');
+  t.is(storeText(r.store), JSON.stringify([[ids[0]!, entry(1)], [ids[1]!, entry(2)], [ids[2]!, entry(3)]].sort((a, b) => (a[0] as number) - (b[0] as number))),
+    'store unchanged while the server is down');
   // A restarted kube-apiserver's watch cache starts at the current resourceVersion.
   r.server = new FakeApiServer(r.state);
   await r.server.start(port);
@@ -366,13 +367,16 @@ test.serial('SLOPolicy: selection, precedence, updates, deletion and invalid val
     'most specific policy wins; annotations override field by field; other namespaces unaffected',
   );
   // Equally specific: the name that sorts first wins.
-  r.state.create('slopolicies', makePolicy('shop', 'a-web', { selector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['web'] }] }, budgetMs: 40 }));
+  r.state.create('slopolicies', makePolicy('shop', 'a-web', { selector: { matchExpressions: [{ key: 'app', operator: 'In',
+    values: ['web'] }] }, budgetMs: 40 }));
   await expectStore(t, r.store, new Map([[web, entry(40)], [webAnn, entry(10)], [other, entry(500)]]), 'tie broken by name');
   r.state.delete('slopolicies', 'shop', 'a-web');
   r.state.update('slopolicies', 'shop', 'web', (o) => (o.spec!['budgetMs'] = 'soon'));
-  await expectStore(t, r.store, new Map([[web, { budgetNs: DEFAULT_BUDGET_NS, importance: 70 }], [webAnn, entry(10, 70)], [other, entry(500)]]), 'invalid policy budget -> default');
+  await expectStore(t, r.store, new Map([[web, { budgetNs: DEFAULT_BUDGET_NS, importance: 70 }], [webAnn, entry(10, 70)], [other, entry(500)]]),
+    'invalid policy budget -> default');
   await waitFor('policy events', () => r.state.events.filter((e) => (e as unknown as { reason: string }).reason === 'InvalidSLOPolicy').length === 2);
-  const ev = r.state.events.find((e) => (e as unknown as { reason: string }).reason === 'InvalidSLOPolicy') as unknown as { message: string; involvedObject: { kind: string } };
+  const ev = r.state.events.find((e) => (e as unknown as { reason: string }).reason === 'InvalidSLOPolicy') as unknown as { message: string;
+    involvedObject: { kind: string } };
   t.is(ev.involvedObject.kind, 'Pod');
   t.regex(ev.message, /SLOPolicy shop\/web spec\.budgetMs: invalid value "soon"/);
   t.deepEqual(r.counter.list(), [{ source: 'slopolicy', field: 'spec.budgetMs', count: 1 }]);
@@ -448,7 +452,9 @@ test.serial('a list that never answers times out and is retried', async (t) => {
 
 test('bad node name or cgroup root: a clear error naming the value', (t) => {
   const base = { kubeConfig: kubeConfigFor('http://127.0.0.1:9'), store: new MemorySloStore(), log: new MemoryLog(), events: false as const };
-  t.throws(() => startPodSloWatcher({ ...base, nodeName: 'node-a,spec.x=y', cgroupRoot: '/' }), { message: /nodeName "node-a,spec\.x=y" is not a valid node name/ });
+  t.throws(() => startPodSloWatcher({ ...base, nodeName: 'node-a,spec.x=y', cgroupRoot: '/' }),
+    { message: /nodeName "node-a,spec\.x=y" is not a valid node name/ });
   t.throws(() => startPodSloWatcher({ ...base, nodeName: '' }), { message: /nodeName is empty/ });
-  t.throws(() => startPodSloWatcher({ ...base, nodeName: 'node-a', cgroupRoot: '/nonexistent/cgroup' }), { message: /cgroupRoot "\/nonexistent\/cgroup" does not exist/ });
+  t.throws(() => startPodSloWatcher({ ...base, nodeName: 'node-a', cgroupRoot: '/nonexistent/cgroup' }),
+    { message: /cgroupRoot "\/nonexistent\/cgroup" does not exist/ });
 });

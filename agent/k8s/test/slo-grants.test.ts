@@ -48,7 +48,8 @@ test.serial('an ungranted namespace gets the default grant: a 1 us / 100 pod is 
   const r = await rig(t);
   const hog = r.tree.addPod(UID(1));
   const fine = r.tree.addPod(UID(2));
-  r.state.create('pods', makePod({ namespace: 'tenant', name: 'hog', uid: UID(1), annotations: { 'scx-slo/budget-ms': '0.001', 'scx-slo/importance': '100' } }));
+  r.state.create('pods', makePod({ namespace: 'tenant', name: 'hog', uid: UID(1), annotations: { 'scx-slo/budget-ms': '0.001',
+    'scx-slo/importance': '100' } }));
   r.state.create('pods', makePod({ namespace: 'tenant', name: 'fine', uid: UID(2), annotations: { 'scx-slo/budget-ms': '250', 'scx-slo/importance': '20' } }));
   await waitFor('both entries', () => r.store.entries().size === 2);
   t.deepEqual(r.store.entries().get(hog), { budgetNs: DEFAULT_SLO_GRANT.minBudgetNs, importance: DEFAULT_SLO_GRANT.maxImportance });

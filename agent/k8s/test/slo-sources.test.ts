@@ -111,7 +111,8 @@ test('SLOPolicy spec validation keeps valid fields', (t) => {
 });
 
 test('pod SLO: annotation > policy > default, field by field; nothing configured = no entry', (t) => {
-  const pod = (labels: Record<string, string>, annotations?: Record<string, string>): V1Pod => ({ metadata: { namespace: 'ns', name: 'p', uid: 'u', labels, annotations } });
+  const pod = (labels: Record<string, string>, annotations?: Record<string, string>): V1Pod => ({ metadata: { namespace: 'ns', name: 'p', uid: 'u',
+    labels, annotations } });
   const ps = [policy('ns', 'web', { selector: { matchLabels: { app: 'web' } }, budgetMs: 30, importance: 70 })];
   t.deepEqual(resolvePodSlo(pod({ app: 'db' }), ps).slo, undefined);
   t.deepEqual(resolvePodSlo(pod({ app: 'web' }), ps).slo, { budgetNs: 30_000_000, importance: 70 });

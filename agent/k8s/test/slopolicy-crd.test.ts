@@ -26,7 +26,8 @@ type Schema = {
 
 const crd = YAML.parse(readFileSync(new URL('../../../../deploy/crds/slopolicy.yaml', import.meta.url), 'utf8')) as {
   metadata: { name: string };
-  spec: { group: string; scope: string; names: { kind: string; plural: string }; versions: Array<{ name: string; served: boolean; storage: boolean; schema: { openAPIV3Schema: Schema } }> };
+  spec: { group: string; scope: string; names: { kind: string; plural: string }; versions: Array<{ name: string; served: boolean; storage: boolean;
+    schema: { openAPIV3Schema: Schema } }> };
 };
 const schema = crd.spec.versions[0]!.schema.openAPIV3Schema;
 

@@ -20,7 +20,8 @@ interface Rig {
   writer: UserRingWriter;
   transport: Transport;
   produce(count: number, firstPid: number, firstSeq: number, enqNs: bigint, program?: 'produce' | 'produce_exits'): void;
-  results(): { produced: number; full: number; consumed: number; malformed: number; sumPid: number; sumSeq: number; sumVtime: bigint; sumSlice: number; nonzeroPad: number };
+  results(): { produced: number; full: number; consumed: number; malformed: number; sumPid: number; sumSeq: number; sumVtime: bigint;
+    sumSlice: number; nonzeroPad: number };
 }
 
 function rig(): Rig {

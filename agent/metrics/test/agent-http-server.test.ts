@@ -22,7 +22,8 @@ async function serve(t: import('ava').ExecutionContext, extra: Partial<AgentHttp
   const errors = new ConfigErrorCounter();
   const k8s = new FakeSource({ name: 'kubernetes', synced: true, entries: 2, unresolved: 1, storeErrors: 0, watchRestarts: { pods: 3, slopolicies: 1 } });
   // Renders are not reused here (metricsRefreshMs 0) unless a test says otherwise.
-  const server = await startAgentHttpServer({ port: 0, host: '127.0.0.1', stats, workloads: registry, sources: [k8s], configErrors: errors, metricsRefreshMs: 0, ...extra });
+  const server = await startAgentHttpServer({ port: 0, host: '127.0.0.1', stats, workloads: registry, sources: [k8s], configErrors: errors,
+    metricsRefreshMs: 0, ...extra });
   t.teardown(() => server.close());
   const get = async (path: string) => {
     const res = await fetch(`${server.url}${path}`);
@@ -32,7 +33,8 @@ async function serve(t: import('ava').ExecutionContext, extra: Partial<AgentHttp
 }
 
 const value = (f: ParsedFamily | undefined, labels: Record<string, string> = {}, name?: string): number | undefined =>
-  f?.samples.find((s) => (name === undefined || s.name === name) && Object.entries(labels).every(([k, v]) => s.labels[k] === v) && Object.keys(s.labels).length >= Object.keys(labels).length)?.value;
+  f?.samples.find((s) => (name === undefined || s.name === name) && Object.entries(labels).every(([k, v]) => s.labels[k] === v)
+    && Object.keys(s.labels).length >= Object.keys(labels).length)?.value;
 
 test('/metrics: names, types, labels and exact values', async (t) => {
   const { stats, registry, errors, get } = await serve(t);
@@ -103,7 +105,8 @@ test('/metrics: names, types, labels and exact values', async (t) => {
   const misses = f('workload_deadline_misses_total');
   t.is(misses?.type, 'counter');
   t.deepEqual(
-    misses?.samples.map((s) => [s.labels, s.value]).sort((a, b) => String((a[0] as Record<string, string>)['cgroup']).localeCompare(String((b[0] as Record<string, string>)['cgroup']))),
+    misses?.samples.map((s) => [s.labels, s.value]).sort((a, b) => String((a[0] as Record<string, string>)['cgroup'])
+      .localeCompare(String((b[0] as Record<string, string>)['cgroup']))),
     [
       [{ namespace: 'shop', pod: 'web-1', cgroup: 'kubepods.slice/kubepods-pod1.slice' }, 7],
       [{ namespace: '', pod: '', cgroup: 'system.slice/nginx.service' }, 1],
@@ -118,7 +121,8 @@ test('/metrics: names, types, labels and exact values', async (t) => {
   t.is(lag?.type, 'histogram');
   const buckets = lag!.samples.filter((s) => s.name === 'scx_slo_userspace_lag_seconds_bucket');
   t.is(buckets.length, SLO_LAG_BUCKETS, '23 finite bounds + +Inf');
-  t.deepEqual(buckets.slice(0, 5).map((b) => [b.labels['le'], b.value]), [['0.000001', 10], ['0.000002', 10], ['0.000004', 10], ['0.000008', 15], ['0.000016', 15]]);
+  t.deepEqual(buckets.slice(0, 5).map((b) => [b.labels['le'], b.value]), [['0.000001', 10], ['0.000002', 10], ['0.000004', 10],
+    ['0.000008', 15], ['0.000016', 15]]);
   t.is(buckets.at(-2)!.labels['le'], '4.194304');
   t.is(buckets.at(-2)!.value, 15);
   t.deepEqual([buckets.at(-1)!.labels['le'], buckets.at(-1)!.value], ['+Inf', 17]);

@@ -9,7 +9,8 @@ import { startAgentHttpServer } from '../agent-http-server.js';
 import { FakeStats } from './fake-stats.js';
 
 async function serve(t: import('ava').ExecutionContext, limits: Parameters<typeof startAgentHttpServer>[0]['limits']) {
-  const server = await startAgentHttpServer({ port: 0, host: '127.0.0.1', stats: new FakeStats(), workloads: new WorkloadRegistry(), processMetrics: false, limits });
+  const server = await startAgentHttpServer({ port: 0, host: '127.0.0.1', stats: new FakeStats(), workloads: new WorkloadRegistry(),
+    processMetrics: false, limits });
   t.teardown(() => server.close());
   return { server };
 }

@@ -43,7 +43,8 @@ test('the lateness histogram counts every event in cumulative buckets, with sum 
   const text = await createAgentMetrics({ stats: new FakeStats(), workloads: registry, processMetrics: false, missLateness: reporter }).render();
   const f = parsePrometheusText(text).get('scx_slo_workload_lateness_seconds')!;
   t.is(f.type, 'histogram');
-  const bucket = (le: string): number | undefined => f.samples.find((s) => s.name.endsWith('_bucket') && s.labels['le'] === le && s.labels['pod'] === 'front')?.value;
+  const bucket = (le: string): number | undefined => f.samples.find((s) => s.name.endsWith('_bucket') && s.labels['le'] === le
+    && s.labels['pod'] === 'front')?.value;
   t.is(bucket('0.0001'), 0);
   t.is(bucket('0.0005'), 1);
   t.is(bucket('0.005'), 2);

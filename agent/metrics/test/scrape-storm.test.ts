@@ -57,7 +57,8 @@ test('200 concurrent scrapes of 16,384 workloads keep the event loop under the s
     value.writeBigUInt64LE(BigInt(id), SLO_CG_STATS.offset.runs);
     value.writeBigUInt64LE(BigInt(id % 7), SLO_CG_STATS.offset.misses);
     map.update(u64Key(id), value);
-    registry.set({ cgroupId: id, cgroupPath: `kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${id}.slice`, pod: { namespace: 'tenant', name: `pod-${id}`, uid: `uid-${id}` }, source: 'kubernetes' });
+    registry.set({ cgroupId: id, cgroupPath: `kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${id}.slice`,
+      pod: { namespace: 'tenant', name: `pod-${id}`, uid: `uid-${id}` }, source: 'kubernetes' });
   }
   const stats = new MapStatsSource(map);
   const server = await startAgentHttpServer({ port: 0, host: '127.0.0.1', stats, workloads: registry, processMetrics: false });
@@ -74,18 +75,22 @@ test('200 concurrent scrapes of 16,384 workloads keep the event loop under the s
     delay.disable();
     blocks.stop();
     const ms = (v: number): string => (v / 1e6).toFixed(1);
-    return { out, seconds, blockMs: blocks.maxBlockMs, text: `loop delay p50 ${ms(delay.percentile(50))} / p99 ${ms(delay.percentile(99))} / max ${ms(delay.max)} ms, longest block by our own work ${blocks.maxBlockMs.toFixed(1)} ms` };
+    return { out, seconds, blockMs: blocks.maxBlockMs, text: `loop delay p50 ${ms(delay.percentile(50))} / p99 ${ms(delay.percentile(99))} / max ` +
+      `${ms(delay.max)} ms, longest block by our own work ${blocks.maxBlockMs.toFixed(1)} ms` };
   };
   const idle = await watch(() => new Promise((r) => setTimeout(r, 3000)));
   t.log(`idle control, 3 s: ${idle.text}`);
   for (const encoding of ['gzip', 'identity']) {
     const readsBefore = stats.reads;
-    const storm = await watch(() => run(process.execPath, [CLIENT, `${server.url}/metrics`, '200', encoding === 'gzip' ? '3' : '1'], { maxBuffer: 1 << 20, env: { ...process.env, ENCODING: encoding } }));
+    const storm = await watch(() => run(process.execPath, [CLIENT, `${server.url}/metrics`, '200', encoding === 'gzip' ? '3' : '1'],
+      { maxBuffer: 1 << 20, env: { ...process.env, ENCODING: encoding } }));
     const result = JSON.parse(storm.out.stdout) as { ok: number; failed: number; bytes: number };
-    t.log(`storm (${encoding}): ${result.ok} scrapes served, ${result.failed} refused, ${(result.bytes / 1e6).toFixed(0)} MB in ${storm.seconds.toFixed(1)} s, ${stats.reads - readsBefore} map reads; ${storm.text}`);
+    t.log(`storm (${encoding}): ${result.ok} scrapes served, ${result.failed} refused, ${(result.bytes / 1e6).toFixed(0)} MB in ${storm.seconds.toFixed(1)} ` +
+      `s, ${stats.reads - readsBefore} map reads; ${storm.text}`);
     t.true(result.ok >= 64, 'at least the connection cap of scrapes were served');
     t.true(storm.blockMs < STALL_BOUND_MS, `${encoding}: the event loop was held ${storm.blockMs.toFixed(1)} ms at a stretch`);
-    t.true(stats.reads - readsBefore <= Math.ceil(storm.seconds) + 1, `${stats.reads - readsBefore} map reads in ${storm.seconds.toFixed(1)} s: at most one a second`);
+    t.true(stats.reads - readsBefore <= Math.ceil(storm.seconds) + 1, `${stats.reads - readsBefore} map reads in ${storm.seconds.toFixed(1)} s: ` +
+      `at most one a second`);
   }
 
   // What was served is complete: every workload in the map (an LRU map keeps most of

@@ -126,9 +126,11 @@ test('MonitorMode: a caller-given reason, and a monitor whose start or read fail
   const failing = MonitorMode.start({
     check: { root },
     why: ['sched_ext is busy'],
-    monitorFactory: () => ({ running: false, start: () => { throw new Error('kernel refused to load\n--- verifier log ---\nR1 invalid mem access'); }, stop: () => {}, snapshot: () => new Map() }),
+    monitorFactory: () => ({ running: false, start: () => { throw new Error('kernel refused to load\n--- verifier log ---\nR1 invalid mem access'); },
+      stop: () => {}, snapshot: () => new Map() }),
   });
-  t.regex(failing.status().reason, /not scheduling: sched_ext is busy\): not measuring either: the run-queue latency programs could not be started: kernel refused to load$/);
+  t.regex(failing.status().reason,
+    /not scheduling: sched_ext is busy\): not measuring either: the run-queue latency programs could not be started: kernel refused to load$/);
 
   let running = true;
   const reading = MonitorMode.start({

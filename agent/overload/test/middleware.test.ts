@@ -45,7 +45,8 @@ async function agent(t: import('ava').ExecutionContext, observe?: (req: Incoming
   return {
     ...srv,
     podUrl: `${srv.url}/overload/shop/web-1`,
-    overload: (on: boolean) => stats.cgroup(7, { runs: 1, lastRunNs: stats.snap.takenAtNs - MS, lastSlackNs: MS, lastMissNs: on ? stats.snap.takenAtNs - MS : 0 }),
+    overload: (on: boolean) => stats.cgroup(7, { runs: 1, lastRunNs: stats.snap.takenAtNs - MS, lastSlackNs: MS,
+      lastMissNs: on ? stats.snap.takenAtNs - MS : 0 }),
   };
 }
 
@@ -197,7 +198,8 @@ test('under concurrent load every request is decided from the last answer, and t
   await new Promise((r) => setTimeout(r, 500));
   const elapsedMs = performance.now() - burstStart;
   const maxPolls = Math.ceil(elapsedMs / 20) + 10;
-  t.true(polls - pollsBefore <= maxPolls, `the agent is polled on its own schedule, not per request: ${polls - pollsBefore} polls in ${elapsedMs.toFixed(0)} ms (at most ${maxPolls})`);
+  t.true(polls - pollsBefore <= maxPolls, `the agent is polled on its own schedule, not per request: ${polls - pollsBefore} polls in ${elapsedMs.toFixed(0)} ` +
+    `ms (at most ${maxPolls})`);
   t.is(maxInFlight, 1, 'one poll at a time');
 
   a.overload(false);
@@ -206,7 +208,8 @@ test('under concurrent load every request is decided from the last answer, and t
   t.deepEqual([...after.statuses], [[200, 100]]);
 });
 
-test('a hung agent (accepts, never answers) does not hang the service: requests are answered, polls time out one at a time, the state goes stale', async (t) => {
+test('a hung agent (accepts, never answers) does not hang the service: requests are answered, polls time out one at a time, ' +
+  'the state goes stale', async (t) => {
   let mode: 'overloaded' | 'hang' = 'overloaded';
   let hungPolls = 0;
   let openHung = 0;
@@ -227,7 +230,8 @@ test('a hung agent (accepts, never answers) does not hang the service: requests 
   });
   const errors: Error[] = [];
   // staleAfterMs well above the event-loop stalls of a loaded test machine (see above).
-  const guard = guardFor(t, { url: `${hangable.url}/overload/shop/web-1`, pollIntervalMs: 5, timeoutMs: 100, staleAfterMs: 2000, onError: (e) => errors.push(e) });
+  const guard = guardFor(t, { url: `${hangable.url}/overload/shop/web-1`, pollIntervalMs: 5, timeoutMs: 100, staleAfterMs: 2000,
+    onError: (e) => errors.push(e) });
   const svc = await listen(t, guard.wrap(hello));
   await guard.ready();
   t.true(guard.overloaded());

@@ -14,12 +14,14 @@ const T = 1_000_000_000_000;
 test('overloaded: a miss or a late run within the window', (t) => {
   const base = { runs: 10, misses: 0, lastRunNs: 0, lastMissNs: 0, lastSlackNs: 0, waitNsSum: 0 };
   t.deepEqual(overloadState(undefined, T), { overloaded: false, reason: null, lastMissAgoMs: null, lastRunAgoMs: null, lastSlackMs: null });
-  t.like(overloadState({ ...base, lastMissNs: T - 49 * MS, lastRunNs: T - MS, lastSlackNs: 2 * MS }, T), { overloaded: true, reason: 'deadline_miss', lastMissAgoMs: 49 });
+  t.like(overloadState({ ...base, lastMissNs: T - 49 * MS, lastRunNs: T - MS, lastSlackNs: 2 * MS }, T),
+    { overloaded: true, reason: 'deadline_miss', lastMissAgoMs: 49 });
   t.like(overloadState({ ...base, lastMissNs: T - 50 * MS }, T), { overloaded: true }, 'window is inclusive');
   t.like(overloadState({ ...base, lastMissNs: T - 51 * MS, lastRunNs: T - MS, lastSlackNs: 2 * MS }, T), { overloaded: false, reason: null, lastSlackMs: 2 });
   t.like(overloadState({ ...base, lastRunNs: T - 10 * MS, lastSlackNs: -1 }, T), { overloaded: true, reason: 'low_slack', lastSlackMs: 0 });
   t.like(overloadState({ ...base, lastRunNs: T - 60 * MS, lastSlackNs: -5 * MS }, T), { overloaded: false }, 'a late run long ago');
-  t.like(overloadState({ ...base, lastRunNs: T - MS, lastSlackNs: 3 * MS }, T, { windowMs: 50, slackThresholdMs: 5 }), { overloaded: true, reason: 'low_slack' }, 'early warning threshold');
+  t.like(overloadState({ ...base, lastRunNs: T - MS, lastSlackNs: 3 * MS }, T, { windowMs: 50, slackThresholdMs: 5 }),
+    { overloaded: true, reason: 'low_slack' }, 'early warning threshold');
   t.like(overloadState({ ...base, lastMissNs: T - 100 * MS }, T, { windowMs: 200, slackThresholdMs: 0 }), { overloaded: true }, 'configurable window');
   t.like(overloadState({ ...base, lastMissNs: T + 5 }, T), { overloaded: true, lastMissAgoMs: 0 }, 'clock skew clamps to 0');
 });

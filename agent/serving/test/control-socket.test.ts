@@ -34,7 +34,8 @@ test('a socket another agent answers on is refused; the first agent keeps it', a
 test('a stale socket (its agent died) is replaced, and the new socket is 0600', async (t) => {
   const path = join(dir(t), 'agent.sock');
   // An agent killed with SIGKILL leaves its socket file behind.
-  const child = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+  const child = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(path)}, () => ` +
+    `process.kill(process.pid, 'SIGKILL'))`]);
   await new Promise((resolve) => child.once('exit', resolve));
   t.true(existsSync(path) && statSync(path).isSocket(), 'a stale socket file is there');
   const server = await serveControlSocket(path, status);

@@ -15,7 +15,8 @@ const quiet = { info: (): void => {}, warn: (): void => {} };
 
 test('a valid file', (t) => {
   const r = parseSloConfig(
-    ['cgroups:', '  system.slice/nginx.service: { budgetMs: 20, importance: 80 }', '  /system.slice/pg.service/:', '    budgetMs: "5ms"', '  user.slice:', '    importance: 10'].join('\n'),
+    ['cgroups:', '  system.slice/nginx.service: { budgetMs: 20, importance: 80 }', '  /system.slice/pg.service/:', '    budgetMs: "5ms"', '  user.slice:',
+      '    importance: 10'].join('\n'),
     'slos.yaml',
   );
   t.deepEqual(r.errors, []);
@@ -58,7 +59,8 @@ test('bad entries are skipped and reported by field and value; the rest applies'
       ['cgroups["/good.service"]', 'cgroup', '/good.service'],
     ],
   );
-  t.is(r.errors[0]!.message, 'slos.yaml: cgroups["neg.service"].budgetMs: invalid value -5: must be a positive number of milliseconds (e.g. 20 or "20ms"), at most 3600000 (1 hour); entry skipped');
+  t.is(r.errors[0]!.message, 'slos.yaml: cgroups["neg.service"].budgetMs: invalid value -5: must be a positive number of milliseconds (e.g. 20 or "20ms"), ' +
+    'at most 3600000 (1 hour); entry skipped');
   t.regex(r.errors[7]!.message, /same cgroup as cgroups\["good.service"\]/);
 });
 
@@ -100,7 +102,8 @@ test.serial('the source resolves paths to inode ids, retries missing ones, reloa
   const s = sandbox();
   t.teardown(s.cleanup);
   const nginx = s.mk('system.slice/nginx.service');
-  writeFileSync(s.file, 'cgroups:\n  system.slice/nginx.service: { budgetMs: 20, importance: 80 }\n  system.slice/late.service: { budgetMs: 7 }\n  bad.service: { importance: 0 }\n');
+  writeFileSync(s.file, 'cgroups:\n  system.slice/nginx.service: { budgetMs: 20, importance: 80 }\n  system.slice/late.service: { budgetMs: 7 }\n  ' +
+    'bad.service: { importance: 0 }\n');
   const store = new MemorySloStore();
   const counter = new ConfigErrorCounter();
   const src = startSloConfigFile({ file: s.file, store, cgroupRoot: s.root, configErrors: counter, resolveIntervalMs: 30, log: quiet });
@@ -149,7 +152,8 @@ test('a missing file or cgroup root at start is an error', (t) => {
   t.teardown(s.cleanup);
   t.throws(() => startSloConfigFile({ file: s.file, store: new MemorySloStore(), cgroupRoot: s.root, log: quiet }), { message: /slos\.yaml: cannot read/ });
   writeFileSync(s.file, 'cgroups: {}\n');
-  t.throws(() => startSloConfigFile({ file: s.file, store: new MemorySloStore(), cgroupRoot: join(s.dir, 'nope'), log: quiet }), { message: /config file: cgroupRoot ".*nope" does not exist/ });
+  t.throws(() => startSloConfigFile({ file: s.file, store: new MemorySloStore(), cgroupRoot: join(s.dir, 'nope'), log: quiet }),
+    { message: /config file: cgroupRoot ".*nope" does not exist/ });
 });
 
 test('.inf and .nan budgets are reported as written, not as null', (t) => {
@@ -165,7 +169,8 @@ test('.inf and .nan budgets are reported as written, not as null', (t) => {
 test('a file over the size cap is refused with a clear error, and a duplicate key is caught', (t) => {
   const big = `cgroups:\n${'  # padding\n'.repeat(MAX_CONFIG_FILE_BYTES / 11 + 1)}`;
   t.throws(() => parseSloConfig(big, 'slos.yaml'), { message: /^slos\.yaml: \d+ characters, more than the 8388608 bytes allowed for an SLO file$/ });
-  for (const text of ['cgroups:\n  a.service: { budgetMs: 1 }\n  a.service: { budgetMs: 2 }\n', 'cgroups:\n  "a.service": { budgetMs: 1 }\n  a.service: { importance: 2 }\n']) {
+  for (const text of ['cgroups:\n  a.service: { budgetMs: 1 }\n  a.service: { budgetMs: 2 }\n', 'cgroups:\n  "a.service": { budgetMs: 1 }\n  ' +
+    'a.service: { importance: 2 }\n']) {
     t.throws(() => parseSloConfig(text, 'slos.yaml'), { message: /slos\.yaml: not valid YAML: Map keys must be unique \("a\.service" again at line 3\)/ });
   }
 });

@@ -14,14 +14,16 @@ test('an empty file means the default grant for every namespace', (t) => {
 });
 
 test('namespaces get their grant; missing fields come from the default', (t) => {
-  const g = parseSloGrants('default: { minBudgetMs: 200 }\nnamespaces:\n  shop: { minBudgetMs: 5, maxImportance: 90 }\n  batch: { maxImportance: 10 }\n', 'g.yaml');
+  const g = parseSloGrants('default: { minBudgetMs: 200 }\nnamespaces:\n  shop: { minBudgetMs: 5, maxImportance: 90 }\n  batch: { ' +
+    'maxImportance: 10 }\n', 'g.yaml');
   t.deepEqual(g.default, { minBudgetNs: 200_000_000, maxImportance: 50 });
   t.deepEqual(g.namespaces.get('shop'), { minBudgetNs: 5_000_000, maxImportance: 90 });
   t.deepEqual(g.namespaces.get('batch'), { minBudgetNs: 200_000_000, maxImportance: 10 });
 });
 
 test('bad grants are refused naming the field and the value', (t) => {
-  t.throws(() => parseSloGrants('namespaces:\n  shop: { maxImportance: 101 }\n', 'g.yaml'), { message: /g\.yaml: namespaces\.shop\.maxImportance: invalid value 101: must be an integer from 1 to 100/ });
+  t.throws(() => parseSloGrants('namespaces:\n  shop: { maxImportance: 101 }\n', 'g.yaml'),
+    { message: /g\.yaml: namespaces\.shop\.maxImportance: invalid value 101: must be an integer from 1 to 100/ });
   t.throws(() => parseSloGrants('default: { minBudgetMs: -1 }\n', 'g.yaml'), { message: /default\.minBudgetMs: invalid value -1/ });
   t.throws(() => parseSloGrants('namespaces:\n  Shop_1: {}\n', 'g.yaml'), { message: /invalid namespace name "Shop_1"/ });
   t.throws(() => parseSloGrants('grants: {}\n', 'g.yaml'), { message: /unknown top-level key "grants"/ });

@@ -6,7 +6,8 @@ import type { RawCell } from '../raw-results.js';
 
 function cell(scheduler: string, agentS: number | null, toUser: number | undefined, invalid?: string): RawCell {
   return {
-    round: 1, scheduler: scheduler as RawCell['scheduler'], startedAt: '', probeSeconds: 10, schedExt: { state: null, ops: null }, probe: null, batchText: null, notes: [],
+    round: 1, scheduler: scheduler as RawCell['scheduler'], startedAt: '', probeSeconds: 10, schedExt: { state: null, ops: null }, probe: null,
+      batchText: null, notes: [],
     cpu: { wallS: 10, busyS: 10, idleS: 0, lsS: 0, batchS: 0, agentS },
     ...(toUser === undefined ? {} : { counters: { to_user: toUser } }),
     ...(invalid === undefined ? {} : { invalid }),
@@ -14,7 +15,8 @@ function cell(scheduler: string, agentS: number | null, toUser: number | undefin
 }
 
 test('sums agent CPU and records over the valid cells of one scheduler', (t) => {
-  const cells = [cell('slo-edf', 6, 2000), cell('slo-edf', 3, 1000), cell('slo-edf-inline', 1, 5000), cell('slo-edf', 9, 10, 'ejected'), cell('slo-edf', null, 100), cell('default', null, undefined)];
+  const cells = [cell('slo-edf', 6, 2000), cell('slo-edf', 3, 1000), cell('slo-edf-inline', 1, 5000), cell('slo-edf', 9, 10, 'ejected'),
+    cell('slo-edf', null, 100), cell('default', null, undefined)];
   const c = agentCpuPerRecord(cells, 'slo-edf')!;
   t.is(c.cells, 2);
   t.is(c.records, 3000);

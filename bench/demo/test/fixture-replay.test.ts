@@ -106,7 +106,8 @@ test('the eevdf baseline is replayed beside edf, and a calibrated variant takes 
 });
 
 test('trimTrace keeps the header, adds comments, starts at the probe and respects the size', (t) => {
-  const text = ['cpus=2', 'a-1 [000] 1.0: sched_switch: x', 'cyclictest-7 [000] 1.1: sched_switch: cyclictest:7 [120] S ==> b:2 [120]', 'b-2 [001] 1.2: sched_wakeup: c:3 [120] CPU:001', ''].join('\n');
+  const text = ['cpus=2', 'a-1 [000] 1.0: sched_switch: x', 'cyclictest-7 [000] 1.1: sched_switch: cyclictest:7 [120] S ==> b:2 [120]',
+    'b-2 [001] 1.2: sched_wakeup: c:3 [120] CPU:001', ''].join('\n');
   const out = trimTrace(text, 7, 200, ['hello']);
   t.is(out, 'cpus=2\n# hello\ncyclictest-7 [000] 1.1: sched_switch: cyclictest:7 [120] S ==> b:2 [120]\nb-2 [001] 1.2: sched_wakeup: c:3 [120] CPU:001\n');
   t.true(trimTrace(text, 7, 90, []).length <= 90);

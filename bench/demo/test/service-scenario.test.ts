@@ -61,7 +61,8 @@ test('unfinished requests count beyond every latency and against the budget', (t
   const top = percentile(h, 1)!;
   t.true(top.beyondRange);
   t.true(fractionAbove(h, Number.MAX_SAFE_INTEGER)! >= 10 / o.scheduled);
-  t.throws(() => parseServiceOutput(edited.replace(`completed=${kept.length}`, `completed=${kept.length + 1}`)), { message: /completed=\d+ but \d+ latencies/ });
+  t.throws(() => parseServiceOutput(edited.replace(`completed=${kept.length}`, `completed=${kept.length + 1}`)),
+    { message: /completed=\d+ but \d+ latencies/ });
 });
 
 test('a run with both scenarios is summarised per scenario, each on its own cells', (t) => {
@@ -79,7 +80,8 @@ test('a run with both scenarios is summarised per scenario, each on its own cell
 
 test('every row of the JSON has exactly the issue\'s keys; agent figures only for scx-slo rows', (t) => {
   const s = summarize(RUN, null, 'service');
-  const keys = ['ls_p50_ns', 'ls_p99_ns', 'ls_p999_ns', 'ls_within_budget', 'batch_ops', 'agent_cpu', 'user_share', 'rounds', 'decided_share', 'decision_lag_p50_ns'];
+  const keys = ['ls_p50_ns', 'ls_p99_ns', 'ls_p999_ns', 'ls_within_budget', 'batch_ops', 'agent_cpu', 'user_share', 'rounds',
+    'decided_share', 'decision_lag_p50_ns'];
   for (const name of s.order) {
     const row = rowFigures(s, name);
     t.deepEqual(Object.keys(row), keys, name);

@@ -59,7 +59,8 @@ test('CDF and merge', (t) => {
 });
 
 test('cyclictest status line (with cursor redraws) and stress-ng metrics', (t) => {
-  const out = '# /dev/cpu_dma_latency set to 0us\npolicy: other/other: loadavg: 1 1 1\n\nT: 0 ( 3900) P: 0 I:5000 C:    384 Min:     21 Act:   97 Avg:  328 Max:   61544\n\x1b[3A\nT: 0 ( 3900) P: 0 I:5000 C:    386 Min:     21 Act:   88 Avg:  327 Max:   61544\n';
+  const out = '# /dev/cpu_dma_latency set to 0us\npolicy: other/other: loadavg: 1 1 1\n\nT: 0 ( 3900) P: 0 I:5000 C:    384 Min:     21 Act:   97 Avg:  328 ' +
+    'Max:   61544\n\x1b[3A\nT: 0 ( 3900) P: 0 I:5000 C:    386 Min:     21 Act:   88 Avg:  327 Max:   61544\n';
   t.deepEqual(parseCyclictestSummary(out), { priority: 0, intervalUs: 5000, loops: 386, minUs: 21, avgUs: 327, maxUs: 61544 });
   t.is(parseCyclictestSummary('nothing'), undefined);
   const rt = 'T: 0 ( 12) P:95 I:5000 C:   10 Min:  1 Act:  2 Avg:  3 Max:  4';
@@ -91,7 +92,8 @@ test('median, spread, dispatch shares, lag quantiles', (t) => {
 function cell(round: number, scheduler: RawCell['scheduler'], p: number, ops: number, counters?: Record<string, number>): RawCell {
   return {
     round, scheduler, startedAt: '', probeSeconds: 10, schedExt: { state: null, ops: null },
-    probe: { histogramText: `000${p} 000100\n# Max Latencies: ${p}\n# Histogram Overflows: 00000\n`, summaryLine: 'T: 0 ( 1) P: 0 I:5000 C: 100 Min: 1 Act: 1 Avg: 1 Max: 1', rangeUs: 200_000, pid: 1, tids: [1, 2] },
+    probe: { histogramText: `000${p} 000100\n# Max Latencies: ${p}\n# Histogram Overflows: 00000\n`,
+      summaryLine: 'T: 0 ( 1) P: 0 I:5000 C: 100 Min: 1 Act: 1 Avg: 1 Max: 1', rangeUs: 200_000, pid: 1, tids: [1, 2] },
     batchText: `stress-ng: metrc: [1] cpu  ${ops}  10.0  1.0  1.0  1.0  1.0`,
     ...(counters ? { counters } : {}),
     notes: [],
