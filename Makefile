@@ -4,8 +4,10 @@
 CLANG      ?= clang-19
 BPF_CFLAGS := -target bpf -mcpu=v3 -g -O2 -Wall -Werror -Wno-missing-declarations \
               -DBPF_NO_KFUNC_PROTOTYPES -D__TARGET_ARCH_x86 -Ibpf/vmlinux -Ibpf
-BPF_OBJS   := bpf/build/scx_slo.bpf.o bpf/build/transport_test.bpf.o bpf/build/verifier_reject.bpf.o bpf/build/rqlat.bpf.o
-BPF_HDRS   := bpf/scx_slo.h bpf/scx_compat.bpf.h bpf/vmlinux/vmlinux.h
+BPF_OBJS   := bpf/build/scx_slo.bpf.o bpf/build/transport_test.bpf.o bpf/build/verifier_reject.bpf.o bpf/build/rqlat.bpf.o \
+              bpf/build/deadline_test.bpf.o bpf/build/decision_test.bpf.o bpf/build/miss_limit_test.bpf.o
+BPF_HDRS   := bpf/scx_slo.h bpf/scx_compat.bpf.h bpf/vmlinux/vmlinux.h bpf/slo_deadline.bpf.h \
+              bpf/slo_task_ctx.bpf.h bpf/slo_decision.bpf.h bpf/slo_miss_limit.bpf.h
 NODE_STAMP := node_modules/.package-lock.json
 
 # The guest kernel: the release bpf/vmlinux/vmlinux.h was generated from while Debian

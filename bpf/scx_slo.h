@@ -14,7 +14,13 @@
 #include <linux/types.h>
 #endif
 
-#define SLO_ABI_VERSION 1
+#define SLO_ABI_VERSION 2
+
+/* The longest slice a decision may ask for; longer ones are cut to this. */
+#define SLO_MAX_SLICE_NS 1000000000ULL
+
+/* CPUs the scheduler handles (preemption and kick loops); the agent refuses more. */
+#define SLO_MAX_CPUS 1024
 
 /* Dispatch queues the scheduler creates (user DSQ ids). */
 enum slo_dsq {
@@ -38,7 +44,7 @@ struct slo_task_msg {
 	__u64 slo_cgroup_id;		/* the cgroup whose SLO applies, 0 = default */
 	__u64 enq_ns;			/* bpf_ktime_get_ns() when it became runnable */
 	__u64 runtime_ns;		/* se.sum_exec_runtime */
-	__u64 seq;			/* per-task enqueue sequence, echoed in the decision */
+	__u64 seq;			/* enqueue sequence, unique across all tasks; echoed in the decision */
 	__u64 kernel_deadline_ns;	/* the deadline the kernel computed from the SLO */
 	__s32 prev_cpu;
 	__u32 weight;			/* p->scx.weight, 100 = nice 0 */
@@ -52,7 +58,7 @@ struct slo_decision_msg {
 	__s32 cpu;			/* target CPU, -1 = any */
 	__u64 seq;			/* slo_task_msg.seq of the enqueue decided on */
 	__u64 vtime;			/* ordering key in SLO_DSQ_USER, kernel ns */
-	__u64 slice_ns;			/* 0 = ctl.slice_ns */
+	__u64 slice_ns;			/* 0 = ctl.slice_ns; capped at SLO_MAX_SLICE_NS */
 };
 
 /* cgroup id -> SLO (hash map slo_cfg, written by the agent). */

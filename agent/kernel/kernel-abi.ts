@@ -5,7 +5,13 @@
 
 import type { Decision, TaskRecord } from '../../policy/api.js';
 
-export const SLO_ABI_VERSION = 1;
+export const SLO_ABI_VERSION = 2;
+
+/** The longest slice a decision may ask for (the kernel cuts longer ones). */
+export const SLO_MAX_SLICE_NS = 1_000_000_000;
+
+/** CPUs the BPF scheduler handles; the agent refuses to attach on a machine with more. */
+export const SLO_MAX_CPUS = 1024;
 
 export const SloDsq = { EDF: 0, USER: 1, PENDING: 2 } as const;
 
@@ -167,6 +173,8 @@ export const SHARED_STRUCTS: Readonly<Record<string, StructLayout>> = {
 /** Shared enum constants by C name, for the layout test. */
 export const SHARED_CONSTANTS: Readonly<Record<string, number>> = {
   SLO_ABI_VERSION,
+  SLO_MAX_SLICE_NS,
+  SLO_MAX_CPUS,
   SLO_DSQ_EDF: SloDsq.EDF,
   SLO_DSQ_USER: SloDsq.USER,
   SLO_DSQ_PENDING: SloDsq.PENDING,
