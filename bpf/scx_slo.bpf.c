@@ -69,6 +69,7 @@ char _license[] SEC("license") = "GPL";
 #define MIN_SLICE_NS	250000ULL
 #define PF_KTHREAD_FLAG	0x00200000	/* include/linux/sched.h PF_KTHREAD */
 #define KICK_PERIOD_NS	1000000ULL	/* the kick timer's period */
+#define SCAN_BUDGET	64		/* tasks of SLO_DSQ_PENDING one dispatch looks at */
 
 /* Per-CPU scheduler state. */
 struct cpu_ctx {
@@ -154,8 +155,11 @@ struct {
 	__type(value, struct slo_exit_info);
 } exit_info SEC(".maps");
 
-/* bpf_ktime of the last scan of SLO_DSQ_PENDING by any CPU. */
-u64 last_scan_ns;
+/* bpf_ktime of the last scan that reached the end of SLO_DSQ_PENDING (not cut off). */
+u64 last_full_scan_ns;
+
+/* The last scan was cut off: the next one walks from the other end of SLO_DSQ_PENDING. */
+bool scan_from_tail;
 
 static const u32 zero;
 
@@ -469,6 +473,12 @@ static __always_inline void record_lag(struct slo_cpu_stats *st, u64 lag_ns)
 /*
  * Walk SLO_DSQ_PENDING: apply decisions (to SLO_DSQ_USER or a CPU's local DSQ) and move
  * tasks that waited past the lag bound to the in-kernel EDF.
+ *
+ * One walk looks at SCAN_BUDGET tasks at most, however many are pending. A walk cut off
+ * there is counted (scan_cutoffs) and the next one starts from the other end of the
+ * queue, so the lax tail is reached as well as the urgent head; until a walk reaches
+ * the end again, ops.tick ends busy CPUs' slices every half lag bound (and the kick
+ * timer wakes idle ones), so more walks come and every pending task is reached.
  */
 static void scan_pending(struct slo_ctl *ctl, struct slo_cpu_stats *st, u64 now)
 {
@@ -476,11 +486,19 @@ static void scan_pending(struct slo_ctl *ctl, struct slo_cpu_stats *st, u64 now)
 	struct task_struct *p;
 	struct task_ctx *tctx;
 	u32 nr = scx_bpf_nr_cpu_ids();
+	bool cut = false;
 	u64 slice;
+	u32 i;
 
-	last_scan_ns = now;
-	bpf_iter_scx_dsq_new(&it, SLO_DSQ_PENDING, 0);
-	while ((p = bpf_iter_scx_dsq_next(&it))) {
+	bpf_iter_scx_dsq_new(&it, SLO_DSQ_PENDING, scan_from_tail ? SCX_DSQ_ITER_REV : 0);
+	bpf_for(i, 0, SCAN_BUDGET + 1) {
+		p = bpf_iter_scx_dsq_next(&it);
+		if (!p)
+			break;
+		if (i == SCAN_BUDGET) {
+			cut = true;	/* a task beyond the budget: leave it for the next walk */
+			break;
+		}
 		tctx = get_task_ctx(p);
 		if (!tctx)
 			continue;
@@ -503,6 +521,13 @@ static void scan_pending(struct slo_ctl *ctl, struct slo_cpu_stats *st, u64 now)
 		}
 	}
 	bpf_iter_scx_dsq_destroy(&it);
+	if (cut) {
+		STAT_INC(st, scan_cutoffs);
+		scan_from_tail = !scan_from_tail;
+	} else {
+		last_full_scan_ns = now;
+		scan_from_tail = false;
+	}
 }
 
 /*
@@ -515,11 +540,15 @@ static void run_pending_rather_than_idle(s32 cpu, struct slo_ctl *ctl, struct sl
 	struct bpf_iter_scx_dsq it;
 	struct task_struct *p;
 	struct task_ctx *tctx;
+	u32 i;
 
 	if (!scx_bpf_dsq_nr_queued(SLO_DSQ_PENDING))
 		return;
 	bpf_iter_scx_dsq_new(&it, SLO_DSQ_PENDING, 0);
-	while ((p = bpf_iter_scx_dsq_next(&it))) {
+	bpf_for(i, 0, SCAN_BUDGET) {	/* bounded like scan_pending() */
+		p = bpf_iter_scx_dsq_next(&it);
+		if (!p)
+			break;
 		tctx = get_task_ctx(p);
 		if (!tctx || !can_run_on(p, cpu))
 			continue;
@@ -596,8 +625,11 @@ void BPF_STRUCT_OPS(slo_tick, struct task_struct *p)
 		tctx->deadline = job_deadline(p, tctx, ctl, now);
 		cc->cur_deadline = tctx->deadline;
 	}
-	/* Nobody scanned the pending queue for half a lag bound: end this slice to do it. */
-	if (scx_bpf_dsq_nr_queued(SLO_DSQ_PENDING) && now - last_scan_ns > ctl->lag_ns / 2)
+	/*
+	 * Nobody scanned the whole pending queue for half a lag bound (no walk at all, or
+	 * only walks cut off at SCAN_BUDGET): end this slice to walk it.
+	 */
+	if (scx_bpf_dsq_nr_queued(SLO_DSQ_PENDING) && now - last_full_scan_ns > ctl->lag_ns / 2)
 		slo_set_slice(p, 0);
 }
 

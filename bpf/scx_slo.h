@@ -98,6 +98,7 @@ struct slo_cpu_stats {
 	__u64 deadline_misses;		/* a task first ran after its deadline */
 	__u64 miss_events_dropped;	/* miss events suppressed by the rate limit */
 	__u64 preempt_kicks;		/* CPUs preempted for an earlier deadline */
+	__u64 scan_cutoffs;		/* dispatches whose walk of SLO_DSQ_PENDING stopped at its budget */
 	__u64 lag_hist[SLO_LAG_BUCKETS];
 };
 

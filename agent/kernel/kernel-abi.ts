@@ -101,6 +101,7 @@ export const CPU_STATS_COUNTERS = [
   'deadline_misses',
   'miss_events_dropped',
   'preempt_kicks',
+  'scan_cutoffs',
 ] as const;
 export type CpuStatsCounter = (typeof CPU_STATS_COUNTERS)[number];
 

@@ -14,7 +14,7 @@
 //   scx_slo_workload_deadline_misses_total{namespace,pod,cgroup}   per SLO cgroup
 //   scx_slo_workload_runs_total{namespace,pod,cgroup}
 //   scx_slo_workload_wait_seconds_total{namespace,pod,cgroup}      enqueue-to-run wait
-//   scx_slo_miss_events_dropped_total, scx_slo_preempt_kicks_total
+//   scx_slo_miss_events_dropped_total, scx_slo_preempt_kicks_total, scx_slo_scan_cutoffs_total
 //   scx_slo_userspace_lag_seconds                         histogram (kernel log2 buckets, no _sum)
 //   scx_slo_attached                                      gauge    1 when our sched_ext scheduler is attached
 //   scx_slo_mode{mode}                                    gauge    1 for the current mode (sched_ext|monitor|detached)
@@ -118,6 +118,7 @@ export function createAgentMetrics(inputs: AgentMetricsInputs): AgentMetrics {
   counter('deadline_misses_total', 'Tasks that first ran after their deadline, node-wide.', fromSnapshot((s) => [{ value: s.counters.deadline_misses }]));
   counter('miss_events_dropped_total', 'Deadline-miss events suppressed by the per-CPU rate limit.', fromSnapshot((s) => [{ value: s.counters.miss_events_dropped }]));
   counter('preempt_kicks_total', 'CPUs preempted for a task with an earlier deadline.', fromSnapshot((s) => [{ value: s.counters.preempt_kicks }]));
+  counter('scan_cutoffs_total', 'Dispatches whose walk of the pending queue stopped at its per-dispatch budget.', fromSnapshot((s) => [{ value: s.counters.scan_cutoffs }]));
 
   const perWorkload = (f: (c: { runs: number; misses: number; waitNsSum: number }) => number) =>
     fromSnapshot((s) => [...s.cgroups].map(([id, c]) => ({ labels: workloadLabels(inputs.workloads, id), value: f(c) })));
