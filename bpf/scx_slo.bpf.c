@@ -751,6 +751,9 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(slo_init)
 	struct kick_timer *kt;
 	s32 ret;
 
+	/* The victim search and the kick timer see SLO_MAX_CPUS CPUs; refuse more. */
+	if (scx_bpf_nr_cpu_ids() > SLO_MAX_CPUS)
+		return -E2BIG;
 	ret = scx_bpf_create_dsq(SLO_DSQ_EDF, -1);
 	if (ret)
 		return ret;
