@@ -1,8 +1,10 @@
 // The live scheduler's functional checks, run INSIDE the sched_ext guest by
 // guest-suite.sh (make vm-test): attach, progress under CPU oversubscription, userspace
 // decisions applied, SIGSTOP/SIGCONT fallback and recovery, a runtime policy swap, a
-// high-importance cgroup's wake-up latency against a batch cgroup's, and SIGKILL
-// detaching within a second. Prints one line per check and a closing
+// high-importance cgroup's wake-up latency against a batch cgroup's, SIGKILL detaching
+// within a second, and the kernel log of the whole scenario (no sched_ext error or
+// stall, the exit report saying "unregistered from user space"). Prints one line per
+// check and a closing
 // "N passed, N failed" line; exits non-zero when any check failed.
 //
 // Times in the guest are emulated (QEMU TCG) and JavaScript runs ~100x slower than on
@@ -13,6 +15,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { controlRequest } from '../../serving/control-socket.js';
 import { schedExtState } from '../../kernel/kernel-support.js';
+import { kernelLogMark, kernelLogSince, scenarioLogProblems } from './kernel-log.js';
 
 const REPO = process.env['SCX_SLO_REPO'] ?? process.cwd();
 const CLI = join(REPO, 'dist', 'cli', 'main.js');
@@ -104,6 +107,7 @@ async function main(): Promise<void> {
   const config = join(WORK, 'slos.yaml');
   writeFileSync(config, 'cgroups:\n  ls:\n    budgetMs: 5\n    importance: 90\n  batch:\n    budgetMs: 500\n    importance: 10\n');
 
+  const logMark = kernelLogMark();
   const t0 = Date.now();
   const agent = spawn('node', [CLI, 'run', '--config', config, '--lag-ms', LAG_MS, '--stall-ms', '1000', '--heartbeat-ms', '50',
     '--workers', '1', '--metrics-port', '0', '--control-socket', SOCK], { stdio: 'inherit' });
@@ -184,6 +188,10 @@ async function main(): Promise<void> {
   const resumed = await status();
   const userAfter = sum(resumed.counters, 'user_dispatched') - sum(after.counters, 'user_dispatched');
   check('SIGCONT: delegation resumes', userAfter > 0, `user_dispatched +${userAfter} in 3 s after SIGCONT`);
+  // Tasks delegated just before the stop ran by the fallback meanwhile: the decisions the
+  // agent writes for them on waking must be dropped as stale.
+  const staleGrew = sum(resumed.counters, 'stale_decisions') - sum(before.counters, 'stale_decisions');
+  check('SIGCONT: decisions for tasks the kernel already ran are dropped as stale', staleGrew > 0, `stale_decisions +${staleGrew}`);
 
   // Runtime policy swap: no detach, no reload.
   const swap = spawn('node', [CLI, 'policy', 'set', 'fair', '--control-socket', SOCK], { stdio: 'inherit' });
@@ -210,6 +218,8 @@ async function main(): Promise<void> {
   await sleep(1000);
   check('after SIGKILL: workloads keep running under the default scheduler', cgroupCpuTicks('batch') > cpuAfterKill, 'batch cpu ticks grow');
   stress.kill('SIGKILL');
+  const logProblems = scenarioLogProblems(kernelLogSince(logMark), 'slo');
+  check('kernel log: no sched_ext error or stall, exit report "unregistered from user space"', logProblems.length === 0, logProblems.join(' | ') || 'clean');
 }
 
 main()

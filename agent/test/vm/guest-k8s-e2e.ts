@@ -11,6 +11,7 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { controlRequest } from '../../serving/control-socket.js';
 import { schedExtState } from '../../kernel/kernel-support.js';
+import { kernelLogMark, kernelLogSince, scenarioLogProblems } from './kernel-log.js';
 import { podCgroupPath } from '../../k8s/pod-cgroup.js';
 import { FakeApiServer, FakeClusterState } from '../../k8s/test/fake-apiserver.js';
 import { makePod } from '../../k8s/test/helpers.js';
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
     'contexts:', '- name: fake', '  context: {cluster: fake, user: agent}', '',
   ].join('\n'));
 
+  const logMark = kernelLogMark();
   const agent = spawn('node', [CLI, 'run', '--kubernetes', '--node-name', NODE, '--lag-ms', process.env['SCX_SLO_GUEST_LAG_MS'] ?? '50',
     '--stall-ms', '1000', '--heartbeat-ms', '50', '--metrics-port', String(METRICS_PORT), '--metrics-host', '127.0.0.1',
     '--control-socket', SOCK], { stdio: 'inherit', env: { ...process.env, KUBECONFIG: kubeconfig } });
@@ -145,6 +147,8 @@ async function main(): Promise<void> {
   }
   const detached = schedExtState().state === 'disabled';
   check('SIGTERM detaches cleanly', detached, `state ${schedExtState().state}`);
+  const logProblems = scenarioLogProblems(kernelLogSince(logMark), 'slo');
+  check('kernel log: no sched_ext error or stall, exit report "unregistered from user space"', logProblems.length === 0, logProblems.join(' | ') || 'clean');
 }
 
 main()
