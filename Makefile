@@ -14,7 +14,7 @@ NODE_STAMP := node_modules/.package-lock.json
 # has it (bpf/vm/fetch-kernel.sh falls back to the newest with sched_ext).
 export SCX_VM_KERNEL_PREFER ?= 7.2.13+deb14-amd64
 
-.PHONY: all setup build build-ts build-bpf test test-native vm-test demo clean vmlinux-h \
+.PHONY: all setup build build-ts build-bpf test test-native vm-test vm-test-kernels demo clean vmlinux-h \
         bench-sim-events bench-policy-decisions bench-transport bench-guest-share
 
 all: build
@@ -57,6 +57,10 @@ test-native:
 
 vm-test:
 	bash bpf/vm/run-guest.sh --timeout 900 $(CURDIR)/agent/test/vm/guest-suite.sh
+
+# The guest suite's subset on the oldest and the newest other Debian kernels with sched_ext.
+vm-test-kernels:
+	bash agent/test/vm/other-kernels.sh
 
 # The main job: the noisy-neighbour head-to-head (in the sched_ext guest when the host
 # has no sched_ext).

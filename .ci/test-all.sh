@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every suite after `make build`: the native ava suite (TAP), then the sched_ext
-# guest suite, and closes with one line "tests: N passed, N failed" counting both.
+# guest suite on the main guest kernel, then its subset on the oldest and newest other
+# Debian kernels with sched_ext, and closes with one line "tests: N passed, N failed"
+# counting all.
 # Exits non-zero when anything failed or a suite did not report.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -25,5 +27,14 @@ g_pass=$(sed -E 's/^guest: ([0-9]+) passed.*/\1/' <<<"${g_line:-guest: 0 passed,
 g_fail=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"${g_line:-guest: 0 passed, 1 failed}")
 if [ "$guest_rc" -ne 0 ] && [ "$g_fail" -eq 0 ]; then g_fail=1; fi
 
-echo "tests: $((n_pass + g_pass)) passed, $((n_fail + g_fail)) failed"
-[ $((n_fail + g_fail)) -eq 0 ]
+echo "== sched_ext guest suite, other kernels"
+make --no-print-directory vm-test-kernels 2>&1 | tee "$log/kernels.log"
+kernels_rc=${PIPESTATUS[0]}
+k_line=$(grep -E '^other-kernels: [0-9]+ passed, [0-9]+ failed' "$log/kernels.log" | tail -1)
+k_pass=$(sed -E 's/^other-kernels: ([0-9]+) passed.*/\1/' <<<"${k_line:-other-kernels: 0 passed, 1 failed}")
+k_fail=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"${k_line:-other-kernels: 0 passed, 1 failed}")
+if [ "$kernels_rc" -ne 0 ] && [ "$k_fail" -eq 0 ]; then k_fail=1; fi
+grep -h '^verifier: ' "$log/guest.log" "$log/kernels.log" | sort -u || true
+
+echo "tests: $((n_pass + g_pass + k_pass)) passed, $((n_fail + g_fail + k_fail)) failed"
+[ $((n_fail + g_fail + k_fail)) -eq 0 ]
