@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every suite after `make build`: the native ava suite (TAP), then the sched_ext
-# guest suite, and closes with one line "tests: N passed, N failed" counting both.
-# With SCX_TEST_IMAGE=1 it also builds the agent image and runs it (`make image-check`,
-# one counted test); off by default: from cold (no base image, no layer cache) the build
-# alone takes about 6 minutes on a 2-CPU machine.
+# guest suite on the main guest kernel, then its subset on the oldest and newest other
+# Debian kernels with sched_ext, and closes with one line "tests: N passed, N failed"
+# counting all. With SCX_TEST_IMAGE=1 it also builds the agent image and runs it (`make
+# image-check`, one counted test); off by default: from cold (no base image, no layer
+# cache) the build alone takes about 6 minutes on a 2-CPU machine.
 # Exits non-zero when anything failed or a suite did not report.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,15 @@ g_pass=$(sed -E 's/^guest: ([0-9]+) passed.*/\1/' <<<"${g_line:-guest: 0 passed,
 g_fail=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"${g_line:-guest: 0 passed, 1 failed}")
 if [ "$guest_rc" -ne 0 ] && [ "$g_fail" -eq 0 ]; then g_fail=1; fi
 
+echo "== sched_ext guest suite, other kernels"
+make --no-print-directory vm-test-kernels 2>&1 | tee "$log/kernels.log"
+kernels_rc=${PIPESTATUS[0]}
+k_line=$(grep -E '^other-kernels: [0-9]+ passed, [0-9]+ failed' "$log/kernels.log" | tail -1)
+k_pass=$(sed -E 's/^other-kernels: ([0-9]+) passed.*/\1/' <<<"${k_line:-other-kernels: 0 passed, 1 failed}")
+k_fail=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"${k_line:-other-kernels: 0 passed, 1 failed}")
+if [ "$kernels_rc" -ne 0 ] && [ "$k_fail" -eq 0 ]; then k_fail=1; fi
+grep -h '^verifier: ' "$log/guest.log" "$log/kernels.log" | sort -u || true
+
 i_pass=0; i_fail=0
 if [ "${SCX_TEST_IMAGE:-0}" = 1 ]; then
   echo "== agent image (make image-check)"
@@ -37,5 +47,5 @@ else
   echo "== agent image: skipped (SCX_TEST_IMAGE=1 builds and runs it)"
 fi
 
-echo "tests: $((n_pass + g_pass + i_pass)) passed, $((n_fail + g_fail + i_fail)) failed"
-[ $((n_fail + g_fail + i_fail)) -eq 0 ]
+echo "tests: $((n_pass + g_pass + k_pass + i_pass)) passed, $((n_fail + g_fail + k_fail + i_fail)) failed"
+[ $((n_fail + g_fail + k_fail + i_fail)) -eq 0 ]

@@ -25,6 +25,9 @@
 #ifndef ENOMEM
 #define ENOMEM 12
 #endif
+#ifndef E2BIG
+#define E2BIG 7
+#endif
 #ifndef CLOCK_MONOTONIC
 #define CLOCK_MONOTONIC 1
 #endif

@@ -62,50 +62,25 @@
 #include <bpf/bpf_core_read.h>
 #include "scx_slo.h"
 #include "scx_compat.bpf.h"
+#include "slo_deadline.bpf.h"
+#include "slo_task_ctx.bpf.h"
+#include "slo_decision.bpf.h"
+#include "slo_miss_limit.bpf.h"
 
 char _license[] SEC("license") = "GPL";
 
-#define U64_MAX		((u64)~0ULL)
-#define MAX_CPUS	1024	/* bound of the victim search loop */
+#define MAX_CPUS	SLO_MAX_CPUS	/* bound of the victim search and kick loops */
 #define MAX_CG_DEPTH	32	/* ancestors searched for an SLO */
 #define PF_KTHREAD_FLAG	0x00200000	/* include/linux/sched.h PF_KTHREAD */
 #define KICK_PERIOD_NS	1000000ULL	/* the kick timer's period */
 #define WATCHDOG_TIMEOUT_MS	5000	/* sched_ext ejects us if a runnable task waits longer */
-
-enum task_state {
-	TS_NONE = 0,	/* not queued by us, or dispatched */
-	TS_PENDING,	/* in SLO_DSQ_PENDING, handed to userspace */
-	TS_DECIDED,	/* in SLO_DSQ_PENDING with a decision to apply */
-};
-
-/* Per-task scheduler state (task local storage). */
-struct task_ctx {
-	u64 seq;		/* enqueue sequence; decisions must match it */
-	u64 enq_ns;		/* runnable since (kept across preemptions): the deadline's base */
-	u64 queued_ns;		/* when the current enqueue happened: lag and wait are from here */
-	u64 deadline;		/* SLO deadline of the current job (kept across preemptions) */
-	u64 delay;		/* the SLO's laxity, budget * (101 - importance) / 100 */
-	u64 counted_seq;	/* the enqueue whose first run was already accounted */
-	u64 own_cgid;		/* cache: the task's cgroup id ... */
-	u64 slo_cgid;		/* ... resolved to this SLO cgroup (0 = default) ... */
-	u64 budget_ns;		/* ... with this budget ... */
-	u32 importance;		/* ... and importance ... */
-	u32 cfg_gen;		/* ... under this slo_cfg generation */
-	u64 user_vtime;		/* the decision: ordering key in SLO_DSQ_USER */
-	u64 user_slice;
-	u32 state;		/* enum task_state */
-	bool told_user;		/* handed to userspace at least once: report its exit */
-	bool no_preempt;	/* agent or kernel thread: never chosen as a preemption victim */
-	bool urgent;		/* deadline within ctl.urgent_max_ns */
-	bool preempted;		/* last stopped by our preemption while runnable */
-};
+#define SCAN_BUDGET	64		/* tasks of SLO_DSQ_PENDING one dispatch looks at */
 
 /* Per-CPU scheduler state. */
 struct cpu_ctx {
 	u64 cur_deadline;	/* deadline of the task running here; 0 = idle or not preemptible */
 	bool preempt_pending;	/* we preempted this CPU (SCX_ENQ_PREEMPT); its task has not stopped yet */
-	u64 miss_window_ns;	/* start of the current 1 s miss-event window */
-	u32 miss_events;	/* events sent in that window */
+	struct miss_window miss;	/* the miss-event rate limit's window */
 };
 
 /* Runnable tasks handed to userspace and their exits (struct slo_task_msg, slo_exit_msg). */
@@ -166,14 +141,6 @@ struct {
 	__type(value, struct cpu_ctx);
 } cpu_ctxs SEC(".maps");
 
-/* Per-task state (struct task_ctx). */
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct task_ctx);
-} task_ctxs SEC(".maps");
-
 /* The kick timer (see slo_kick_timer_fn). */
 struct kick_timer {
 	struct bpf_timer timer;
@@ -193,8 +160,11 @@ struct {
 	__type(value, struct slo_exit_info);
 } exit_info SEC(".maps");
 
-/* bpf_ktime of the last scan of SLO_DSQ_PENDING by any CPU. */
-u64 last_scan_ns;
+/* bpf_ktime of the last scan that reached the end of SLO_DSQ_PENDING (not cut off). */
+u64 last_full_scan_ns;
+
+/* The last scan was cut off: the next one walks from the other end of SLO_DSQ_PENDING. */
+bool scan_from_tail;
 
 static const u32 zero;
 
@@ -206,31 +176,6 @@ static __always_inline struct slo_ctl *get_ctl(void)
 static __always_inline struct slo_cpu_stats *get_stats(void)
 {
 	return bpf_map_lookup_elem(&slo_stats, &zero);
-}
-
-static __always_inline struct task_ctx *get_task_ctx(struct task_struct *p)
-{
-	return bpf_task_storage_get(&task_ctxs, p, NULL, 0);
-}
-
-/* Callers look up their stats once and bail out if that fails, so @st is never NULL. */
-#define STAT_INC(st, field) ((st)->field++)
-
-/* The deadline formula, saturating instead of wrapping (policy/deadline.ts mirrors it). */
-static __always_inline u64 slo_deadline(u64 now, u64 budget, u32 importance)
-{
-	u64 factor, limit, delay;
-
-	if (importance < 1)
-		importance = 1;
-	if (importance > 100)
-		importance = 100;
-	factor = 101 - importance;
-	/* barrier_var keeps clang from turning the check into a 128-bit multiply BPF lacks */
-	limit = U64_MAX / factor;
-	barrier_var(limit);
-	delay = budget > limit ? U64_MAX : budget * factor / 100;
-	return now > U64_MAX - delay ? U64_MAX : now + delay;
 }
 
 /* The task's own cgroup v2 id (its kernfs node id). */
@@ -322,7 +267,7 @@ static bool begin_enqueue(struct task_struct *p, struct task_ctx *tctx, struct s
 	bool resumed = tctx->preempted && !(enq_flags & SCX_ENQ_WAKEUP) && tctx->deadline;
 
 	tctx->preempted = false;
-	tctx->seq++;
+	take_enqueue_seq(tctx);
 	tctx->queued_ns = now;
 	tctx->state = TS_NONE;
 	resolve_slo(p, tctx, ctl);
@@ -530,43 +475,6 @@ void BPF_STRUCT_OPS(slo_enqueue, struct task_struct *p, u64 enq_flags)
 	STAT_INC(st, to_user);
 }
 
-/*
- * Context of one decisions_urb drain. A drain takes what is in the ring (bounded by its
- * size); no counter here, or the verifier would explore every iteration separately.
- */
-struct drain_ctx {
-	struct slo_cpu_stats *st;
-};
-
-/* Record one decision in its task's context if it is for the task's current enqueue. */
-static long apply_decision(struct bpf_dynptr *dynptr, void *data)
-{
-	struct drain_ctx *dc = data;
-	struct slo_decision_msg d;
-	struct task_struct *p;
-	struct task_ctx *tctx;
-
-	if (bpf_dynptr_size(dynptr) != sizeof(d) || bpf_dynptr_read(&d, sizeof(d), dynptr, 0, 0)) {
-		STAT_INC(dc->st, bad_decisions);
-		return 0;
-	}
-	p = bpf_task_from_pid(d.pid);
-	if (!p) {
-		STAT_INC(dc->st, stale_decisions);
-		return 0;
-	}
-	tctx = get_task_ctx(p);
-	if (tctx && tctx->state == TS_PENDING && tctx->seq == d.seq) {
-		tctx->user_vtime = d.vtime;
-		tctx->user_slice = d.slice_ns;
-		tctx->state = TS_DECIDED;
-	} else {
-		STAT_INC(dc->st, stale_decisions);
-	}
-	bpf_task_release(p);
-	return 0;
-}
-
 static __always_inline void record_lag(struct slo_cpu_stats *st, u64 lag_ns)
 {
 	u64 us = lag_ns / 1000;
@@ -583,17 +491,31 @@ static __always_inline void record_lag(struct slo_cpu_stats *st, u64 lag_ns)
 /*
  * Walk SLO_DSQ_PENDING: apply decisions (to SLO_DSQ_USER) and move tasks that waited
  * past the lag bound to the in-kernel EDF.
+ *
+ * One walk looks at SCAN_BUDGET tasks at most, however many are pending. A walk cut off
+ * there is counted (scan_cutoffs) and the next one starts from the other end of the
+ * queue, so the lax tail is reached as well as the urgent head; until a walk reaches
+ * the end again, ops.tick ends busy CPUs' slices every half lag bound (and the kick
+ * timer wakes idle ones), so more walks come and every pending task is reached.
  */
 static void scan_pending(struct slo_ctl *ctl, struct slo_cpu_stats *st, u64 now)
 {
 	struct bpf_iter_scx_dsq it;
 	struct task_struct *p;
 	struct task_ctx *tctx;
+	bool cut = false;
 	u64 slice;
+	u32 i;
 
-	last_scan_ns = now;
-	bpf_iter_scx_dsq_new(&it, SLO_DSQ_PENDING, 0);
-	while ((p = bpf_iter_scx_dsq_next(&it))) {
+	bpf_iter_scx_dsq_new(&it, SLO_DSQ_PENDING, scan_from_tail ? SCX_DSQ_ITER_REV : 0);
+	bpf_for(i, 0, SCAN_BUDGET + 1) {
+		p = bpf_iter_scx_dsq_next(&it);
+		if (!p)
+			break;
+		if (i == SCAN_BUDGET) {
+			cut = true;	/* a task beyond the budget: leave it for the next walk */
+			break;
+		}
 		tctx = get_task_ctx(p);
 		if (!tctx)
 			continue;
@@ -612,6 +534,13 @@ static void scan_pending(struct slo_ctl *ctl, struct slo_cpu_stats *st, u64 now)
 		}
 	}
 	bpf_iter_scx_dsq_destroy(&it);
+	if (cut) {
+		STAT_INC(st, scan_cutoffs);
+		scan_from_tail = !scan_from_tail;
+	} else {
+		last_full_scan_ns = now;
+		scan_from_tail = false;
+	}
 }
 
 /*
@@ -624,11 +553,15 @@ static void run_pending_rather_than_idle(s32 cpu, struct slo_ctl *ctl, struct sl
 	struct bpf_iter_scx_dsq it;
 	struct task_struct *p;
 	struct task_ctx *tctx;
+	u32 i;
 
 	if (!scx_bpf_dsq_nr_queued(SLO_DSQ_PENDING))
 		return;
 	bpf_iter_scx_dsq_new(&it, SLO_DSQ_PENDING, 0);
-	while ((p = bpf_iter_scx_dsq_next(&it))) {
+	bpf_for(i, 0, SCAN_BUDGET) {	/* bounded like scan_pending() */
+		p = bpf_iter_scx_dsq_next(&it);
+		if (!p)
+			break;
 		tctx = get_task_ctx(p);
 		if (!tctx || !can_run_on(p, cpu))
 			continue;
@@ -705,8 +638,11 @@ void BPF_STRUCT_OPS(slo_tick, struct task_struct *p)
 		tctx->deadline = job_deadline(p, tctx, ctl, now);
 		cc->cur_deadline = tctx->deadline;
 	}
-	/* Nobody scanned the pending queue for half a lag bound: end this slice to do it. */
-	if (scx_bpf_dsq_nr_queued(SLO_DSQ_PENDING) && now - last_scan_ns > ctl->lag_ns / 2)
+	/*
+	 * Nobody scanned the whole pending queue for half a lag bound (no walk at all, or
+	 * only walks cut off at SCAN_BUDGET): end this slice to walk it.
+	 */
+	if (scx_bpf_dsq_nr_queued(SLO_DSQ_PENDING) && now - last_full_scan_ns > ctl->lag_ns / 2)
 		slo_set_slice(p, 0);
 }
 
@@ -745,11 +681,7 @@ static void account_run(struct task_struct *p, struct task_ctx *tctx, struct slo
 	cc = bpf_map_lookup_elem(&cpu_ctxs, &zero);
 	if (!cc)
 		return;
-	if (now - cc->miss_window_ns >= 1000000000ULL) {
-		cc->miss_window_ns = now;
-		cc->miss_events = 0;
-	}
-	if (cc->miss_events >= ctl->miss_events_per_sec) {
+	if (!miss_event_admit(&cc->miss, ctl->miss_events_per_sec, now)) {
 		STAT_INC(st, miss_events_dropped);
 		return;
 	}
@@ -758,7 +690,6 @@ static void account_run(struct task_struct *p, struct task_ctx *tctx, struct slo
 		STAT_INC(st, miss_events_dropped);
 		return;
 	}
-	cc->miss_events++;
 	ev->slo_cgroup_id = tctx->slo_cgid;
 	ev->deadline_ns = tctx->deadline;
 	ev->lateness_ns = now - tctx->deadline;
@@ -856,6 +787,11 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(slo_init)
 	struct kick_timer *kt;
 	s32 ret;
 
+	/* The victim search and the kick timer see SLO_MAX_CPUS CPUs; refuse more. */
+	if (scx_bpf_nr_cpu_ids() > SLO_MAX_CPUS) {
+		scx_bpf_error("%u possible CPUs: scx_slo handles at most %d", scx_bpf_nr_cpu_ids(), SLO_MAX_CPUS);
+		return -E2BIG;
+	}
 	ret = scx_bpf_create_dsq(SLO_DSQ_EDF, -1);
 	if (ret) {
 		scx_bpf_error("failed to create DSQ %d: %d", SLO_DSQ_EDF, ret);

@@ -26,6 +26,12 @@
 #define SLO_DEFAULT_BUDGET_NS	100000000ULL	/* ctl.default_budget_ns: workloads with no SLO */
 #define SLO_DEFAULT_IMPORTANCE	50		/* ctl.default_importance: workloads with no SLO */
 
+/* The longest slice a decision may ask for; longer ones are cut to this. */
+#define SLO_MAX_SLICE_NS 1000000000ULL
+
+/* CPUs the scheduler handles (preemption and kick loops); the agent refuses more. */
+#define SLO_MAX_CPUS 1024
+
 /* Dispatch queues the scheduler creates (user DSQ ids). */
 enum slo_dsq {
 	SLO_DSQ_EDF = 0,	/* kernel deadline order: direct and fallback tasks */
@@ -59,7 +65,7 @@ struct slo_task_msg {
 	__u64 slo_cgroup_id;		/* the cgroup whose SLO applies, 0 = default */
 	__u64 enq_ns;			/* bpf_ktime_get_ns() when its job started (runnable since) */
 	__u64 runtime_ns;		/* se.sum_exec_runtime */
-	__u64 seq;			/* per-task enqueue sequence, echoed in the decision */
+	__u64 seq;			/* enqueue sequence, unique across all tasks; echoed in the decision */
 	__u64 deadline_ns;		/* the job's SLO deadline: enq_ns + budget * (101 - importance) / 100 */
 	__u32 weight;			/* p->scx.weight, 100 = nice 0 */
 	__u32 flags;			/* enum slo_task_flags */
@@ -83,7 +89,7 @@ struct slo_decision_msg {
 	__u32 __pad;			/* 0 */
 	__u64 seq;			/* slo_task_msg.seq of the enqueue decided on */
 	__u64 vtime;			/* ordering key in SLO_DSQ_USER, kernel ns */
-	__u64 slice_ns;			/* 0 = ctl.slice_ns */
+	__u64 slice_ns;			/* 0 = ctl.slice_ns; capped at SLO_MAX_SLICE_NS */
 };
 
 /* cgroup id -> SLO (hash map slo_cfg, written by the agent). */
@@ -125,6 +131,7 @@ struct slo_cpu_stats {
 	__u64 preemptions;		/* CPUs preempted for an urgent task (SCX_ENQ_PREEMPT) */
 	__u64 exits_to_user;		/* task exits sent on tasks_rb (struct slo_exit_msg) */
 	__u64 exits_dropped;		/* task exits that did not fit in tasks_rb */
+	__u64 scan_cutoffs;		/* dispatches whose walk of SLO_DSQ_PENDING stopped at its budget */
 	__u64 lag_hist[SLO_LAG_BUCKETS];
 };
 

@@ -41,6 +41,10 @@ export interface LibbpfApi {
   programSectionName: Fn;
   programAutoattach: Fn;
   programAttach: Fn;
+  /** Walking every loaded program of the system (prog-info.ts). */
+  progGetNextId: Fn;
+  progGetFdById: Fn;
+  progGetInfoByFd: Fn;
   printCallbackProto: TypeObject;
   testRunOpts: TypeObject;
 }
@@ -114,6 +118,9 @@ export function getLibbpf(): LibbpfApi {
     programSectionName: lib.func('const char *bpf_program__section_name(void *prog)'),
     programAutoattach: lib.func('bool bpf_program__autoattach(void *prog)'),
     programAttach: lib.func('void *bpf_program__attach(void *prog)'),
+    progGetNextId: lib.func('int bpf_prog_get_next_id(uint32_t start_id, _Out_ uint32_t *next_id)'),
+    progGetFdById: lib.func('int bpf_prog_get_fd_by_id(uint32_t id)'),
+    progGetInfoByFd: lib.func('int bpf_prog_get_info_by_fd(int prog_fd, _Inout_ uint8_t *info, _Inout_ uint32_t *info_len)'),
     printCallbackProto,
     testRunOpts,
   };

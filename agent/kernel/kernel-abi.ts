@@ -14,6 +14,12 @@ import type { CgroupSloStats } from './scheduler-stats.js';
 
 export const SLO_ABI_VERSION = 2;
 
+/** The longest slice a decision may ask for (the kernel cuts longer ones). */
+export const SLO_MAX_SLICE_NS = 1_000_000_000;
+
+/** CPUs the BPF scheduler handles; the agent refuses to attach on a machine with more. */
+export const SLO_MAX_CPUS = 1024;
+
 export const SloDsq = { EDF: 0, USER: 1, PENDING: 2 } as const;
 
 /** enum slo_msg_kind: the first u32 of every record on tasks_rb. */
@@ -103,6 +109,7 @@ export const CPU_STATS_COUNTERS = [
   'preemptions',
   'exits_to_user',
   'exits_dropped',
+  'scan_cutoffs',
 ] as const;
 export type CpuStatsCounter = (typeof CPU_STATS_COUNTERS)[number];
 
@@ -139,6 +146,8 @@ export const SHARED_STRUCTS: readonly StructLayout<string>[] = [
 /** Shared constants by C name, for the header test. */
 export const SHARED_CONSTANTS: Readonly<Record<string, number>> = {
   SLO_ABI_VERSION,
+  SLO_MAX_SLICE_NS,
+  SLO_MAX_CPUS,
   SLO_DSQ_EDF: SloDsq.EDF,
   SLO_DSQ_USER: SloDsq.USER,
   SLO_DSQ_PENDING: SloDsq.PENDING,

@@ -14,7 +14,7 @@
 //   scx_slo_workload_deadline_misses_total{namespace,pod,cgroup}   per SLO cgroup
 //   scx_slo_workload_runs_total{namespace,pod,cgroup}
 //   scx_slo_workload_wait_seconds_total{namespace,pod,cgroup}      enqueue-to-run wait
-//   scx_slo_miss_events_dropped_total, scx_slo_preemptions_total
+//   scx_slo_miss_events_dropped_total, scx_slo_preemptions_total, scx_slo_scan_cutoffs_total
 //   scx_slo_task_exits_total{outcome}                     counter  outcome=sent|dropped: exits reported to the agent
 //   scx_slo_userspace_lag_seconds                         histogram (kernel log2 buckets, no _sum)
 //   scx_slo_workload_lateness_seconds{namespace,pod,cgroup} histogram  how late missed runs started
@@ -165,6 +165,7 @@ export function createAgentMetrics(inputs: AgentMetricsInputs): AgentMetrics {
       { labels: { outcome: 'dropped' }, value: s.counters.exits_dropped },
     ]),
   );
+  counter('scan_cutoffs_total', 'Dispatches whose walk of the pending queue stopped at its per-dispatch budget.', fromSnapshot((s) => [{ value: s.counters.scan_cutoffs }]));
 
   const overloadRule: OverloadRule = { ...DEFAULT_OVERLOAD_RULE, ...inputs.overloadRule };
   // workload_deadline_misses_total, workload_runs_total, workload_wait_seconds_total and

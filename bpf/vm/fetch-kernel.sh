@@ -9,6 +9,8 @@
 # Environment: SCX_VM_SHARED_KERNEL (path of (b); empty to skip it),
 #   SCX_VM_KERNEL_RELEASE (for (b) and (c): this release only, e.g. 7.2.13+deb14-amd64),
 #   SCX_VM_KERNEL_PREFER (for (c): this release if Debian still has it, else the newest),
+#   SCX_VM_KERNEL_SERIES (for (b) and (c): only releases of this series, e.g. 6.12),
+#   SCX_VM_DEBIAN_SUITES (for (c): the suites searched, default "sid trixie-backports"),
 #   SCX_VM_DEBIAN_MIRROR (default: the Debian mirror of this system's apt sources).
 set -euo pipefail
 VM_NAME=fetch-kernel
@@ -21,7 +23,8 @@ PIN=${PIN%-amd64}
 PREFER=${SCX_VM_KERNEL_PREFER:-}
 PREFER=${PREFER%-amd64}
 MIRROR=$(debian_mirror)
-SUITES=(sid trixie-backports)
+SERIES=${SCX_VM_KERNEL_SERIES:-}
+read -r -a SUITES <<<"${SCX_VM_DEBIAN_SUITES:-sid trixie-backports}"
 MAX_TRIES=6   # candidate releases whose config we look at before giving up
 
 mkdir -p "$DEST"
@@ -64,6 +67,8 @@ if [ -n "$SHARED" ] && [ -f "$SHARED/SHA256SUMS" ]; then
     say "SHA256SUMS do not verify in $SHARED; ignoring it"
   elif [ -n "$PIN" ] && [ "$rel" != "$PIN-amd64" ]; then
     say "$SHARED has $rel, not the requested $PIN-amd64; ignoring it"
+  elif [ -n "$SERIES" ] && [[ $rel != "$SERIES".* ]]; then
+    say "$SHARED has $rel, not of the requested series $SERIES; ignoring it"
   else
     cp "$vmlinuz" "$stage/vmlinuz"
     cp "$SHARED/config-$rel" "$stage/config"
@@ -101,6 +106,10 @@ mapfile -t releases < <(apt-cache "${APT[@]}" pkgnames linux- |
   sed -n 's/^linux-\(image\|binary\)-\([0-9].*\)-amd64$/\2/p' |
   grep -Ev -e '-(cloud|rt)$' -e 'unsigned|dbg' | sort -uVr)
 [ ${#releases[@]} -gt 0 ] || die "no linux-image-*-amd64 package found in ${SUITES[*]}"
+if [ -n "$SERIES" ]; then
+  mapfile -t releases < <(printf '%s\n' "${releases[@]}" | awk -v s="$SERIES." 'index($0, s) == 1')
+  [ ${#releases[@]} -gt 0 ] || die "no linux-image-$SERIES.*-amd64 package found in ${SUITES[*]}"
+fi
 if [ -n "$PREFER" ] && printf '%s\n' "${releases[@]}" | grep -xF "$PREFER" >/dev/null; then
   # The preferred release first, the others (newest first) as the fallback.
   mapfile -t releases < <(echo "$PREFER"; printf '%s\n' "${releases[@]}" | grep -vxF "$PREFER")

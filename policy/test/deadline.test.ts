@@ -1,8 +1,10 @@
 // The EDF deadline formula at its edges: importance 1 and 100, zero and huge budgets,
-// u64 overflow, and the fast Number form against the exact BigInt reference.
+// u64 overflow, and the fast Number form against the exact BigInt reference; and row by
+// row against deadline-table.json, the table the BPF scheduler's copy is checked with.
 import test from 'ava';
 import { MAX_BUDGET_NS } from '../api.js';
 import { U64_MAX, clampImportance, edfDeadlineU64, edfDelayNs } from '../deadline.js';
+import { deadlineTable } from './deadline-table.js';
 
 test('importance 1 gives the whole budget, importance 100 a hundredth of it', (t) => {
   t.is(edfDeadlineU64(1_000n, 100_000_000n, 1), 1_000n + 100_000_000n);
@@ -49,4 +51,10 @@ test('the Number form equals the exact form for every budget up to one hour', (t
     }
   }
   t.is(edfDelayNs(MAX_BUDGET_NS * 10, 1), MAX_BUDGET_NS, 'budgets past one hour are capped');
+});
+
+test('every row of the shared deadline table holds for the TypeScript formula', (t) => {
+  const rows = deadlineTable();
+  for (const row of rows) t.is(edfDeadlineU64(row.nowNs, row.budgetNs, row.importance), row.deadlineNs, row.what);
+  t.true(rows.length >= 10, `${rows.length} rows`);
 });

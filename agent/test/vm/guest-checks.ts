@@ -5,7 +5,9 @@
 // in a third cgroup), SIGSTOP/SIGCONT fallback and recovery, a runtime policy swap,
 // SIGKILL detaching within a second, `scx-slo status` exit codes, and with a second
 // agent: SIGHUP reloading the config, and the kernel ejecting the scheduler (sysrq S)
-// making `scx-slo run` exit 1. Prints one line per check and a closing
+// making `scx-slo run` exit 1; and the kernel log of the main scenario (no sched_ext
+// error or stall, the exit report saying "unregistered from user space"). Prints one
+// line per check and a closing
 // "N passed, N failed" line; exits non-zero when any check failed.
 //
 // Times in the guest are emulated (QEMU TCG) and JavaScript runs ~100x slower than on
@@ -18,6 +20,7 @@ import { join } from 'node:path';
 import { controlRequest } from '../../serving/control-socket.js';
 import { schedExtState } from '../../kernel/kernel-support.js';
 import { describeSlo, kernelSloMapOrEmpty, type KernelSlo } from './kernel-slo-map.js';
+import { kernelLogMark, kernelLogSince, scenarioLogProblems } from './kernel-log.js';
 
 const REPO = process.env['SCX_SLO_REPO'] ?? process.cwd();
 const CLI = join(REPO, 'dist', 'cli', 'main.js');
@@ -166,6 +169,7 @@ async function main(): Promise<void> {
     [ids.hogs, { budgetNs: 1000e6, importance: 10 }],
   ]);
 
+  const logMark = kernelLogMark();
   const t0 = Date.now();
   const agent = spawn('node', [CLI, 'run', '--config', config, '--lag-ms', LAG_MS, '--stall-ms', '1000', '--heartbeat-ms', '50',
     '--workers', '1', '--metrics-port', '0', '--control-socket', SOCK], { stdio: 'inherit' });
@@ -254,6 +258,10 @@ async function main(): Promise<void> {
   const resumed = await status();
   const userAfter = sum(resumed.counters, 'user_dispatched') - sum(after.counters, 'user_dispatched');
   check('SIGCONT: delegation resumes', userAfter > 0, `user_dispatched +${userAfter} in 3 s after SIGCONT`);
+  // Tasks delegated just before the stop ran by the fallback meanwhile: the decisions the
+  // agent writes for them on waking must be dropped as stale.
+  const staleGrew = sum(resumed.counters, 'stale_decisions') - sum(before.counters, 'stale_decisions');
+  check('SIGCONT: decisions for tasks the kernel already ran are dropped as stale', staleGrew > 0, `stale_decisions +${staleGrew}`);
 
   // Runtime policy swap: no detach, no reload.
   const swap = spawn('node', [CLI, 'policy', 'set', 'fair', '--control-socket', SOCK], { stdio: 'inherit' });
@@ -296,6 +304,8 @@ async function main(): Promise<void> {
   const statusDetached = await cli('status', '--control-socket', SOCK);
   check('scx-slo status exits 3 when no scx-slo scheduler is attached', statusDetached.code === 3, `exit ${statusDetached.code}, first line: ${statusDetached.out.split('\n')[0]}`);
   stress.kill('SIGKILL');
+  const logProblems = scenarioLogProblems(kernelLogSince(logMark), 'slo');
+  check('kernel log: no sched_ext error or stall, exit report "unregistered from user space"', logProblems.length === 0, logProblems.join(' | ') || 'clean');
 
   await secondAgent(config, realConfig, slosYaml, ids);
 }

@@ -15,6 +15,7 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { schedExtState } from '../../kernel/kernel-support.js';
 import { describeSlo, kernelSloMapOrEmpty, type KernelSlo } from './kernel-slo-map.js';
+import { kernelLogMark, kernelLogSince, scenarioLogProblems } from './kernel-log.js';
 import { podCgroupPath } from '../../k8s/pod-cgroup.js';
 import { FakeApiServer, FakeClusterState } from '../../k8s/test/fake-apiserver.js';
 import { makePod } from '../../k8s/test/helpers.js';
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
     'contexts:', '- name: fake', '  context: {cluster: fake, user: agent}', '',
   ].join('\n'));
 
+  const logMark = kernelLogMark();
   // The admin grants namespace "shop" the tight SLO its front pod asks for (other
   // namespaces keep the default grant: budget >= 100 ms, importance <= 50).
   const grants = join(WORK, 'slo-grants.yaml');
@@ -195,6 +197,8 @@ async function main(): Promise<void> {
   }
   const detached = schedExtState().state === 'disabled';
   check('SIGTERM detaches cleanly and exits 0', detached && exitCode === 0, `state ${schedExtState().state}, exit ${exitCode ?? exitSignal}`);
+  const logProblems = scenarioLogProblems(kernelLogSince(logMark), 'slo');
+  check('kernel log: no sched_ext error or stall, exit report "unregistered from user space"', logProblems.length === 0, logProblems.join(' | ') || 'clean');
 }
 
 main()
