@@ -4,8 +4,8 @@
 CLANG      ?= clang-19
 BPF_CFLAGS := -target bpf -mcpu=v3 -g -O2 -Wall -Werror -Wno-missing-declarations \
               -DBPF_NO_KFUNC_PROTOTYPES -D__TARGET_ARCH_x86 -Ibpf/vmlinux -Ibpf
-BPF_OBJS   := bpf/build/scx_slo.bpf.o bpf/build/transport_test.bpf.o bpf/build/verifier_reject.bpf.o bpf/build/rqlat.bpf.o
-BPF_HDRS   := bpf/scx_slo.h bpf/scx_compat.bpf.h bpf/vmlinux/vmlinux.h
+BPF_OBJS   := bpf/build/scx_slo.bpf.o bpf/build/transport_test.bpf.o bpf/build/verifier_reject.bpf.o bpf/build/rqlat.bpf.o bpf/build/shadow.bpf.o
+BPF_HDRS   := bpf/scx_slo.h bpf/scx_compat.bpf.h bpf/slo_deadline.bpf.h bpf/vmlinux/vmlinux.h
 NODE_STAMP := node_modules/.package-lock.json
 
 # The guest kernel: the release bpf/vmlinux/vmlinux.h was generated from while Debian

@@ -57,10 +57,10 @@
 #include <bpf/bpf_core_read.h>
 #include "scx_slo.h"
 #include "scx_compat.bpf.h"
+#include "slo_deadline.bpf.h"
 
 char _license[] SEC("license") = "GPL";
 
-#define U64_MAX		((u64)~0ULL)
 #define MAX_CPUS	1024	/* bound of the victim search loop */
 #define MAX_CG_DEPTH	32	/* ancestors searched for an SLO */
 #define MIN_SLICE_NS	250000ULL
@@ -210,23 +210,6 @@ static __always_inline struct task_ctx *get_task_ctx(struct task_struct *p)
 
 /* Callers look up their stats once and bail out if that fails, so @st is never NULL. */
 #define STAT_INC(st, field) ((st)->field++)
-
-/* The deadline formula, saturating instead of wrapping (policy/deadline.ts mirrors it). */
-static __always_inline u64 slo_deadline(u64 now, u64 budget, u32 importance)
-{
-	u64 factor, limit, delay;
-
-	if (importance < 1)
-		importance = 1;
-	if (importance > 100)
-		importance = 100;
-	factor = 101 - importance;
-	/* barrier_var keeps clang from turning the check into a 128-bit multiply BPF lacks */
-	limit = U64_MAX / factor;
-	barrier_var(limit);
-	delay = budget > limit ? U64_MAX : budget * factor / 100;
-	return now > U64_MAX - delay ? U64_MAX : now + delay;
-}
 
 /* The task's own cgroup v2 id (its kernfs node id). */
 static __always_inline u64 task_cgroup_id(struct task_struct *p)

@@ -53,7 +53,11 @@ Delegation and fallback:
   --lag-ms MS               a task waits at most this long for the policy before the
                             in-kernel EDF runs it (default 5; use more under emulation)
   --stall-ms MS             no heartbeat for this long: stop delegating (default 50)
-  --heartbeat-ms MS         heartbeat period (default 10)
+  --heartbeat-ms MS         heartbeat period (default 10); written only when a decision
+                            round completes, so a hung policy stops delegation
+  --round-deadline-ms MS    a policy call taking longer is a fault: the policy (its
+                            worker) is restarted and the kernel schedules meanwhile
+                            (default 1000)
   --slice-us US             default time slice (default 5000)
   --direct-below-ms MS      tasks whose deadline is closer than this run directly in the
                             kernel (default: the lag bound for SLO-aware policies, 0 else)
@@ -98,6 +102,7 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
         'lag-ms': { type: 'string' },
         'stall-ms': { type: 'string' },
         'heartbeat-ms': { type: 'string' },
+        'round-deadline-ms': { type: 'string' },
         'slice-us': { type: 'string' },
         'direct-below-ms': { type: 'string' },
         'miss-events': { type: 'string' },
@@ -144,6 +149,7 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
       lagNs: Math.round(lagNs),
       stallNs: Math.round(stallNs),
       heartbeatMs,
+      roundDeadlineMs: num('round-deadline-ms', v['round-deadline-ms'], d.roundDeadlineMs, 1, 600_000),
       sliceNs: Math.round(num('slice-us', v['slice-us'], d.sliceNs / 1e3, 50, 1_000_000) * 1e3),
       directMaxNs: v['direct-below-ms'] === undefined ? 'auto' : Math.round(num('direct-below-ms', v['direct-below-ms'], 0, 0, 10_000) * 1e6),
       defaultBudgetNs: Math.round(num('default-budget-ms', v['default-budget-ms'], d.defaultBudgetNs / 1e6, 0.001, MAX_BUDGET_NS / 1e6) * 1e6),

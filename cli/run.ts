@@ -43,7 +43,8 @@ async function runAttached(opts: RunOptions): Promise<number> {
       const snap = sched.snapshot();
       return {
         mode: snap.mode, ops: snap.opsName, policy: snap.policy, counters: snap.counters,
-        transport: sched.transportCounters, slos: Object.fromEntries(sched.entries()),
+        transport: sched.transportCounters, loop: sched.loopCounters, faults: sched.policyFaults,
+        slos: Object.fromEntries(sched.entries()),
         cgroups: Object.fromEntries(snap.cgroups), lagHistogram: snap.lagHistogram,
       };
     });

@@ -12,6 +12,8 @@ interface AgentStatus {
   policy: string;
   counters: Record<string, number>;
   transport: Record<string, number>;
+  /** Policy faults (agents that report them). */
+  faults?: { errors: number; timeouts: number; restarts: number; restartFailures: number; degraded: boolean; lastFault?: string };
   slos: Record<string, { budgetNs: number; importance: number }>;
   cgroups: Record<string, { runs: number; misses: number; waitNsSum: number; lastSlackNs: number }>;
 }
@@ -25,6 +27,11 @@ function printStatus(s: AgentStatus): void {
   console.log(`agent:    ${s.mode}, policy ${s.policy}`);
   console.log(`dispatch: userspace ${c['user_dispatched']} (${pct(c['user_dispatched'])}), direct ${c['direct']} (${pct(c['direct'])}), fallback lag ${c['fallback_lag']} / ring-full ${c['fallback_ringfull']} / stalled ${c['fallback_stalled']} / idle CPU ${c['fallback_idle']}`);
   console.log(`          stale decisions ${c['stale_decisions']}, bad ${c['bad_decisions']}, preempt kicks ${c['preempt_kicks']}, deadline misses ${c['deadline_misses']}`);
+  if (s.faults) {
+    const f = s.faults;
+    const state = f.degraded ? 'FAILING, the in-kernel EDF schedules' : 'ok';
+    console.log(`policy:   ${state}; errors ${f.errors}, timeouts ${f.timeouts}, restarts ${f.restarts}${f.restartFailures ? ` (${f.restartFailures} failed)` : ''}${f.lastFault ? `; last: ${f.lastFault}` : ''}`);
+  }
   console.log('SLOs:');
   const rows = Object.entries(s.slos);
   if (rows.length === 0) console.log('  (none configured: every workload has the default)');

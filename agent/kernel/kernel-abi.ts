@@ -151,6 +151,47 @@ export const RQLAT_HIST: StructLayout = {
   },
 };
 
+/** Quarter-octave buckets of the shadow decision-latency histogram (see shadowBucketBounds). */
+export const SLO_SHADOW_BUCKETS = 80;
+
+/** Shadow delegation control block (shadow.bpf.c's shadow_ctl). */
+export const SHADOW_CTL: StructLayout = {
+  size: 24,
+  fields: {
+    default_budget_ns: { offset: 0, type: 'u64' },
+    default_importance: { offset: 8, type: 'u32' },
+    agent_tgid: { offset: 12, type: 'u32' },
+    enabled: { offset: 16, type: 'u32' },
+    nr_slos: { offset: 20, type: 'u32' },
+  },
+};
+
+export const SHADOW_STATS_COUNTERS = ['sent', 'ring_full', 'decided', 'stale', 'bad', 'drains', 'max_ns', 'sum_ns'] as const;
+export type ShadowStatsCounter = (typeof SHADOW_STATS_COUNTERS)[number];
+
+/** Per-CPU shadow counters (shadow.bpf.c's shadow_stats). */
+export const SHADOW_STATS: StructLayout = {
+  size: 8 * SHADOW_STATS_COUNTERS.length + 8 * SLO_SHADOW_BUCKETS,
+  fields: {
+    ...Object.fromEntries(SHADOW_STATS_COUNTERS.map((name, i) => [name, { offset: 8 * i, type: 'u64' } as FieldLayout])),
+    lat_hist: { offset: 8 * SHADOW_STATS_COUNTERS.length, type: 'u64[]', length: SLO_SHADOW_BUCKETS },
+  },
+};
+
+/**
+ * [lower, upper) in microseconds of shadow histogram bucket `i`: buckets 0..3 hold 0, 1,
+ * 2 and 3 us; above, each power of two is split in four (bucket 4*(o-1) + s holds
+ * [(4+s) << (o-2), (5+s) << (o-2)) for o = floor(log2(us)) >= 2); the last bucket also
+ * counts everything longer (upper Infinity). Mirrors shadow.bpf.c's lat_bucket().
+ */
+export function shadowBucketBounds(i: number): [number, number] {
+  if (i < 4) return [i, i + 1];
+  const o = Math.floor(i / 4) + 1;
+  const s = i % 4;
+  const lower = (4 + s) * 2 ** (o - 2);
+  return [lower, i === SLO_SHADOW_BUCKETS - 1 ? Infinity : (5 + s) * 2 ** (o - 2)];
+}
+
 /** Every shared struct by its C name, for the layout test. */
 export const SHARED_STRUCTS: Readonly<Record<string, StructLayout>> = {
   slo_task_msg: TASK_MSG,
@@ -162,6 +203,8 @@ export const SHARED_STRUCTS: Readonly<Record<string, StructLayout>> = {
   slo_cg_stats: CG_STATS,
   slo_exit_info: EXIT_INFO,
   slo_rqlat_hist: RQLAT_HIST,
+  slo_shadow_ctl: SHADOW_CTL,
+  slo_shadow_stats: SHADOW_STATS,
 };
 
 /** Shared enum constants by C name, for the layout test. */
@@ -175,6 +218,7 @@ export const SHARED_CONSTANTS: Readonly<Record<string, number>> = {
   SLO_TASK_PINNED: 1 << 2,
   SLO_LAG_BUCKETS,
   SLO_RQLAT_BUCKETS,
+  SLO_SHADOW_BUCKETS,
 };
 
 const TWO32 = 4294967296;

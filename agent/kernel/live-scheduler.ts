@@ -1,7 +1,9 @@
 // The live scheduler: loads bpf/build/scx_slo.bpf.o through libbpf, configures its
 // control block, attaches it as the kernel's sched_ext scheduler, and runs the
-// delegation loop (kernel -> tasks_rb -> policy -> decisions_urb -> kernel) with a
-// heartbeat that tells the BPF side userspace is alive. It is also the SloStore that
+// delegation loop (kernel -> tasks_rb -> policy -> decisions_urb -> kernel; see
+// delegation-loop.ts) with a heartbeat that tells the BPF side userspace is making
+// progress: it is written when a round completes, never by a timer, so a hung policy
+// stops delegation within the stall bound. A policy fault clears it at once. It is also the SloStore that
 // writes the kernel's slo_cfg map and the SchedulerStatsSource read by metrics and
 // `scx-slo status`. Detaching (stop(), or this process dying) returns every task to the
 // kernel's default scheduler.
@@ -11,13 +13,14 @@ import { RingReader } from '../bpf/ring-reader.js';
 import { UserRingWriter } from '../bpf/user-ring-writer.js';
 import { checkKernelSupport, schedExtState } from './kernel-support.js';
 import { Transport } from './transport.js';
+import { DelegationLoop, type PolicyFaults } from './delegation-loop.js';
 import { MAX_BUDGET_NS, type Decision, type SloEntry } from '../../policy/api.js';
 import { clampImportance } from '../../policy/deadline.js';
 import {
   CG_STATS, CPU_STATS, CPU_STATS_COUNTERS, ClockOrigin, EXIT_INFO, MISS_EVENT, SLO_CFG, SLO_CTL, SLO_LAG_BUCKETS,
   readU64, writeU64, type CpuStatsCounter,
 } from './kernel-abi.js';
-import { InlineRunner, type PolicyRunner } from '../policy-runner/runner.js';
+import type { PolicyRunner } from '../policy-runner/runner.js';
 import type { SloStore } from '../slo/slo-store.js';
 import type { CgroupSloStats, SchedulerSnapshot, SchedulerStatsSource } from './scheduler-stats.js';
 
@@ -30,8 +33,10 @@ export interface LiveSchedulerConfig {
   lagNs: number;
   /** Heartbeat older than this: the kernel stops delegating. */
   stallNs: number;
-  /** How often the heartbeat is written. */
+  /** How often the heartbeat is written (at most; only when rounds complete). */
   heartbeatMs: number;
+  /** A policy call taking longer than this is a fault (worker restarted). */
+  roundDeadlineMs: number;
   /** Default slice. */
   sliceNs: number;
   /** Tasks whose SLO deadline is within this of now run directly in the kernel ('auto': lagNs). */
@@ -55,6 +60,7 @@ export const DEFAULT_CONFIG: Omit<LiveSchedulerConfig, 'objectPath'> = {
   lagNs: 5_000_000,
   stallNs: 50_000_000,
   heartbeatMs: 10,
+  roundDeadlineMs: 1000,
   sliceNs: 5_000_000,
   directMaxNs: 'auto',
   defaultBudgetNs: 100_000_000,
@@ -85,9 +91,9 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
   private readonly slos = new Map<number, SloEntry>();
   private cfgGen = 0;
   private stopped = false;
-  private heartbeat: NodeJS.Timeout | undefined;
   private stateWatch: NodeJS.Timeout | undefined;
-  private loopDone: Promise<void> = Promise.resolve();
+  private loop: DelegationLoop | undefined;
+  private lastHeartbeatMs = 0;
   private readonly missListeners: Array<(e: MissEvent) => void> = [];
   private readonly ctlBuf = Buffer.alloc(SLO_CTL.size);
   private exitReport: string | undefined;
@@ -139,7 +145,7 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
       sched.writeCtl();
       obj.attachStructOps('slo_ops');
       sched.startTimers();
-      sched.loopDone = sched.loop();
+      sched.startLoop();
       log(`attached sched_ext scheduler "${OPS_NAME}" (policy ${runner.spec}, lag ${cfg.lagNs / 1e6} ms, direct below ${sched.directMaxNs() / 1e6} ms)`);
       return sched;
     } catch (err) {
@@ -173,10 +179,45 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
   }
 
   private startTimers(): void {
-    this.heartbeat = setInterval(() => {
-      if (!this.stopped) this.writeCtl();
-    }, this.cfg.heartbeatMs);
     this.stateWatch = setInterval(() => this.checkStillAttached(), 500);
+  }
+
+  private startLoop(): void {
+    const windowNs = this.cfg.batchWindowNs === 'auto' ? this.cfg.lagNs / 10 : this.cfg.batchWindowNs;
+    this.loop = new DelegationLoop(this.transport, this.tasksRing, () => this.runner, this.origin, {
+      batchMax: this.cfg.batchMax,
+      batchWindowNs: windowNs,
+      idleWaitMs: this.cfg.heartbeatMs,
+      roundDeadlineMs: this.cfg.roundDeadlineMs,
+      backoffMinMs: 100,
+      backoffMaxMs: 5000,
+    }, {
+      beforeRound: () => this.drainMisses(),
+      onProgress: () => {
+        // The heartbeat proves a completed round; written at most every heartbeatMs.
+        const now = Date.now();
+        if (this.stopped || now - this.lastHeartbeatMs < this.cfg.heartbeatMs) return;
+        this.lastHeartbeatMs = now;
+        this.writeCtl();
+      },
+      onDegraded: (degraded) => {
+        // Stop delegating at once; the next completed round writes the heartbeat again.
+        if (degraded && !this.stopped) this.writeCtl(false);
+        this.lastHeartbeatMs = 0;
+      },
+      log: this.log,
+    });
+    this.loop.start();
+  }
+
+  /** The policy's faults (errors, timeouts, restarts; degraded while failing). */
+  get policyFaults(): PolicyFaults {
+    return { ...(this.loop?.faults ?? { errors: 0, timeouts: 0, restarts: 0, restartFailures: 0, degraded: false, lastFault: undefined }) };
+  }
+
+  /** Rounds and records of the delegation loop. */
+  get loopCounters(): DelegationLoop['counters'] {
+    return { ...(this.loop?.counters ?? { rounds: 0, busyRounds: 0, records: 0 }) };
   }
 
   private checkStillAttached(): void {
@@ -201,37 +242,6 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
       return raw.subarray(0, end < 0 ? raw.length : end).toString('utf8');
     };
     return `exit kind ${kind}: ${str('reason')}${str('msg') ? ` (${str('msg')})` : ''}`;
-  }
-
-  /** The delegation loop: records in, decisions out, until stop(). */
-  private async loop(): Promise<void> {
-    const inline = this.runner instanceof InlineRunner;
-    const windowNs = this.cfg.batchWindowNs === 'auto' ? this.cfg.lagNs / 10 : this.cfg.batchWindowNs;
-    while (!this.stopped) {
-      this.drainMisses();
-      const started = process.hrtime.bigint();
-      const nowNs = Number(started - this.origin);
-      let decided: number;
-      if (inline) {
-        const records = this.transport.readTasks(this.cfg.batchMax);
-        decided = records.length;
-        if (decided > 0) this.transport.writeDecisions(await this.runner.decide(records, nowNs));
-      } else {
-        const { bytes, count } = this.transport.readTaskBytes(this.cfg.batchMax);
-        decided = count;
-        if (count > 0) {
-          const out = await this.runner.decideBytes(bytes, count, nowNs);
-          this.transport.writeDecisionBytes(out.bytes, out.count);
-        }
-      }
-      if (decided === 0) {
-        // Idle: the first record wakes us at once.
-        await this.tasksRing.waitForData(100);
-      } else if (decided < this.cfg.batchMax && windowNs > 0) {
-        const restMs = (windowNs - Number(process.hrtime.bigint() - started)) / 1e6;
-        if (restMs > 0) await new Promise((resolve) => setTimeout(resolve, restMs));
-      }
-    }
   }
 
   private drainMisses(): void {
@@ -347,6 +357,7 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
       counters,
       lagHistogram,
       cgroups,
+      policyFaults: this.policyFaults,
     };
   }
 
@@ -354,10 +365,11 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
   async stop(): Promise<string | undefined> {
     if (this.stopped) return this.exitReport;
     this.stopped = true;
-    clearInterval(this.heartbeat);
     clearInterval(this.stateWatch);
-    await this.loopDone.catch(() => {});
+    // Detach first: whatever the policy is doing, every task is back with the kernel's
+    // default scheduler now. The loop then ends at once (a hung worker call is abandoned).
     this.obj.detach();
+    await this.loop?.stop();
     const report = this.exitReport ?? this.readExitInfo();
     this.tasksRing.close();
     this.decisionsRing.close();

@@ -16,10 +16,12 @@ export interface TransportCounters {
   decisions: number;
   /** Decisions that did not fit in decisions_urb (their tasks fall back in the kernel). */
   decisionsDropped: number;
+  /** Records dropped undecided while the policy was failing. */
+  discarded: number;
 }
 
 export class Transport {
-  readonly counters: TransportCounters = { records: 0, malformed: 0, decisions: 0, decisionsDropped: 0 };
+  readonly counters: TransportCounters = { records: 0, malformed: 0, decisions: 0, decisionsDropped: 0, discarded: 0 };
 
   constructor(
     private readonly tasks: RingReader,
@@ -62,6 +64,13 @@ export class Transport {
     }, max);
     this.counters.records += count;
     return { bytes: bytes.subarray(0, count * size), count };
+  }
+
+  /** Drops every record waiting in the ring (a degraded loop: the kernel runs those tasks). */
+  discardTasks(): number {
+    const n = this.tasks.drain(() => {});
+    this.counters.discarded += n;
+    return n;
   }
 
   /** Writes decisions; returns how many fit. */
