@@ -13,7 +13,7 @@ NODE_STAMP := node_modules/.package-lock.json
 export SCX_VM_KERNEL_PREFER ?= 7.2.13+deb14-amd64
 
 .PHONY: all setup build build-ts build-bpf test test-native vm-test demo clean vmlinux-h \
-        bench-sim-events bench-policy-decisions bench-transport bench-guest-share
+        bench-sim-events bench-policy-decisions bench-transport bench-guest-share bench-delegation
 
 all: build
 
@@ -70,6 +70,9 @@ bench-policy-decisions: build
 
 bench-transport: build
 	node dist/bench/transport.js
+
+bench-delegation: build
+	node dist/bench/delegation.js
 
 bench-guest-share: build
 	bash bench/guest-share.sh

@@ -33,6 +33,14 @@ export interface DelegationLoopOptions {
   /** Back-off after a fault, doubled per consecutive fault up to the maximum. */
   backoffMinMs: number;
   backoffMaxMs: number;
+  /**
+   * How an idle loop waits for records: 'async' hands the epoll wait to libuv's thread
+   * pool (the event loop stays free; a thread hop per wake-up); 'blocking' waits on this
+   * thread for at most blockingWaitMs at a time, then lets the event loop run (no hop;
+   * timers, HTTP and signals wait up to blockingWaitMs). Default 'async'.
+   */
+  idleWait?: 'async' | 'blocking';
+  blockingWaitMs?: number;
 }
 
 export interface DelegationLoopHooks {
@@ -166,7 +174,12 @@ export class DelegationLoop {
       this.hooks.onProgress();
       if (count === 0) {
         // Idle: the first record wakes us at once; a round completes at least every idleWaitMs.
-        await Promise.race([this.tasksRing.waitForData(this.opts.idleWaitMs), this.stopSignal]);
+        if (this.opts.idleWait === 'blocking') {
+          this.tasksRing.waitForDataBlocking(Math.min(this.opts.idleWaitMs, this.opts.blockingWaitMs ?? 2));
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        } else {
+          await Promise.race([this.tasksRing.waitForData(this.opts.idleWaitMs), this.stopSignal]);
+        }
       } else if (count < this.opts.batchMax && windowNs > 0) {
         const restMs = (windowNs - Number(process.hrtime.bigint() - started)) / 1e6;
         if (restMs > 0) await Promise.race([sleep(restMs), this.stopSignal]);
