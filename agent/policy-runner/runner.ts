@@ -131,10 +131,17 @@ export class PoolRunner implements PolicyRunner {
       spec: this.spec, nrCpus: opts.nrCpus, options: { ...opts.options }, originNs: opts.originNs.toString(),
       slos: [...this.slos.entries()],
     };
-    return Array.from({ length: this.shards }, () => new Piscina({
-      filename: WORKER_FILE, minThreads: 1, maxThreads: 1, idleTimeout: Number.MAX_SAFE_INTEGER, workerData,
-    }));
+    return Array.from({ length: this.shards }, () => {
+      const pool = new Piscina({ filename: WORKER_FILE, minThreads: 1, maxThreads: 1, idleTimeout: Number.MAX_SAFE_INTEGER, workerData });
+      // A worker that fails outside a call (at start) is reported here; calls reject on
+      // their own, so this must not become an uncaught exception.
+      pool.on('error', (err: Error) => (this.lastWorkerError = err.message));
+      return pool;
+    });
   }
+
+  /** The latest error a worker reported outside a call. */
+  lastWorkerError: string | undefined;
 
   /** Waits until every worker has loaded the policy; on failure destroys them and rejects. */
   private static async ready(pools: Piscina[], spec: string): Promise<void> {
