@@ -4,6 +4,7 @@ import type { Server } from 'node:net';
 import type { Command } from './command.js';
 import { RUN_USAGE, parseRunOptions, type RunOptions } from './run-options.js';
 import { KernelSupportError, LiveScheduler } from '../agent/kernel/live-scheduler.js';
+import { BpfLoadError } from '../agent/bpf/bpf-object.js';
 import { serveControlSocket } from '../agent/serving/control-socket.js';
 import { loadPolicyModule } from '../policy/registry.js';
 import { startRunner } from '../agent/policy-runner/runner.js';
@@ -75,6 +76,14 @@ export const runCommand: Command = {
       if (err instanceof KernelSupportError && opts.fallbackMonitor) {
         const { runMonitorOnly } = await import('./run-monitor.js');
         return runMonitorOnly(opts, err.problems, log);
+      }
+      if (err instanceof BpfLoadError && opts.fallbackMonitor) {
+        // The pre-check passed but the kernel refused the scheduler (a verifier rejection,
+        // a failed attach): the same promise, stay up and monitor. The full error (with
+        // the verifier's log) goes to the log first.
+        log(`cannot attach the scheduler: ${err.message}`);
+        const { runMonitorOnly } = await import('./run-monitor.js');
+        return runMonitorOnly(opts, [`the kernel refused the scheduler: ${err.message.split('\n')[0]}`], log);
       }
       throw err;
     }
