@@ -5,6 +5,7 @@ import type { Command } from './command.js';
 import { RUN_USAGE, parseRunOptions, type RunOptions } from './run-options.js';
 import { KernelSupportError, LiveScheduler } from '../agent/kernel/live-scheduler.js';
 import { BpfLoadError } from '../agent/bpf/bpf-object.js';
+import { StallWatchdog } from '../agent/kernel/stall-watchdog.js';
 import { serveControlSocket } from '../agent/serving/control-socket.js';
 import { loadPolicyModule } from '../policy/registry.js';
 import { startRunner } from '../agent/policy-runner/runner.js';
@@ -26,7 +27,12 @@ async function runAttached(opts: RunOptions): Promise<number> {
   let serving: Serving | undefined;
   let control: Server | undefined;
   let exitCode = 0;
+  // SIGTERM must end the agent even when its JavaScript thread is stuck (an inline
+  // policy in an endless loop): see agent/kernel/stall-watchdog.ts.
+  const watchdog = new StallWatchdog();
   const stop = async (): Promise<void> => {
+    void watchdog.stop();
+    sched.detachNow();
     control?.close();
     await serving?.close();
     await sources?.close();
@@ -60,7 +66,16 @@ async function runAttached(opts: RunOptions): Promise<number> {
   });
   log(`stopping (${outcome})`);
   if (outcome.startsWith('ejected')) exitCode = 1;
+  // Within a second whatever the policy does: stop() detaches the scheduler first and
+  // abandons a hung worker; should anything else hold it up, exit anyway (the struct_ops
+  // link closes with the process).
+  const hardStop = setTimeout(() => {
+    log('stopping took longer than 900 ms; exiting now');
+    process.exit(exitCode || 1);
+  }, 900);
+  hardStop.unref();
   await stop();
+  clearTimeout(hardStop);
   return exitCode;
 }
 

@@ -91,6 +91,8 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
   private readonly slos = new Map<number, SloEntry>();
   private cfgGen = 0;
   private stopped = false;
+  private detached = false;
+  private stopCalled = false;
   private stateWatch: NodeJS.Timeout | undefined;
   private loop: DelegationLoop | undefined;
   private lastHeartbeatMs = 0;
@@ -364,13 +366,23 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
   }
 
   /** Detaches the scheduler (tasks return to the default scheduler) and frees everything. */
-  async stop(): Promise<string | undefined> {
-    if (this.stopped) return this.exitReport;
+  /**
+   * Detaches the scheduler at once (every task is back with the kernel's default
+   * scheduler), whatever the policy is doing; stop() then frees the rest.
+   */
+  detachNow(): void {
+    if (this.detached) return;
+    this.detached = true;
     this.stopped = true;
     clearInterval(this.stateWatch);
-    // Detach first: whatever the policy is doing, every task is back with the kernel's
-    // default scheduler now. The loop then ends at once (a hung worker call is abandoned).
     this.obj.detach();
+  }
+
+  async stop(): Promise<string | undefined> {
+    if (this.stopCalled) return this.exitReport;
+    this.stopCalled = true;
+    this.detachNow();
+    // The loop ends at once (a hung worker call is abandoned).
     await this.loop?.stop();
     const report = this.exitReport ?? this.readExitInfo();
     this.tasksRing.close();
