@@ -54,7 +54,7 @@ test-native:
 	npx ava
 
 vm-test:
-	bash bpf/vm/run-guest.sh --timeout 900 $(CURDIR)/agent/test/vm/guest-suite.sh
+	bash bpf/vm/run-guest.sh --timeout 1200 $(CURDIR)/agent/test/vm/guest-suite.sh
 
 # The main job: the noisy-neighbour head-to-head (in the sched_ext guest when the host
 # has no sched_ext).
