@@ -5,5 +5,6 @@ import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
 import { policySetCommand } from './policy-set.js';
 import { simCommand } from './sim.js';
+import { shadowCommand } from './shadow.js';
 
-export const COMMANDS: readonly Command[] = [runCommand, statusCommand, policySetCommand, policyListCommand, simCommand];
+export const COMMANDS: readonly Command[] = [runCommand, statusCommand, policySetCommand, policyListCommand, shadowCommand, simCommand];
