@@ -24,7 +24,7 @@ import { bpfObjectPath } from '../agent/bpf/test/bpf-fixture.js';
 import { DEFAULT_CONFIG } from '../agent/kernel/live-scheduler.js';
 
 /** The agent's default (cli/run-options.ts --workers). */
-const DEFAULT_WORKERS = 1;
+const DEFAULT_WORKERS = 0;
 
 interface Cell {
   name: string;
@@ -198,7 +198,7 @@ async function main(): Promise<void> {
     console.log(`${name.padEnd(26)} ${row.decisionsPerSec.toFixed(0).padStart(11)} ${String(row.p50Us).padStart(7)} ${String(row.p99Us).padStart(7)} ${row.maxUs.toFixed(0).padStart(7)} ${row.cpuUsPer1k.toFixed(0).padStart(16)} ${row.cpuUsPerRound.toFixed(1).padStart(13)} ${row.roundsPerSec.toFixed(0).padStart(9)} ${(100 * row.agentCpuShare).toFixed(1).padStart(8)}% ${row.rssMb.toFixed(0).padStart(6)}`);
   }
   if (values.json) writeFileSync(values.json, JSON.stringify({ cells: all, summary }, null, 2));
-  const head = summary[`saturated-${(DEFAULT_WORKERS as number) === 0 ? 'inline' : 'worker'}`] ?? summary[names[0]!]!;
+  const head = summary[`saturated-${DEFAULT_WORKERS === 0 ? 'inline' : 'worker'}`] ?? summary[names[0]!]!;
   console.log(`bench-delegation: decision p99 ${head['p99Us']} us, ${Math.round(head['cpuUsPer1k']!)} us CPU per 1000 decisions`);
 }
 

@@ -37,8 +37,9 @@ with sched_ext and BTF, and root (CAP_SYS_ADMIN, CAP_BPF, CAP_PERFMON).
 Policy:
   --policy NAME|FILE        edf (default), fair, fifo, or a path to a policy module
   --policy-opt KEY=VALUE    option passed to the policy (repeatable), e.g. slice-us=3000
-  --workers N               policy worker threads (piscina); 0 runs it on the agent's
-                            own thread (default 1)
+  --workers N               policy worker threads (piscina); 0 (the default) runs it on
+                            the agent's own thread, which costs a third to a half of the
+                            CPU (README, "How it schedules")
 SLO sources:
   --config FILE             YAML mapping cgroup paths to budget and importance (hosts
                             without Kubernetes); SIGHUP reloads it
@@ -137,7 +138,7 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
   return {
     policy: v.policy ?? DEFAULT_POLICY,
     policyOptions,
-    workers: num('workers', v.workers, 1, 0, 64),
+    workers: num('workers', v.workers, 0, 0, 64),
     config: v.config,
     kubernetes,
     nodeName,

@@ -27,7 +27,7 @@ and BTF; sched_ext is not needed.
 
   --policy NAME|FILE        edf (default), fair, fifo, or a path to a policy module
   --policy-opt KEY=VALUE    option passed to the policy (repeatable)
-  --workers N               policy worker threads; 0 runs it on the agent's thread (default 1)
+  --workers N               policy worker threads; 0 (default) runs it on the agent's thread
   --interval-s S            seconds between report lines (default 5)
   --seconds S               stop after this long (default: until SIGINT/SIGTERM)
   --bpf-object PATH         compiled shadow programs (default bpf/build/shadow.bpf.o)
@@ -69,7 +69,7 @@ export const shadowCommand: Command = {
       if (eq <= 0) throw new UsageError(`--policy-opt: expected KEY=VALUE, got ${JSON.stringify(kv)}`);
       options[kv.slice(0, eq)] = kv.slice(eq + 1);
     }
-    const workers = num('workers', values.workers, 1, 0, 64);
+    const workers = num('workers', values.workers, 0, 0, 64);
     if (!Number.isInteger(workers)) throw new UsageError(`--workers: expected an integer, got ${values.workers}`);
     const intervalS = num('interval-s', values['interval-s'], 5, 0.1, 3600);
     const seconds = values.seconds === undefined ? Infinity : num('seconds', values.seconds, 0, 0.1, 1e7);
