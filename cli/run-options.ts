@@ -58,7 +58,7 @@ Delegation and fallback:
                             round completes, so a hung policy stops delegation
   --round-deadline-ms MS    a policy call taking longer is a fault: the policy (its
                             worker) is restarted and the kernel schedules meanwhile
-                            (default 1000)
+                            (default 2000)
   --slice-us US             default time slice (default 5000)
   --direct-below-ms MS      tasks whose deadline is closer than this run directly in the
                             kernel (default: the lag bound for SLO-aware policies, 0 else)

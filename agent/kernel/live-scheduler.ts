@@ -60,7 +60,7 @@ export const DEFAULT_CONFIG: Omit<LiveSchedulerConfig, 'objectPath'> = {
   lagNs: 5_000_000,
   stallNs: 50_000_000,
   heartbeatMs: 10,
-  roundDeadlineMs: 1000,
+  roundDeadlineMs: 2000,
   sliceNs: 5_000_000,
   directMaxNs: 'auto',
   defaultBudgetNs: 100_000_000,
@@ -96,6 +96,8 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
   private stateWatch: NodeJS.Timeout | undefined;
   private loop: DelegationLoop | undefined;
   private lastHeartbeatMs = 0;
+  /** False while the loop backs off after a policy fault: the heartbeat stays cleared. */
+  private delegating = true;
   private readonly missListeners: Array<(e: MissEvent) => void> = [];
   private readonly ctlBuf = Buffer.alloc(SLO_CTL.size);
   private exitReport: string | undefined;
@@ -165,7 +167,7 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
   }
 
   /** Writes the control block; `alive` false clears the heartbeat (stop delegating). */
-  private writeCtl(alive = true): void {
+  private writeCtl(alive = this.delegating): void {
     const v = new DataView(this.ctlBuf.buffer, this.ctlBuf.byteOffset, this.ctlBuf.byteLength);
     const f = SLO_CTL.fields;
     const now = process.hrtime.bigint();
@@ -205,8 +207,10 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
         this.writeCtl();
       },
       onDegraded: (degraded) => {
-        // Stop delegating at once; the next completed round writes the heartbeat again.
-        if (degraded && !this.stopped) this.writeCtl(false);
+        // Stop delegating at once (an SLO or policy change meanwhile keeps it cleared);
+        // after the back-off the next completed round writes the heartbeat again.
+        this.delegating = !degraded;
+        if (degraded && !this.stopped) this.writeCtl();
         this.lastHeartbeatMs = 0;
       },
       log: this.log,
