@@ -88,7 +88,6 @@ export class ShadowDelegation {
       const loop = new DelegationLoop(transport, tasksRing, () => runner, originNs, cfg.loop, { onProgress: () => {}, log });
       links = attachAllPrograms(obj);
       const shadow = new ShadowDelegation(obj, links, maps, tasksRing, decisionsRing, loop, cfg, runner);
-      shadow.slos = 0;
       shadow.writeCtl(true);
       loop.start();
       return shadow;
@@ -99,6 +98,7 @@ export class ShadowDelegation {
     }
   }
 
+  /** Entries in shadow_slo_cfg (0: the programs skip the cgroup walk). */
   private slos = 0;
 
   private writeCtl(enabled: boolean): void {
