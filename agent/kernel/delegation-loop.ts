@@ -97,6 +97,8 @@ export class DelegationLoop {
   /** The pending worker call: when it started, and how to abandon it. */
   private pending: { startedMs: number; abandon: (err: Error) => void } | undefined;
   private deadlineTimer: NodeJS.Timeout | undefined;
+  private watchEveryMs = 100;
+  private lastWatchMs = 0;
 
   constructor(
     private readonly transport: Transport,
@@ -113,6 +115,8 @@ export class DelegationLoop {
     // One timer for the loop's life checks the pending call's deadline, rather than a
     // timer armed and cleared per round.
     const every = Math.max(5, Math.min(100, this.opts.roundDeadlineMs / 4));
+    this.watchEveryMs = every;
+    this.lastWatchMs = Date.now();
     this.deadlineTimer = setInterval(() => this.watchDeadline(), every);
     this.deadlineTimer.unref();
     this.done = this.run();
@@ -127,8 +131,14 @@ export class DelegationLoop {
   }
 
   private watchDeadline(): void {
+    const now = Date.now();
+    const gap = now - this.lastWatchMs;
+    this.lastWatchMs = now;
     const p = this.pending;
-    if (p && Date.now() - p.startedMs > this.opts.roundDeadlineMs) {
+    // A gap far longer than the period means this whole process was frozen (SIGSTOP, a
+    // paused VM): the worker did not run either, so that time is not the policy's.
+    if (p && gap > 4 * this.watchEveryMs) p.startedMs += gap - this.watchEveryMs;
+    if (p && now - p.startedMs > this.opts.roundDeadlineMs) {
       this.pending = undefined;
       p.abandon(new RoundTimeout(`policy call took longer than the round deadline (${this.opts.roundDeadlineMs} ms)`));
     }
