@@ -68,6 +68,7 @@ const ALL_CELLS: Cell[] = [
   { name: 'idle-worker-blocking', saturated: false, workers: 1, idleWait: 'blocking' },
   { name: 'idle-inline-window0', saturated: false, workers: 0, windowNs: 0 },
   { name: 'idle-inline-window2ms', saturated: false, workers: 0, windowNs: 2_000_000 },
+  { name: 'saturated-inline-window2ms', saturated: true, workers: 0, windowNs: 2_000_000 },
 ];
 const DEFAULT_CELLS = ['saturated-inline', 'saturated-worker', 'idle-inline', 'idle-worker'];
 
