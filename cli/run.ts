@@ -31,13 +31,13 @@ async function runAttached(opts: RunOptions): Promise<number> {
   // policy in an endless loop): see agent/kernel/stall-watchdog.ts.
   const watchdog = new StallWatchdog();
   const stop = async (): Promise<void> => {
-    void watchdog.stop();
     sched.detachNow();
     control?.close();
     await serving?.close();
     await sources?.close();
     const report = await sched.stop();
     if (report && !/unregistered from user space/i.test(report)) log(`kernel exit report: ${report}`);
+    await watchdog.stop();
   };
   try {
     sources = await startSloSources(opts, sched, log);
@@ -69,6 +69,7 @@ async function runAttached(opts: RunOptions): Promise<number> {
   // Within a second whatever the policy does: stop() detaches the scheduler first and
   // abandons a hung worker; should anything else hold it up, exit anyway (the struct_ops
   // link closes with the process).
+  watchdog.exitDeadline(950); // from its own thread, even if this one is stuck or busy
   const hardStop = setTimeout(() => {
     log('stopping took longer than 900 ms; exiting now');
     process.exit(exitCode || 1);

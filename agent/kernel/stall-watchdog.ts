@@ -6,14 +6,15 @@
 // once and its struct_ops link closes with it (every task returns to the default
 // scheduler); when the main thread ticks again it restores Node's handlers. A signal that
 // arrives within stallMs of the stall starting is already Node's and waits for the thread
-// (SIGKILL still works). Meanwhile the kernel side needs nothing from us: no round
+// (SIGKILL still works). Once the agent is stopping, the thread also ends the process with
+// _exit(1) if it has not exited by a deadline (exitDeadline()), busy thread or not. Meanwhile the kernel side needs nothing from us: no round
 // completes, so no heartbeat is written and the in-kernel EDF takes over within the
 // stall bound.
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 
 /** Slots of the shared Int32Array. */
-export const WATCHDOG_SLOTS = { tick: 0, stop: 1, armed: 2, stalls: 3 } as const;
+export const WATCHDOG_SLOTS = { tick: 0, stop: 1, armed: 2, stalls: 3, exitAt: 4 } as const;
 
 export interface StallWatchdogOptions {
   /** How often the main thread ticks. */
@@ -23,7 +24,7 @@ export interface StallWatchdogOptions {
 }
 
 export class StallWatchdog {
-  private readonly shared = new Int32Array(new SharedArrayBuffer(16));
+  private readonly shared = new Int32Array(new SharedArrayBuffer(20));
   private readonly timer: NodeJS.Timeout;
   private readonly worker: Worker;
   /** Resolves when the watchdog thread runs (it cannot help before). */
@@ -55,6 +56,14 @@ export class StallWatchdog {
   /** True while the signals are reset to their default action. */
   get armed(): boolean {
     return Atomics.load(this.shared, WATCHDOG_SLOTS.armed) === 1;
+  }
+
+  /**
+   * The agent is stopping: should it not have exited `withinMs` from now (its thread
+   * stuck, or busy), the watchdog thread ends the process with _exit(1).
+   */
+  exitDeadline(withinMs: number): void {
+    Atomics.store(this.shared, WATCHDOG_SLOTS.exitAt, (Date.now() + withinMs) & 0x7fffffff);
   }
 
   async stop(): Promise<void> {

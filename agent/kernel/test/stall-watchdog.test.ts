@@ -61,3 +61,12 @@ test.serial('without a stall the watchdog changes nothing: SIGTERM runs the hand
   t.is(r.code, 0);
   t.regex(r.out, /handler ran, stalls 0/);
 });
+
+test.serial('past the stop deadline the watchdog thread ends a process whose thread is busy', async (t) => {
+  const c = child('setTimeout(() => { w.exitDeadline(300); console.log("stopping"); for (;;) {} }, 100);');
+  await c.ready;
+  const r = await c.done;
+  t.is(r.code, 1, r.out);
+  t.regex(r.out, /stopping/);
+  t.false(r.out.includes('handler ran'));
+});
