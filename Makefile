@@ -5,7 +5,8 @@ CLANG      ?= clang-19
 BPF_CFLAGS := -target bpf -mcpu=v3 -g -O2 -Wall -Werror -Wno-missing-declarations \
               -DBPF_NO_KFUNC_PROTOTYPES -D__TARGET_ARCH_x86 -Ibpf/vmlinux -Ibpf
 BPF_OBJS   := bpf/build/scx_slo.bpf.o bpf/build/transport_test.bpf.o bpf/build/verifier_reject.bpf.o bpf/build/rqlat.bpf.o \
-              bpf/build/deadline_test.bpf.o bpf/build/decision_test.bpf.o bpf/build/miss_limit_test.bpf.o
+              bpf/build/deadline_test.bpf.o bpf/build/decision_test.bpf.o bpf/build/miss_limit_test.bpf.o \
+              bpf/build/shadow.bpf.o
 BPF_HDRS   := bpf/scx_slo.h bpf/scx_compat.bpf.h bpf/vmlinux/vmlinux.h bpf/slo_deadline.bpf.h \
               bpf/slo_task_ctx.bpf.h bpf/slo_decision.bpf.h bpf/slo_miss_limit.bpf.h
 NODE_STAMP := node_modules/.package-lock.json
@@ -18,7 +19,7 @@ export SCX_VM_KERNEL_PREFER ?= 7.2.13+deb14-amd64
 
 .PHONY: all setup build build-ts build-bpf build-service test test-native vm-test vm-test-kernels demo clean vmlinux-h \
         bench-sim-events bench-policy-decisions bench-transport bench-guest-share \
-        bench-config-parse image image-check image-tools deploy-manifest install
+        bench-config-parse bench-delegation image image-check image-tools deploy-manifest install
 
 all: build
 
@@ -71,7 +72,7 @@ test-native:
 	npx ava
 
 vm-test:
-	bash bpf/vm/run-guest.sh --timeout 900 $(CURDIR)/agent/test/vm/guest-suite.sh
+	bash bpf/vm/run-guest.sh --timeout 1200 $(CURDIR)/agent/test/vm/guest-suite.sh
 
 # The guest suite's subset on the oldest and the newest other Debian kernels with sched_ext.
 vm-test-kernels:
@@ -94,6 +95,9 @@ bench-transport: build
 
 bench-config-parse: build
 	node dist/bench/config-parse.js
+
+bench-delegation: build
+	node dist/bench/delegation.js
 
 bench-guest-share: build
 	bash bench/guest-share.sh

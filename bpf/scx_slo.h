@@ -176,4 +176,33 @@ struct slo_rqlat_hist {
 	__u64 buckets[SLO_RQLAT_BUCKETS];
 };
 
+/*
+ * Shadow delegation (shadow.bpf.c, `scx-slo shadow` and `make bench-delegation`): on a
+ * kernel whose own scheduler stays in charge, the real wake-ups are sent to the agent
+ * as struct slo_task_msg records and its decisions are drained and timed, not applied.
+ */
+#define SLO_SHADOW_BUCKETS 80	/* shadow_stats.lat_hist: quarter-octave buckets in us, see shadow.bpf.c */
+
+/* Agent -> shadow programs (array map shadow_ctl, one entry, written by the agent). */
+struct slo_shadow_ctl {
+	__u64 default_budget_ns;	/* budget of workloads with no SLO (the record's kernel deadline) */
+	__u32 default_importance;
+	__u32 agent_tgid;		/* the agent's own threads are never sent */
+	__u32 enabled;			/* 0: send nothing (not started, or stopping) */
+	__u32 nr_slos;			/* entries in shadow_slo_cfg; 0 skips the cgroup walk */
+};
+
+/* Per-CPU counters of the shadow programs (per-CPU array shadow_stats, one entry). */
+struct slo_shadow_stats {
+	__u64 sent;			/* task records submitted to tasks_rb */
+	__u64 ring_full;		/* records that did not fit (the agent is behind) */
+	__u64 decided;			/* decisions matched to their record: latency recorded */
+	__u64 stale;			/* decisions not timed: SHADOW_SLOTS newer records of the task since, or unknown pid */
+	__u64 bad;			/* malformed decision records */
+	__u64 drains;			/* drains that consumed at least one decision */
+	__u64 max_ns;			/* longest decision latency seen on this CPU */
+	__u64 sum_ns;			/* total decision latency */
+	__u64 lat_hist[SLO_SHADOW_BUCKETS];	/* decision latency: record submitted -> decision drained */
+};
+
 #endif /* __SCX_SLO_H */

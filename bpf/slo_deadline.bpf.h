@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * slo_deadline.bpf.h - the SLO deadline formula of scx_slo, in a header of its own so
- * that the scheduler (scx_slo.bpf.c) and its native table test (test/deadline_test.bpf.c,
- * run on kernels without sched_ext) compile the same function. policy/deadline.ts is the
+ * that the scheduler (scx_slo.bpf.c), the shadow programs (shadow.bpf.c) and the native
+ * table test (test/deadline_test.bpf.c, run on kernels without sched_ext) compile the
+ * same function. policy/deadline.ts is the
  * TypeScript copy; both are checked against policy/test/deadline-table.json.
  */
 #ifndef __SLO_DEADLINE_BPF_H

@@ -6,5 +6,8 @@ import { statusCommand } from './status.js';
 import { policySetCommand } from './policy-set.js';
 import { checkConfigCommand } from './check-config.js';
 import { simCommand } from './sim.js';
+import { shadowCommand } from './shadow.js';
 
-export const COMMANDS: readonly Command[] = [runCommand, statusCommand, checkConfigCommand, policySetCommand, policyListCommand, simCommand];
+export const COMMANDS: readonly Command[] = [
+  runCommand, statusCommand, checkConfigCommand, policySetCommand, policyListCommand, shadowCommand, simCommand,
+];

@@ -48,8 +48,9 @@ with sched_ext and BTF, and root (CAP_SYS_ADMIN, CAP_BPF, CAP_PERFMON).
 Policy:
   --policy NAME|FILE        edf (default), fair, fifo, or a path to a policy module
   --policy-opt KEY=VALUE    option passed to the policy (repeatable), e.g. slice-us=3000
-  --workers N               policy worker threads (piscina); 0 runs it on the agent's
-                            own thread (default 1)
+  --workers N               policy worker threads (piscina); 0 (the default) runs it on
+                            the agent's own thread, which costs a third to a half of the
+                            CPU (README, "How it schedules")
 SLO sources:
   --config FILE             YAML mapping cgroup paths to budget and importance (hosts
                             without Kubernetes); SIGHUP reloads it
@@ -68,7 +69,11 @@ Delegation and fallback:
   --lag-ms MS               a task waits at most this long for the policy before the
                             in-kernel EDF runs it (default 5; use more under emulation)
   --stall-ms MS             no heartbeat for this long: stop delegating (default 50)
-  --heartbeat-ms MS         heartbeat period (default 10)
+  --heartbeat-ms MS         heartbeat period (default 10); written only when a decision
+                            round completes, so a hung policy stops delegation
+  --round-deadline-ms MS    a policy call taking longer is a fault: the policy (its
+                            worker) is restarted and the kernel schedules meanwhile
+                            (default 2000)
   --slice-us US             default time slice (default 5000)
   --urgent-below-ms MS      "urgent" tasks, whose deadline is closer than this, run at
                             once in the kernel's EDF and may preempt (default: the lag
@@ -143,6 +148,7 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
         'lag-ms': { type: 'string' },
         'stall-ms': { type: 'string' },
         'heartbeat-ms': { type: 'string' },
+        'round-deadline-ms': { type: 'string' },
         'slice-us': { type: 'string' },
         'urgent-below-ms': { type: 'string' },
         'direct-below-ms': { type: 'string' },
@@ -197,7 +203,7 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
   return {
     policy: v.policy ?? DEFAULT_POLICY,
     policyOptions,
-    workers: int('workers', v.workers, 1, 0, 64),
+    workers: int('workers', v.workers, 0, 0, 64),
     config: v.config,
     sloGrants: v['slo-grants'],
     kubernetes,
@@ -214,6 +220,7 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
       lagNs: Math.round(lagNs),
       stallNs: Math.round(stallNs),
       heartbeatMs,
+      roundDeadlineMs: num('round-deadline-ms', v['round-deadline-ms'], d.roundDeadlineMs, 1, 600_000),
       sliceNs: Math.round(num('slice-us', v['slice-us'], d.sliceNs / 1e3, 50, 1_000_000) * 1e3),
       urgentMaxNs: urgentBelow === undefined ? 'auto' : Math.round(num(urgentFlag, urgentBelow, 0, 0, 10_000) * 1e6),
       defaultBudgetNs: Math.round(num('default-budget-ms', v['default-budget-ms'], d.defaultBudgetNs / 1e6, 0.001, MAX_BUDGET_NS / 1e6) * 1e6),

@@ -4,6 +4,8 @@ import type { Server } from 'node:net';
 import type { Command } from './command.js';
 import { RUN_USAGE, parseRunOptions, type RunOptions } from './run-options.js';
 import { KernelSupportError, LiveScheduler } from '../agent/kernel/live-scheduler.js';
+import { BpfLoadError } from '../agent/bpf/bpf-object.js';
+import { StallWatchdog } from '../agent/kernel/stall-watchdog.js';
 import { serveControlSocket } from '../agent/serving/control-socket.js';
 import { loadPolicyModule } from '../policy/registry.js';
 import { startRunner } from '../agent/policy-runner/runner.js';
@@ -42,12 +44,17 @@ async function runAttached(opts: RunOptions): Promise<number> {
   let serving: Serving | undefined;
   let control: Server | undefined;
   let exitCode = 0;
+  // SIGTERM must end the agent even when its JavaScript thread is stuck (an inline
+  // policy in an endless loop): see agent/kernel/stall-watchdog.ts.
+  const watchdog = new StallWatchdog();
   const stop = async (): Promise<void> => {
+    sched.detachNow();
     control?.close();
     await serving?.close();
     await sources?.close();
     const report = await sched.stop();
     if (report && !/unregistered from user space/i.test(report)) logger.warn(`kernel exit report: ${report}`);
+    await watchdog.stop();
   };
   try {
     sources = await startSloSources(opts, sched, log);
@@ -62,7 +69,8 @@ async function runAttached(opts: RunOptions): Promise<number> {
       const snap = sched.snapshot();
       return {
         mode: snap.mode, ops: snap.opsName, policy: snap.policy, counters: snap.counters,
-        transport: sched.transportCounters, slos: Object.fromEntries(sched.entries()),
+        transport: sched.transportCounters, loop: sched.loopCounters, faults: sched.policyFaults,
+        slos: Object.fromEntries(sched.entries()),
         cgroups: Object.fromEntries(snap.cgroups), lagHistogram: snap.lagHistogram,
         workloads: workloadNames(sources!.registry, snap.cgroups.keys()),
       };
@@ -78,7 +86,17 @@ async function runAttached(opts: RunOptions): Promise<number> {
   });
   log(`stopping (${outcome})`);
   if (outcome.startsWith('ejected')) exitCode = 1;
+  // Within a second whatever the policy does: stop() detaches the scheduler first and
+  // abandons a hung worker; should anything else hold it up, exit anyway (the struct_ops
+  // link closes with the process).
+  watchdog.exitDeadline(950); // from its own thread, even if this one is stuck or busy
+  const hardStop = setTimeout(() => {
+    log('stopping took longer than 900 ms; exiting now');
+    process.exit(exitCode || 1);
+  }, 900);
+  hardStop.unref();
   await stop();
+  clearTimeout(hardStop);
   return exitCode;
 }
 
@@ -97,6 +115,14 @@ export const runCommand: Command = {
       if (err instanceof KernelSupportError && opts.fallbackMonitor) {
         const { runMonitorOnly } = await import('./run-monitor.js');
         return runMonitorOnly(opts, err.problems, log);
+      }
+      if (err instanceof BpfLoadError && opts.fallbackMonitor) {
+        // The pre-check passed but the kernel refused the scheduler (a verifier rejection,
+        // a failed attach): the same promise, stay up and monitor. The full error (with
+        // the verifier's log) goes to the log first.
+        log(`cannot attach the scheduler: ${err.message}`);
+        const { runMonitorOnly } = await import('./run-monitor.js');
+        return runMonitorOnly(opts, [`the kernel refused the scheduler: ${err.message.split('\n')[0]}`], log);
       }
       throw err;
     }

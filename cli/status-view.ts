@@ -12,6 +12,8 @@ export interface AgentStatus {
   transport: Record<string, number>;
   slos: Record<string, { budgetNs: number; importance: number }>;
   cgroups: Record<string, { runs: number; misses: number; waitNsSum: number; lastSlackNs: number }>;
+  /** Policy faults (agents that report them). */
+  faults?: { errors: number; timeouts: number; restarts: number; restartFailures: number; degraded: boolean; lastFault?: string };
   /** cgroup id -> who it is ("ns/pod" or the cgroup path); absent from older agents. */
   workloads?: Record<string, string>;
 }
@@ -87,6 +89,13 @@ export function formatRates(r: StatusRates, s: AgentStatus): string[] {
   return lines;
 }
 
+/** The policy's fault line: state, counts and the latest fault. */
+function policyLine(f: NonNullable<AgentStatus['faults']>): string {
+  const state = f.degraded ? 'FAILING, the in-kernel EDF schedules' : 'ok';
+  const failed = f.restartFailures ? ` (${f.restartFailures} failed)` : '';
+  return `policy:   ${state}; errors ${f.errors}, timeouts ${f.timeouts}, restarts ${f.restarts}${failed}${f.lastFault ? `; last: ${f.lastFault}` : ''}`;
+}
+
 /** The one-shot `scx-slo status` text: totals since the agent started. */
 export function formatStatus(s: AgentStatus): string[] {
   const c = s.counters;
@@ -107,6 +116,7 @@ export function formatStatus(s: AgentStatus): string[] {
     `dispatch: userspace ${n('user_dispatched')} (${share(c['user_dispatched'])}), direct ${n('direct')} (${share(c['direct'])}), fallback lag ` +
       `${n('fallback_lag')} / ring-full ${n('fallback_ringfull')} / stalled ${n('fallback_stalled')} / idle CPU ${n('fallback_idle')}`,
     `          stale decisions ${n('stale_decisions')}, bad ${n('bad_decisions')}, preemptions ${n('preemptions')}, deadline misses ${n('deadline_misses')}`,
+    ...(s.faults ? [policyLine(s.faults)] : []),
     `exits:    sent ${n('exits_to_user')}, dropped (ring full) ${n('exits_dropped')}, received by the agent ${s.transport?.['exits'] ?? '-'}`,
     'SLOs:',
   ];

@@ -70,8 +70,7 @@ export class RingReader {
     return count;
   }
 
-  /** Waits up to `timeoutMs` for data, off the JavaScript thread; resolves true when data came. */
-  waitForData(timeoutMs: number): Promise<boolean> {
+  private epoll(): number {
     const libc = getLibc();
     if (this.epfd < 0) {
       this.epfd = libc.epollCreate1(EPOLL_CLOEXEC) as number;
@@ -79,6 +78,22 @@ export class RingReader {
       const rc = libc.epollCtl(this.epfd, EPOLL_CTL_ADD, this.fd, { events: EPOLLIN, data: 0n }) as number;
       if (rc !== 0) throw new Error(`ring ${this.name}: epoll_ctl failed`);
     }
+    return this.epfd;
+  }
+
+  /**
+   * Waits up to `timeoutMs` for data ON this thread (blocking it: nothing else runs
+   * meanwhile), without the thread-pool hop of waitForData(); true when data came.
+   */
+  waitForDataBlocking(timeoutMs: number): boolean {
+    const epfd = this.epoll();
+    return (getLibc().epollWait(epfd, {}, 1, timeoutMs) as number) > 0;
+  }
+
+  /** Waits up to `timeoutMs` for data, off the JavaScript thread; resolves true when data came. */
+  waitForData(timeoutMs: number): Promise<boolean> {
+    const libc = getLibc();
+    this.epoll();
     return new Promise((resolve, reject) => {
       const out = {};
       libc.epollWait.async(this.epfd, out, 1, timeoutMs, (err: unknown, n: number) => {

@@ -137,10 +137,41 @@ export const SLO_RQLAT_HIST = struct('slo_rqlat_hist', [
   ['buckets', 'u64', SLO_RQLAT_BUCKETS],
 ]);
 
+/** Quarter-octave buckets of the shadow decision-latency histogram (see shadowBucketBounds). */
+export const SLO_SHADOW_BUCKETS = 80;
+
+/** Shadow delegation control block (shadow.bpf.c's shadow_ctl). */
+export const SLO_SHADOW_CTL = struct('slo_shadow_ctl', [
+  ['default_budget_ns', 'u64'], ['default_importance', 'u32'], ['agent_tgid', 'u32'], ['enabled', 'u32'], ['nr_slos', 'u32'],
+]);
+
+export const SHADOW_STATS_COUNTERS = ['sent', 'ring_full', 'decided', 'stale', 'bad', 'drains', 'max_ns', 'sum_ns'] as const;
+export type ShadowStatsCounter = (typeof SHADOW_STATS_COUNTERS)[number];
+
+/** Per-CPU shadow counters (shadow.bpf.c's shadow_stats). */
+export const SLO_SHADOW_STATS = struct<ShadowStatsCounter | 'lat_hist'>('slo_shadow_stats', [
+  ...SHADOW_STATS_COUNTERS.map((name) => [name, 'u64'] as const),
+  ['lat_hist', 'u64', SLO_SHADOW_BUCKETS],
+]);
+
+/**
+ * [lower, upper) in microseconds of shadow histogram bucket `i`: buckets 0..3 hold 0, 1,
+ * 2 and 3 us; above, each power of two is split in four (bucket 4*(o-1) + s holds
+ * [(4+s) << (o-2), (5+s) << (o-2)) for o = floor(log2(us)) >= 2); the last bucket also
+ * counts everything longer (upper Infinity). Mirrors shadow.bpf.c's lat_bucket().
+ */
+export function shadowBucketBounds(i: number): [number, number] {
+  if (i < 4) return [i, i + 1];
+  const o = Math.floor(i / 4) + 1;
+  const s = i % 4;
+  const lower = (4 + s) * 2 ** (o - 2);
+  return [lower, i === SLO_SHADOW_BUCKETS - 1 ? Infinity : (5 + s) * 2 ** (o - 2)];
+}
+
 /** Every shared struct, for the header test. */
 export const SHARED_STRUCTS: readonly StructLayout<string>[] = [
   SLO_TASK_MSG, SLO_EXIT_MSG, SLO_DECISION_MSG, SLO_CFG, SLO_CTL, SLO_CPU_STATS, SLO_MISS_EVENT, SLO_CG_STATS, SLO_EXIT_INFO,
-  SLO_RQLAT_HIST,
+  SLO_RQLAT_HIST, SLO_SHADOW_CTL, SLO_SHADOW_STATS,
 ];
 
 /** Shared constants by C name, for the header test. */
@@ -162,6 +193,7 @@ export const SHARED_CONSTANTS: Readonly<Record<string, number>> = {
   SLO_DEFAULT_IMPORTANCE: DEFAULT_IMPORTANCE,
   SLO_LAG_BUCKETS,
   SLO_RQLAT_BUCKETS,
+  SLO_SHADOW_BUCKETS,
 };
 
 // ---- numbers ---------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 // The live scheduler: loads bpf/build/scx_slo.bpf.o through libbpf, configures its
 // control block, attaches it as the kernel's sched_ext scheduler, and runs the
-// delegation loop (kernel -> tasks_rb -> policy -> decisions_urb -> kernel) with a
-// heartbeat that tells the BPF side userspace is alive. It is also the SloStore that
+// delegation loop (kernel -> tasks_rb -> policy -> decisions_urb -> kernel; see
+// delegation-loop.ts) with a heartbeat that tells the BPF side userspace is making
+// progress: it is written when a round completes, never by a timer, so a hung policy
+// stops delegation within the stall bound. A policy fault clears it at once. It is also the SloStore that
 // writes the kernel's slo_cfg map and the SchedulerStatsSource read by metrics and
 // `scx-slo status`. Detaching (stop(), or this process dying) returns every task to the
 // kernel's default scheduler.
@@ -11,6 +13,7 @@ import { RingReader } from '../bpf/ring-reader.js';
 import { UserRingWriter } from '../bpf/user-ring-writer.js';
 import { checkKernelSupport, schedExtState } from './kernel-support.js';
 import { Transport } from './transport.js';
+import { DelegationLoop, type PolicyFaults } from './delegation-loop.js';
 import { DEFAULT_BUDGET_NS, DEFAULT_IMPORTANCE, DEFAULT_SLICE_NS, MAX_BUDGET_NS, type Decision, type SloEntry } from '../../policy/api.js';
 import { clampImportance } from '../../policy/deadline.js';
 import {
@@ -18,7 +21,7 @@ import {
   SLO_MISS_EVENT, addCpuStats, decodeExitInfo,
   decodeMissEvent, encodeSloCtl, type CpuStatsCounter, type MissEvent,
 } from './kernel-abi.js';
-import { InlineRunner, type PolicyRunner } from '../policy-runner/runner.js';
+import type { PolicyRunner } from '../policy-runner/runner.js';
 import type { SloStore } from '../slo/slo-store.js';
 import type { CgroupSloStats, SchedulerSnapshot, SchedulerStatsSource } from './scheduler-stats.js';
 import { readCgroupStats, readCgroupStatsSliced } from './cgroup-stats-reader.js';
@@ -33,8 +36,10 @@ export interface LiveSchedulerConfig {
   lagNs: number;
   /** Heartbeat older than this: the kernel stops delegating. */
   stallNs: number;
-  /** How often the heartbeat is written. */
+  /** How often the heartbeat is written (at most; only when rounds complete). */
   heartbeatMs: number;
+  /** A policy call taking longer than this is a fault (worker restarted). */
+  roundDeadlineMs: number;
   /** Default slice. */
   sliceNs: number;
   /** Tasks whose SLO deadline is within this of now run directly in the kernel ('auto': lagNs). */
@@ -58,6 +63,7 @@ export const DEFAULT_CONFIG: Omit<LiveSchedulerConfig, 'objectPath'> = {
   lagNs: 5_000_000,
   stallNs: 50_000_000,
   heartbeatMs: 10,
+  roundDeadlineMs: 2000,
   sliceNs: DEFAULT_SLICE_NS,
   urgentMaxNs: 'auto',
   defaultBudgetNs: DEFAULT_BUDGET_NS,
@@ -94,9 +100,13 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
   private readonly slos = new Map<number, SloEntry>();
   private cfgGen = 0;
   private stopped = false;
-  private heartbeat: NodeJS.Timeout | undefined;
+  private detached = false;
+  private stopCalled = false;
   private stateWatch: NodeJS.Timeout | undefined;
-  private loopDone: Promise<void> = Promise.resolve();
+  private loop: DelegationLoop | undefined;
+  private lastHeartbeatMs = 0;
+  /** False while the loop backs off after a policy fault: the heartbeat stays cleared. */
+  private delegating = true;
   private readonly missListeners: Array<(e: MissEvent) => void> = [];
   private readonly ctlBuf = Buffer.alloc(SLO_CTL.size);
   private exitReport: string | undefined;
@@ -127,7 +137,9 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
    */
   static async start(cfg: LiveSchedulerConfig, makeRunner: (originNs: bigint) => Promise<PolicyRunner>, log: Log): Promise<LiveScheduler> {
     const support = checkKernelSupport();
-    if (support.problems.length > 0) throw new KernelSupportError(support.problems);
+    // SCX_SLO_FORCE_ATTACH=1 skips the pre-check so that tests can reach the kernel's own
+    // refusals (a verifier rejection, a failed attach); the kernel still refuses them.
+    if (support.problems.length > 0 && process.env['SCX_SLO_FORCE_ATTACH'] !== '1') throw new KernelSupportError(support.problems);
     const origin = process.hrtime.bigint();
     const runner = await makeRunner(origin);
     const obj = BpfObject.open(cfg.objectPath);
@@ -152,7 +164,7 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
       sched.writeCtl();
       obj.attachStructOps('slo_ops');
       sched.startTimers();
-      sched.loopDone = sched.loop();
+      sched.startLoop();
       log(`attached sched_ext scheduler "${OPS_NAME}" (policy ${runner.spec}, lag ${cfg.lagNs / 1e6} ms, urgent below ${sched.urgentMaxNs() / 1e6} ms)`);
       return sched;
     } catch (err) {
@@ -168,7 +180,7 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
   }
 
   /** Writes the control block; `alive` false clears the heartbeat (stop delegating). */
-  private writeCtl(alive = true): void {
+  private writeCtl(alive = this.delegating): void {
     encodeSloCtl(this.ctlBuf, {
       heartbeatNs: alive ? process.hrtime.bigint() : 0n,
       lagNs: this.cfg.lagNs,
@@ -185,10 +197,47 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
   }
 
   private startTimers(): void {
-    this.heartbeat = setInterval(() => {
-      if (!this.stopped) this.writeCtl();
-    }, this.cfg.heartbeatMs);
     this.stateWatch = setInterval(() => this.checkStillAttached(), 500);
+  }
+
+  private startLoop(): void {
+    const windowNs = this.cfg.batchWindowNs === 'auto' ? this.cfg.lagNs / 10 : this.cfg.batchWindowNs;
+    this.loop = new DelegationLoop(this.transport, this.tasksRing, () => this.runner, this.origin, {
+      batchMax: this.cfg.batchMax,
+      batchWindowNs: windowNs,
+      idleWaitMs: this.cfg.heartbeatMs,
+      roundDeadlineMs: this.cfg.roundDeadlineMs,
+      backoffMinMs: 100,
+      backoffMaxMs: 5000,
+    }, {
+      beforeRound: () => this.drainMisses(),
+      onProgress: () => {
+        // The heartbeat proves a completed round; written at most every heartbeatMs.
+        const now = Date.now();
+        if (this.stopped || now - this.lastHeartbeatMs < this.cfg.heartbeatMs) return;
+        this.lastHeartbeatMs = now;
+        this.writeCtl();
+      },
+      onDegraded: (degraded) => {
+        // Stop delegating at once (an SLO or policy change meanwhile keeps it cleared);
+        // after the back-off the next completed round writes the heartbeat again.
+        this.delegating = !degraded;
+        if (degraded && !this.stopped) this.writeCtl();
+        this.lastHeartbeatMs = 0;
+      },
+      log: this.log,
+    });
+    this.loop.start();
+  }
+
+  /** The policy's faults (errors, timeouts, restarts; degraded while failing). */
+  get policyFaults(): PolicyFaults {
+    return { ...(this.loop?.faults ?? { errors: 0, timeouts: 0, restarts: 0, restartFailures: 0, degraded: false, lastFault: undefined }) };
+  }
+
+  /** Rounds and records of the delegation loop. */
+  get loopCounters(): DelegationLoop['counters'] {
+    return { ...(this.loop?.counters ?? { rounds: 0, busyRounds: 0, records: 0 }) };
   }
 
   private checkStillAttached(): void {
@@ -207,37 +256,6 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
     const { kind, reason, msg } = decodeExitInfo(buf);
     if (kind === 0) return undefined;
     return `exit kind ${kind}: ${reason}${msg ? ` (${msg})` : ''}`;
-  }
-
-  /** The delegation loop: records in, decisions out, until stop(). */
-  private async loop(): Promise<void> {
-    const inline = this.runner instanceof InlineRunner;
-    const windowNs = this.cfg.batchWindowNs === 'auto' ? this.cfg.lagNs / 10 : this.cfg.batchWindowNs;
-    while (!this.stopped) {
-      this.drainMisses();
-      const started = process.hrtime.bigint();
-      const nowNs = Number(started - this.origin);
-      let decided: number;
-      if (inline) {
-        const { records, exitedPids } = this.transport.readTasks(this.cfg.batchMax);
-        decided = records.length;
-        if (decided > 0 || exitedPids.length > 0) this.transport.writeDecisions(await this.runner.decide(records, exitedPids, nowNs));
-      } else {
-        const { bytes, count, exitedPids } = this.transport.readTaskBytes(this.cfg.batchMax);
-        decided = count;
-        if (count > 0 || exitedPids.length > 0) {
-          const out = await this.runner.decideBytes(bytes, count, exitedPids, nowNs);
-          this.transport.writeDecisionBytes(out.bytes, out.count);
-        }
-      }
-      if (decided === 0) {
-        // Idle: the first record wakes us at once.
-        await this.tasksRing.waitForData(100);
-      } else if (decided < this.cfg.batchMax && windowNs > 0) {
-        const restMs = (windowNs - Number(process.hrtime.bigint() - started)) / 1e6;
-        if (restMs > 0) await new Promise((resolve) => setTimeout(resolve, restMs));
-      }
-    }
   }
 
   private drainMisses(): void {
@@ -332,17 +350,29 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
       counters,
       lagHistogram,
       cgroups,
+      policyFaults: this.policyFaults,
     };
   }
 
   /** Detaches the scheduler (tasks return to the default scheduler) and frees everything. */
-  async stop(): Promise<string | undefined> {
-    if (this.stopped) return this.exitReport;
+  /**
+   * Detaches the scheduler at once (every task is back with the kernel's default
+   * scheduler), whatever the policy is doing; stop() then frees the rest.
+   */
+  detachNow(): void {
+    if (this.detached) return;
+    this.detached = true;
     this.stopped = true;
-    clearInterval(this.heartbeat);
     clearInterval(this.stateWatch);
-    await this.loopDone.catch(() => {});
     this.obj.detach();
+  }
+
+  async stop(): Promise<string | undefined> {
+    if (this.stopCalled) return this.exitReport;
+    this.stopCalled = true;
+    this.detachNow();
+    // The loop ends at once (a hung worker call is abandoned).
+    await this.loop?.stop();
     const report = this.exitReport ?? this.readExitInfo();
     this.tasksRing.close();
     this.decisionsRing.close();

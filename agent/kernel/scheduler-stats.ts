@@ -3,6 +3,7 @@
 // The live agent produces it from the BPF maps; the monitoring-only mode produces the
 // parts it can.
 import type { CpuStatsCounter } from './kernel-abi.js';
+import type { PolicyFaults } from './delegation-loop.js';
 
 /** How the agent is running. */
 export type SchedulerMode =
@@ -38,6 +39,8 @@ export interface SchedulerSnapshot {
   lagHistogram: number[];
   /** SLO cgroup id -> accounting. */
   cgroups: Map<number, CgroupSloStats>;
+  /** The policy's faults (attached agents only). */
+  policyFaults?: PolicyFaults;
 }
 
 export interface SchedulerStatsSource {

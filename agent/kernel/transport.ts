@@ -18,6 +18,8 @@ export interface TransportCounters {
   decisions: number;
   /** Decisions that did not fit in decisions_urb (their tasks fall back in the kernel). */
   decisionsDropped: number;
+  /** Records dropped undecided while the policy was failing. */
+  discarded: number;
 }
 
 /** What one drain of tasks_rb brought: runnable tasks and the pids of exited tasks. */
@@ -34,7 +36,7 @@ export interface TaskBytesBatch {
 }
 
 export class Transport {
-  readonly counters: TransportCounters = { records: 0, exits: 0, malformed: 0, decisions: 0, decisionsDropped: 0 };
+  readonly counters: TransportCounters = { records: 0, exits: 0, malformed: 0, decisions: 0, decisionsDropped: 0, discarded: 0 };
 
   constructor(
     private readonly tasks: RingReader,
@@ -85,6 +87,13 @@ export class Transport {
     this.counters.records += count;
     this.counters.exits += exitedPids.length;
     return { bytes: bytes.subarray(0, count * size), count, exitedPids };
+  }
+
+  /** Drops every record waiting in the ring (a degraded loop: the kernel runs those tasks). */
+  discardTasks(): number {
+    const n = this.tasks.drain(() => {});
+    this.counters.discarded += n;
+    return n;
   }
 
   /** Writes decisions; returns how many fit. */

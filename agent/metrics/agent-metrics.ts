@@ -23,6 +23,10 @@
 //   scx_slo_mode{mode}                                    gauge    1 for the current mode (sched_ext|monitor|detached)
 //   scx_slo_policy_info{policy,ops}                       gauge    always 1
 //   scx_slo_build_info{version,commit,kernel}             gauge    always 1
+//   scx_slo_policy_faults_total{kind}                     counter  kind=error|timeout: policy calls that threw
+//                                                                  (or whose worker crashed) / missed the round deadline
+//   scx_slo_policy_restarts_total                         counter  policy restarts after a fault
+//   scx_slo_policy_failing                                gauge    1 from a policy fault until a call succeeds again
 //   scx_slo_config_errors_total{source,field}             counter  source=annotation|slopolicy|config_file
 //   scx_slo_grant_clamps_total{namespace,field}           counter  pod SLOs clamped to their namespace's
 //                                                                  grant, field=budget|importance
@@ -205,6 +209,11 @@ export function createAgentMetrics(inputs: AgentMetricsInputs): AgentMetrics {
     const b = buildInfo();
     return [{ labels: { version: b.version, commit: b.commit, kernel: b.kernel }, value: 1 }];
   });
+  counter('policy_faults_total', 'Policy calls that threw or whose worker crashed (error), or that missed the round deadline (timeout).', fromSnapshot((s) =>
+    s.policyFaults ? [{ labels: { kind: 'error' }, value: s.policyFaults.errors }, { labels: { kind: 'timeout' }, value: s.policyFaults.timeouts }] : []));
+  counter('policy_restarts_total', 'Policy restarts after a fault.', fromSnapshot((s) => (s.policyFaults ? [{ value: s.policyFaults.restarts }] : [])));
+  gauge('policy_failing', '1 from a policy fault until a policy call succeeds again (the in-kernel EDF schedules meanwhile).', fromSnapshot((s) =>
+    s.policyFaults ? [{ value: s.policyFaults.degraded ? 1 : 0 }] : []));
   gauge('policy_info', 'The scheduling policy in use and the sched_ext ops name; always 1.', fromSnapshot((s) => [{ labels: { policy: s.policy, ops: s.opsName }, value: 1 }]));
 
   counter('config_errors_total', 'Invalid SLO configuration values seen, by source and field (each distinct problem once).', () =>

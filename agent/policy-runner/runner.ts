@@ -1,6 +1,10 @@
 // Runs a policy for the agent, either inline on the agent's thread or in piscina worker
 // threads (one single-threaded pool per shard, so each shard's policy state persists in
 // its worker; tasks are sharded by SLO cgroup so a workload's state stays together).
+// A policy that throws rejects the call; a worker that crashes or is terminated rejects
+// it too. restart() replaces the policy instance (inline) or the workers (pool) with
+// fresh ones holding the current SLO table, which is how the delegation loop recovers
+// from a throwing, crashed or hung policy.
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
@@ -8,7 +12,7 @@ import type { Decision, PolicyModule, SloEntry, TaskRecord } from '../../policy/
 import { ClockOrigin, SLO_DECISION_MSG as DECISION_MSG, SLO_TASK_MSG as TASK_MSG, decodeTaskRecord, encodeDecision, taskSloCgroupId } from '../kernel/kernel-abi.js';
 import { PolicyHost } from './policy-host.js';
 import { loadPolicyModule } from '../../policy/registry.js';
-import type { WorkerRequest, WorkerResponse } from './worker-protocol.js';
+import type { WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol.js';
 
 export interface PolicyRunner {
   /** The policy spec (built-in name or path) in use. */
@@ -24,6 +28,12 @@ export interface PolicyRunner {
   decide(records: readonly TaskRecord[], exitedPids: readonly number[], nowNs: number): Promise<Decision[]>;
   setSlo(cgroupId: number, entry: SloEntry | undefined): void;
   swap(spec: string, nowNs: number): Promise<Decision[]>;
+  /**
+   * Drops the policy's state and starts it afresh (same spec, same SLO table): inline a
+   * new instance, in a pool new workers (hung ones are terminated). Rejects when the
+   * policy cannot be started again.
+   */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,13 +48,18 @@ export interface RunnerOptions {
 
 /** Runs the policy on the calling thread. */
 export class InlineRunner implements PolicyRunner {
-  private readonly host: PolicyHost;
+  private host: PolicyHost;
   private readonly origin: ClockOrigin;
+  private readonly hostOptions: { nrCpus: number; options: Readonly<Record<string, string>> };
+  private readonly slos = new Map<number, SloEntry>();
+  private module: PolicyModule;
   spec: string;
   urgentInKernel: boolean;
 
   constructor(opts: RunnerOptions) {
-    this.host = new PolicyHost(opts.module, { nrCpus: opts.nrCpus, options: opts.options });
+    this.hostOptions = { nrCpus: opts.nrCpus, options: opts.options };
+    this.module = opts.module;
+    this.host = new PolicyHost(opts.module, this.hostOptions);
     this.origin = new ClockOrigin(opts.originNs);
     this.spec = opts.spec;
     this.urgentInKernel = opts.module.urgentInKernel === true;
@@ -59,15 +74,24 @@ export class InlineRunner implements PolicyRunner {
   }
 
   setSlo(cgroupId: number, entry: SloEntry | undefined): void {
+    if (entry) this.slos.set(cgroupId, entry);
+    else this.slos.delete(cgroupId);
     this.host.setSlo(cgroupId, entry);
   }
 
   async swap(spec: string, nowNs: number): Promise<Decision[]> {
     const module = await loadPolicyModule(spec);
     const leftover = this.host.swap(module, nowNs);
+    this.module = module;
     this.spec = spec;
     this.urgentInKernel = module.urgentInKernel === true;
     return leftover;
+  }
+
+  async restart(): Promise<void> {
+    const host = new PolicyHost(this.module, this.hostOptions);
+    for (const [id, entry] of this.slos) host.setSlo(id, entry);
+    this.host = host;
   }
 
   async close(): Promise<void> {}
@@ -91,19 +115,45 @@ const WORKER_FILE = fileURLToPath(new URL('./worker.js', import.meta.url));
 
 /** Runs the policy in `shards` piscina workers, one thread each. */
 export class PoolRunner implements PolicyRunner {
-  private readonly pools: Piscina[];
+  private pools: Piscina[];
   private readonly origin: ClockOrigin;
+  private readonly slos = new Map<number, SloEntry>();
   spec: string;
   urgentInKernel: boolean;
 
-  private constructor(opts: RunnerOptions, shards: number) {
+  private constructor(private readonly opts: RunnerOptions, private readonly shards: number) {
     this.origin = new ClockOrigin(opts.originNs);
     this.spec = opts.spec;
     this.urgentInKernel = opts.module.urgentInKernel === true;
-    const workerData = { spec: opts.spec, nrCpus: opts.nrCpus, options: { ...opts.options }, originNs: opts.originNs.toString() };
-    this.pools = Array.from({ length: shards }, () => new Piscina({
-      filename: WORKER_FILE, minThreads: 1, maxThreads: 1, idleTimeout: Number.MAX_SAFE_INTEGER, workerData,
-    }));
+    this.pools = this.makePools();
+  }
+
+  private makePools(): Piscina[] {
+    const opts = this.opts;
+    const workerData: WorkerInit = {
+      spec: this.spec, nrCpus: opts.nrCpus, options: { ...opts.options }, originNs: opts.originNs.toString(),
+      slos: [...this.slos.entries()],
+    };
+    return Array.from({ length: this.shards }, () => {
+      const pool = new Piscina({ filename: WORKER_FILE, minThreads: 1, maxThreads: 1, idleTimeout: Number.MAX_SAFE_INTEGER, workerData });
+      // A worker that fails outside a call (at start) is reported here; calls reject on
+      // their own, so this must not become an uncaught exception.
+      pool.on('error', (err: Error) => (this.lastWorkerError = err.message));
+      return pool;
+    });
+  }
+
+  /** The latest error a worker reported outside a call. */
+  lastWorkerError: string | undefined;
+
+  /** Waits until every worker has loaded the policy; on failure destroys them and rejects. */
+  private static async ready(pools: Piscina[], spec: string): Promise<void> {
+    try {
+      await Promise.all(pools.map((p) => p.run({ op: 'ping' } satisfies WorkerRequest)));
+    } catch (err) {
+      await Promise.all(pools.map((p) => p.destroy().catch(() => {})));
+      throw new Error(`policy ${spec}: a worker could not start it: ${(err as Error).message}`);
+    }
   }
 
   static async start(opts: RunnerOptions, shards: number): Promise<PoolRunner> {
@@ -112,8 +162,17 @@ export class PoolRunner implements PolicyRunner {
     }
     const runner = new PoolRunner(opts, shards);
     // Fail now, not on the first batch, when a worker cannot load the policy.
-    await Promise.all(runner.pools.map((p) => p.run({ op: 'ping' } satisfies WorkerRequest)));
+    await PoolRunner.ready(runner.pools, opts.spec);
     return runner;
+  }
+
+  async restart(): Promise<void> {
+    const old = this.pools;
+    // Terminates the workers even in the middle of a call (an endless loop included).
+    await Promise.all(old.map((p) => p.destroy().catch(() => {})));
+    const fresh = this.makePools();
+    this.pools = fresh;
+    await PoolRunner.ready(fresh, this.spec);
   }
 
   private async call(pool: Piscina, req: WorkerRequest, transfer?: ArrayBuffer[]): Promise<WorkerResponse> {
@@ -157,7 +216,10 @@ export class PoolRunner implements PolicyRunner {
   }
 
   setSlo(cgroupId: number, entry: SloEntry | undefined): void {
-    for (const pool of this.pools) void pool.run({ op: 'slo', cgroupId, entry } satisfies WorkerRequest);
+    if (entry) this.slos.set(cgroupId, entry);
+    else this.slos.delete(cgroupId);
+    // A worker being restarted gets the table in its WorkerInit; a failure here is that.
+    for (const pool of this.pools) pool.run({ op: 'slo', cgroupId, entry } satisfies WorkerRequest).catch(() => {});
   }
 
   async swap(spec: string, nowNs: number): Promise<Decision[]> {

@@ -22,4 +22,6 @@ export interface WorkerInit {
   options: Record<string, string>;
   /** Kernel ns origin of the policy clock, as a decimal string. */
   originNs: string;
+  /** The SLO table at start (a restarted worker must not start empty). */
+  slos: Array<[number, SloEntry]>;
 }

@@ -11,6 +11,7 @@ import type { WorkerInit, WorkerRequest, WorkerResponse } from './worker-protoco
 const init = Piscina.workerData as WorkerInit;
 const origin = new ClockOrigin(BigInt(init.originNs));
 const host = new PolicyHost(await loadPolicyModule(init.spec), { nrCpus: init.nrCpus, options: init.options });
+for (const [cgroupId, entry] of init.slos) host.setSlo(cgroupId, entry);
 
 export default async function handle(req: WorkerRequest): Promise<WorkerResponse> {
   switch (req.op) {

@@ -27,14 +27,14 @@ test('options are parsed into nanoseconds with the documented defaults', (t) => 
   t.is(o.scheduler.stallNs, 50_000_000);
   t.is(o.scheduler.sliceNs, 5_000_000);
   t.is(o.scheduler.urgentMaxNs, 'auto');
-  t.is(o.workers, 1);
+  t.is(o.workers, 0);
   t.deepEqual(o.warnings, []);
-  const p = parseRunOptions(['--lag-ms', '50', '--slice-us', '3000', '--urgent-below-ms', '2', '--policy-opt', 'slice-us=100', '--workers', '0'], {});
+  const p = parseRunOptions(['--lag-ms', '50', '--slice-us', '3000', '--urgent-below-ms', '2', '--policy-opt', 'slice-us=100', '--workers', '2'], {});
   t.is(p.scheduler.lagNs, 50_000_000);
   t.is(p.scheduler.sliceNs, 3_000_000);
   t.is(p.scheduler.urgentMaxNs, 2_000_000);
   t.deepEqual(p.policyOptions, { 'slice-us': '100' });
-  t.is(p.workers, 0);
+  t.is(p.workers, 2);
   t.deepEqual(p.warnings, []);
 });
 

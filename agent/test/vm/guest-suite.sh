@@ -2,15 +2,16 @@
 # The sched_ext guest suite (make vm-test): runs inside the QEMU guest that
 # bpf/vm/run-guest.sh boots, from the checkout shared read-only from the host, with the
 # project already built (dist/, bpf/build/).
-#   guest-suite.sh [full]   the scheduler checks, the Kubernetes end-to-end checks and
-#                           the stress pass (the suite on the main guest kernel);
+#   guest-suite.sh [full]   the scheduler checks, the failing-policy checks, the
+#                           Kubernetes end-to-end checks and the stress pass (the
+#                           suite on the main guest kernel);
 #   guest-suite.sh subset   the scheduler checks (attach, scheduling, fallback, detach)
 #                           and the stress pass, for the other kernels (other-kernels.sh).
 # Closes with "guest: N passed, N failed"; exits non-zero on any failure.
 set -u
 MODE=${1:-full}
 case $MODE in
-  full) PARTS="guest-checks guest-k8s-e2e guest-stress" ;;
+  full) PARTS="guest-checks guest-policy-faults guest-k8s-e2e guest-stress" ;;
   subset) PARTS="guest-checks guest-stress" ;;
   *) echo "guest-suite: unknown mode '$MODE' (full or subset)"; exit 2 ;;
 esac
@@ -19,6 +20,7 @@ export SCX_SLO_REPO="$REPO"
 cd "$REPO"
 echo "guest-suite: kernel $(uname -r), $(nproc) CPUs, sched_ext $(cat /sys/kernel/sched_ext/state), $MODE"
 LOG=/tmp/guest-suite.log
+mkdir -p /run/scx-slo-test
 : > "$LOG"
 EXPECTED=0
 for part in $PARTS; do
