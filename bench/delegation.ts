@@ -182,10 +182,16 @@ async function main(): Promise<void> {
     for (const cell of cells) {
       const res = await runCell(cell, seconds);
       all.push(res);
-      console.log(`  round ${r + 1} ${res.cell.padEnd(26)} ${res.decisionsPerSec.toFixed(0).padStart(7)} dec/s  p50 ${res.p50Us} us  p99 ${res.p99Us} us  max ${res.maxUs.toFixed(0)} us  ${res.cpuUsPer1k.toFixed(0)} us CPU/1000  ${res.cpuUsPerRound.toFixed(1)} us/round  ${res.roundsPerSec.toFixed(0)} rounds/s (${res.busyRoundsPerSec.toFixed(0)} busy)  agent ${(100 * res.agentCpuShare).toFixed(1)}% CPU (${(100 * res.systemShare).toFixed(0)}% sys)  RSS ${res.rssMb.toFixed(0)} MB  stale ${res.stale} ring-full ${res.ringFull} faults ${res.faults}`);
+      console.log(`  round ${r + 1} ${res.cell.padEnd(26)} ${res.decisionsPerSec.toFixed(0).padStart(7)} dec/s  ` +
+        `p50 ${res.p50Us} us  p99 ${res.p99Us} us  max ${res.maxUs.toFixed(0)} us  ` +
+        `${res.cpuUsPer1k.toFixed(0)} us CPU/1000  ${res.cpuUsPerRound.toFixed(1)} us/round  ` +
+        `${res.roundsPerSec.toFixed(0)} rounds/s (${res.busyRoundsPerSec.toFixed(0)} busy)  ` +
+        `agent ${(100 * res.agentCpuShare).toFixed(1)}% CPU (${(100 * res.systemShare).toFixed(0)}% sys)  ` +
+        `RSS ${res.rssMb.toFixed(0)} MB  stale ${res.stale} ring-full ${res.ringFull} faults ${res.faults}`);
     }
   }
-  console.log('cell               decisions/s  p50 us  p99 us  max us  CPU us/1000 dec  CPU us/round  rounds/s  agent CPU  RSS MB   (medians over rounds; max: the largest)');
+  console.log('cell               decisions/s  p50 us  p99 us  max us  CPU us/1000 dec  CPU us/round  rounds/s  agent CPU  RSS MB   ' +
+    '(medians over rounds; max: the largest)');
   const summary: Record<string, Record<string, number>> = {};
   for (const name of names) {
     const rs = all.filter((x) => x.cell === name);
@@ -196,7 +202,10 @@ async function main(): Promise<void> {
       agentCpuShare: m((x) => x.agentCpuShare), rssMb: Math.max(...rs.map((x) => x.rssMb)),
     };
     summary[name] = row;
-    console.log(`${name.padEnd(26)} ${row.decisionsPerSec.toFixed(0).padStart(11)} ${String(row.p50Us).padStart(7)} ${String(row.p99Us).padStart(7)} ${row.maxUs.toFixed(0).padStart(7)} ${row.cpuUsPer1k.toFixed(0).padStart(16)} ${row.cpuUsPerRound.toFixed(1).padStart(13)} ${row.roundsPerSec.toFixed(0).padStart(9)} ${(100 * row.agentCpuShare).toFixed(1).padStart(8)}% ${row.rssMb.toFixed(0).padStart(6)}`);
+    console.log(`${name.padEnd(26)} ${row.decisionsPerSec.toFixed(0).padStart(11)} ${String(row.p50Us).padStart(7)} ` +
+      `${String(row.p99Us).padStart(7)} ${row.maxUs.toFixed(0).padStart(7)} ${row.cpuUsPer1k.toFixed(0).padStart(16)} ` +
+      `${row.cpuUsPerRound.toFixed(1).padStart(13)} ${row.roundsPerSec.toFixed(0).padStart(9)} ` +
+      `${(100 * row.agentCpuShare).toFixed(1).padStart(8)}% ${row.rssMb.toFixed(0).padStart(6)}`);
   }
   if (values.json) writeFileSync(values.json, JSON.stringify({ cells: all, summary }, null, 2));
   const head = summary[`saturated-${DEFAULT_WORKERS === 0 ? 'inline' : 'worker'}`] ?? summary[names[0]!]!;

@@ -38,7 +38,8 @@ timed (stale: the task was re-queued 4 times before its decision) and records lo
 a full ring.`;
 
 function line(d: ShadowSnapshot, decisions: number, cpuUs: number, seconds: number): string {
-  return `${(decisions / seconds).toFixed(0)} decisions/s, latency p50 ${shadowPercentileUs(d.histogram, 0.5)} us, p99 ${shadowPercentileUs(d.histogram, 0.99)} us, ` +
+  return `${(decisions / seconds).toFixed(0)} decisions/s, ` +
+    `latency p50 ${shadowPercentileUs(d.histogram, 0.5)} us, p99 ${shadowPercentileUs(d.histogram, 0.99)} us, ` +
     `max ${(d.maxNs / 1000).toFixed(0)} us; agent CPU ${decisions > 0 ? ((cpuUs / decisions) * 1000).toFixed(0) : '-'} us per 1000 decisions ` +
     `(${((100 * cpuUs) / 1e6 / seconds).toFixed(1)}% of a CPU); stale ${d.counters.stale}, ring full ${d.counters.ring_full}`;
 }

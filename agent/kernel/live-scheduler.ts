@@ -91,7 +91,8 @@ type Log = (line: string) => void;
 function checkValueSizes(objectPath: string, maps: Array<[BpfMap, number, string]>): void {
   for (const [map, size, struct] of maps) {
     if (map.valueSize !== size) {
-      throw new Error(`${objectPath}: ${map.name} holds ${map.valueSize}-byte values, this agent's struct ${struct} is ${size} bytes (ABI version ${SLO_ABI_VERSION}): rebuild with \`make build-bpf\``);
+      throw new Error(`${objectPath}: ${map.name} holds ${map.valueSize}-byte values, ` +
+        `this agent's struct ${struct} is ${size} bytes (ABI version ${SLO_ABI_VERSION}): rebuild with \`make build-bpf\``);
     }
   }
 }

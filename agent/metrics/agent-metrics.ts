@@ -157,19 +157,32 @@ export function createAgentMetrics(inputs: AgentMetricsInputs): AgentMetrics {
       { labels: { reason: 'invalid' }, value: s.counters.bad_decisions },
     ]),
   );
-  counter('ring_full_total', 'Times the task ring buffer to the agent was full (the task went to the in-kernel fallback).', fromSnapshot((s) => [{ value: s.counters.fallback_ringfull }]));
+  counter(
+    'ring_full_total',
+    'Times the task ring buffer to the agent was full (the task went to the in-kernel fallback).',
+    fromSnapshot((s) => [{ value: s.counters.fallback_ringfull }]),
+  );
   counter('deadline_misses_total', 'Tasks that first ran after their deadline, node-wide.', fromSnapshot((s) => [{ value: s.counters.deadline_misses }]));
-  counter('miss_events_dropped_total', 'Deadline-miss events suppressed by the per-CPU rate limit.', fromSnapshot((s) => [{ value: s.counters.miss_events_dropped }]));
+  counter(
+    'miss_events_dropped_total',
+    'Deadline-miss events suppressed by the per-CPU rate limit.',
+    fromSnapshot((s) => [{ value: s.counters.miss_events_dropped }]),
+  );
   counter('preemptions_total', 'CPUs preempted for a task with an earlier deadline.', fromSnapshot((s) => [{ value: s.counters.preemptions }]));
   counter(
     'task_exits_total',
-    'Exits of tasks once handed to the agent, by outcome: sent to the agent through the task ring (its policy forgets them), or dropped because the ring was full.',
+    'Exits of tasks once handed to the agent, by outcome: sent to the agent through the task ring (its policy forgets them), ' +
+      'or dropped because the ring was full.',
     fromSnapshot((s) => [
       { labels: { outcome: 'sent' }, value: s.counters.exits_to_user },
       { labels: { outcome: 'dropped' }, value: s.counters.exits_dropped },
     ]),
   );
-  counter('scan_cutoffs_total', 'Dispatches whose walk of the pending queue stopped at its per-dispatch budget.', fromSnapshot((s) => [{ value: s.counters.scan_cutoffs }]));
+  counter(
+    'scan_cutoffs_total',
+    'Dispatches whose walk of the pending queue stopped at its per-dispatch budget.',
+    fromSnapshot((s) => [{ value: s.counters.scan_cutoffs }]),
+  );
 
   const overloadRule: OverloadRule = { ...DEFAULT_OVERLOAD_RULE, ...inputs.overloadRule };
   // workload_deadline_misses_total, workload_runs_total, workload_wait_seconds_total and
@@ -187,7 +200,8 @@ export function createAgentMetrics(inputs: AgentMetricsInputs): AgentMetrics {
   if (lateness) {
     new ComputedMetric(
       n('workload_lateness_seconds'),
-      'How late a workload\'s missed runs started after their deadline, from the kernel\'s miss events (rate-limited per CPU: a sample of the misses; the exact count is scx_slo_workload_deadline_misses_total).',
+      'How late a workload\'s missed runs started after their deadline, from the kernel\'s miss events ' +
+        '(rate-limited per CPU: a sample of the misses; the exact count is scx_slo_workload_deadline_misses_total).',
       'histogram',
       () => lateness.samples(n('workload_lateness_seconds')),
     ).registerIn(registry);
@@ -204,7 +218,11 @@ export function createAgentMetrics(inputs: AgentMetricsInputs): AgentMetrics {
   }
 
   gauge('attached', '1 when the scx-slo sched_ext scheduler is attached, else 0.', fromSnapshot((s) => [{ value: s.mode === 'sched_ext' ? 1 : 0 }]));
-  gauge('mode', 'How the agent runs: 1 for the current mode (sched_ext, monitor or detached).', fromSnapshot((s) => MODES.map((m) => ({ labels: { mode: m }, value: s.mode === m ? 1 : 0 }))));
+  gauge(
+    'mode',
+    'How the agent runs: 1 for the current mode (sched_ext, monitor or detached).',
+    fromSnapshot((s) => MODES.map((m) => ({ labels: { mode: m }, value: s.mode === m ? 1 : 0 }))),
+  );
   gauge('build_info', 'The scx-slo version, the commit it was built from and the running kernel; always 1.', () => {
     const b = buildInfo();
     return [{ labels: { version: b.version, commit: b.commit, kernel: b.kernel }, value: 1 }];
@@ -214,7 +232,11 @@ export function createAgentMetrics(inputs: AgentMetricsInputs): AgentMetrics {
   counter('policy_restarts_total', 'Policy restarts after a fault.', fromSnapshot((s) => (s.policyFaults ? [{ value: s.policyFaults.restarts }] : [])));
   gauge('policy_failing', '1 from a policy fault until a policy call succeeds again (the in-kernel EDF schedules meanwhile).', fromSnapshot((s) =>
     s.policyFaults ? [{ value: s.policyFaults.degraded ? 1 : 0 }] : []));
-  gauge('policy_info', 'The scheduling policy in use and the sched_ext ops name; always 1.', fromSnapshot((s) => [{ labels: { policy: s.policy, ops: s.opsName }, value: 1 }]));
+  gauge(
+    'policy_info',
+    'The scheduling policy in use and the sched_ext ops name; always 1.',
+    fromSnapshot((s) => [{ labels: { policy: s.policy, ops: s.opsName }, value: 1 }]),
+  );
 
   counter('config_errors_total', 'Invalid SLO configuration values seen, by source and field (each distinct problem once).', () =>
     (inputs.configErrors?.list() ?? []).map((c) => ({ labels: { source: c.source, field: c.field }, value: c.count })),
@@ -223,10 +245,18 @@ export function createAgentMetrics(inputs: AgentMetricsInputs): AgentMetrics {
     (inputs.grantClamps?.list() ?? []).map((c) => ({ labels: { namespace: c.namespace, field: c.field }, value: c.count })),
   );
   const statuses = (): ReturnType<SloSource['status']>[] => sources.map((s) => s.status());
-  gauge('source_synced', '1 when the SLO source has read its whole configuration at least once.', () => statuses().map((s) => ({ labels: { source: s.name }, value: s.synced ? 1 : 0 })));
-  gauge('source_workloads', 'SLO entries the source keeps in the kernel table.', () => statuses().map((s) => ({ labels: { source: s.name }, value: s.entries })));
-  gauge('source_workloads_unresolved', 'Workloads with an SLO whose cgroup was not found (yet).', () => statuses().map((s) => ({ labels: { source: s.name }, value: s.unresolved })));
-  counter('source_store_errors_total', 'Failed writes of the source to the SLO table.', () => statuses().map((s) => ({ labels: { source: s.name }, value: s.storeErrors })));
+  gauge('source_synced', '1 when the SLO source has read its whole configuration at least once.', () =>
+    statuses().map((s) => ({ labels: { source: s.name }, value: s.synced ? 1 : 0 })),
+  );
+  gauge('source_workloads', 'SLO entries the source keeps in the kernel table.', () =>
+    statuses().map((s) => ({ labels: { source: s.name }, value: s.entries })),
+  );
+  gauge('source_workloads_unresolved', 'Workloads with an SLO whose cgroup was not found (yet).', () =>
+    statuses().map((s) => ({ labels: { source: s.name }, value: s.unresolved })),
+  );
+  counter('source_store_errors_total', 'Failed writes of the source to the SLO table.', () =>
+    statuses().map((s) => ({ labels: { source: s.name }, value: s.storeErrors })),
+  );
   counter('source_watch_restarts_total', 'Restarts of a Kubernetes watch after an error, by watched resource.', () =>
     statuses().flatMap((s) => Object.entries(s.watchRestarts ?? {}).map(([resource, value]) => ({ labels: { source: s.name, resource }, value }))),
   );

@@ -9,7 +9,14 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Decision, PolicyModule, SloEntry, TaskRecord } from '../../policy/api.js';
-import { ClockOrigin, SLO_DECISION_MSG as DECISION_MSG, SLO_TASK_MSG as TASK_MSG, decodeTaskRecord, encodeDecision, taskSloCgroupId } from '../kernel/kernel-abi.js';
+import {
+  ClockOrigin,
+  SLO_DECISION_MSG as DECISION_MSG,
+  SLO_TASK_MSG as TASK_MSG,
+  decodeTaskRecord,
+  encodeDecision,
+  taskSloCgroupId,
+} from '../kernel/kernel-abi.js';
 import { PolicyHost } from './policy-host.js';
 import { loadPolicyModule } from '../../policy/registry.js';
 import type { WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol.js';

@@ -33,7 +33,9 @@ smoke('a two-second shadow run decides real wake-ups and its histogram counts th
   const dir = mkdtempSync(join(tmpdir(), 'scx-slo-bench-delegation-'));
   try {
     const json = join(dir, 'out.json');
-    const out = execFileSync('node', [join(REPO_ROOT, 'dist', 'bench', 'delegation.js'), '--seconds', '2', '--rounds', '1', '--cells', 'idle-inline', '--json', json], { encoding: 'utf8', timeout: 60_000 });
+    const out = execFileSync('node', [
+      join(REPO_ROOT, 'dist', 'bench', 'delegation.js'), '--seconds', '2', '--rounds', '1', '--cells', 'idle-inline', '--json', json,
+    ], { encoding: 'utf8', timeout: 60_000 });
     t.regex(out.trimEnd().split('\n').pop() ?? '', /^bench-delegation: decision p99 \d+ us, \d+ us CPU per 1000 decisions$/);
     const { cells } = JSON.parse(readFileSync(json, 'utf8')) as { cells: Cell[] };
     t.is(cells.length, 1);

@@ -42,7 +42,10 @@ test('the old name --direct-below-ms still works, with a deprecation warning', (
   const old = parseRunOptions(['--direct-below-ms', '3'], {});
   t.is(old.scheduler.urgentMaxNs, 3_000_000);
   t.deepEqual(old.warnings, ['--direct-below-ms is deprecated, use --urgent-below-ms (same meaning)']);
-  t.throws(() => parseRunOptions(['--direct-below-ms', 'x'], {}), { instanceOf: UsageError, message: '--direct-below-ms: expected a number from 0 to 10000, got "x"' });
+  t.throws(() => parseRunOptions(['--direct-below-ms', 'x'], {}), {
+    instanceOf: UsageError,
+    message: '--direct-below-ms: expected a number from 0 to 10000, got "x"',
+  });
   t.throws(() => parseRunOptions(['--direct-below-ms', '3', '--urgent-below-ms', '3'], {}), { instanceOf: UsageError, message: /give only one/ });
 });
 
@@ -50,15 +53,24 @@ test('bad option values are refused naming the option and the value', (t) => {
   t.throws(() => parseRunOptions(['--lag-ms', 'soon'], {}), { instanceOf: UsageError, message: '--lag-ms: expected a number from 0.05 to 10000, got "soon"' });
   t.throws(() => parseRunOptions(['--default-importance', '0'], {}), { instanceOf: UsageError, message: /--default-importance: .* got "0"/ });
   t.throws(() => parseRunOptions(['--policy-opt', 'novalue'], {}), { instanceOf: UsageError, message: /--policy-opt: expected KEY=VALUE, got "novalue"/ });
-  t.throws(() => parseRunOptions(['--heartbeat-ms', '100', '--stall-ms', '50'], {}), { instanceOf: UsageError, message: /--heartbeat-ms 100 must be shorter than --stall-ms 50/ });
+  t.throws(() => parseRunOptions(['--heartbeat-ms', '100', '--stall-ms', '50'], {}), {
+    instanceOf: UsageError,
+    message: /--heartbeat-ms 100 must be shorter than --stall-ms 50/,
+  });
   t.throws(() => parseRunOptions(['--kubernetes'], {}), { instanceOf: UsageError, message: /NODE_NAME/ });
   t.throws(() => parseRunOptions(['--bogus'], {}), { instanceOf: UsageError });
   t.is(parseRunOptions(['--kubernetes'], { NODE_NAME: 'node-a' }).nodeName, 'node-a');
 });
 
 test('integer options refuse fractions instead of failing later or truncating', (t) => {
-  t.throws(() => parseRunOptions(['--metrics-port', '18082.5'], {}), { instanceOf: UsageError, message: '--metrics-port: expected an integer from 0 to 65535, got "18082.5"' });
-  t.throws(() => parseRunOptions(['--default-importance', '50.5'], {}), { instanceOf: UsageError, message: '--default-importance: expected an integer from 1 to 100, got "50.5"' });
+  t.throws(() => parseRunOptions(['--metrics-port', '18082.5'], {}), {
+    instanceOf: UsageError,
+    message: '--metrics-port: expected an integer from 0 to 65535, got "18082.5"',
+  });
+  t.throws(() => parseRunOptions(['--default-importance', '50.5'], {}), {
+    instanceOf: UsageError,
+    message: '--default-importance: expected an integer from 1 to 100, got "50.5"',
+  });
   t.throws(() => parseRunOptions(['--workers', '1.5'], {}), { instanceOf: UsageError, message: /--workers: expected an integer/ });
   t.throws(() => parseRunOptions(['--miss-events', '1e3'], {}), { instanceOf: UsageError, message: /--miss-events: expected an integer/ });
   const o = parseRunOptions(['--metrics-port', '18082', '--default-importance', '60'], {});

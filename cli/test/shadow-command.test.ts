@@ -19,7 +19,8 @@ if (!mayLoadBpf) console.log('scx-slo shadow test: skipped, this process has nei
   const lines = r.stdout.trim().split('\n');
   t.true(lines.length >= 2, r.stdout);
   const summary = lines.pop()!;
-  const m = /^summary \([\d.]+ s, time\): (\d+) decisions\/s, latency p50 (\d+) us, p99 (\d+) us, max \d+ us; agent CPU \d+ us per 1000 decisions/.exec(summary);
+  const m =
+    /^summary \([\d.]+ s, time\): (\d+) decisions\/s, latency p50 (\d+) us, p99 (\d+) us, max \d+ us; agent CPU \d+ us per 1000 decisions/.exec(summary);
   t.truthy(m, summary);
   t.true(Number(m![1]) > 0, 'decisions were made');
   t.regex(r.stderr, /shadowing policy edf \(inline\) on this node's wake-ups; nothing is scheduled/);

@@ -28,7 +28,8 @@ function child(body: string): { done: Promise<{ code: number | null; signal: Nod
     out += d.toString();
     if (out.includes('ready')) readyResolve();
   });
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((r) => p.on('exit', (code, signal) => r({ code, signal, out })));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((r) =>
+    p.on('exit', (code, signal) => r({ code, signal, out })));
   // A child left stuck by a failed check must not outlive the test run.
   process.once('exit', () => p.kill('SIGKILL'));
   return { done, ready, kill: () => p.kill('SIGTERM') };

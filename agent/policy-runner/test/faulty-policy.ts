@@ -18,7 +18,9 @@ class FaultyPolicy implements Policy {
   constructor(ctx: PolicyContext) {
     this.fault = ctx.options['fault'] ?? 'throw';
     this.after = Number(ctx.options['after'] ?? 0);
-    if (!['throw', 'hang', 'exit', 'none'].includes(this.fault)) throw new Error(`fault: expected throw, hang, exit or none, got ${JSON.stringify(this.fault)}`);
+    if (!['throw', 'hang', 'exit', 'none'].includes(this.fault)) {
+      throw new Error(`fault: expected throw, hang, exit or none, got ${JSON.stringify(this.fault)}`);
+    }
     if (!Number.isInteger(this.after) || this.after < 0) throw new Error(`after: expected a non-negative integer, got ${JSON.stringify(ctx.options['after'])}`);
   }
 

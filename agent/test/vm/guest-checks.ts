@@ -159,7 +159,8 @@ async function main(): Promise<void> {
   const realConfig = join(WORK, 'real', 'slos.yaml');
   const config = join(WORK, 'slos.yaml');
   const slosYaml = (lsImportance: number): string =>
-    `cgroups:\n  ls:\n    budgetMs: 5\n    importance: ${lsImportance}\n  batch:\n    budgetMs: 500\n    importance: 10\n  hogs:\n    budgetMs: 1000\n    importance: 10\n`;
+    `cgroups:\n  ls:\n    budgetMs: 5\n    importance: ${lsImportance}\n` +
+    `  batch:\n    budgetMs: 500\n    importance: 10\n  hogs:\n    budgetMs: 1000\n    importance: 10\n`;
   writeFileSync(realConfig, slosYaml(90));
   rmSync(config, { force: true });
   symlinkSync(realConfig, config);
@@ -177,7 +178,8 @@ async function main(): Promise<void> {
   agent.on('exit', (code) => (agentExit = code));
   await waitFor('the scheduler to attach', 180_000, () => agentExit !== undefined || schedExtState().state === 'enabled', 200);
   const attached = schedExtState();
-  check('attach', attached.state === 'enabled' && attached.ops === 'slo', `state ${attached.state}, ops ${attached.ops} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  check('attach', attached.state === 'enabled' && attached.ops === 'slo',
+    `state ${attached.state}, ops ${attached.ops} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   if (attached.state !== 'enabled') return;
   await waitFor('the control socket', 60_000, () => {
     try {
@@ -213,24 +215,32 @@ async function main(): Promise<void> {
   const b = await status();
   const hogsShare = (cgroupUsageUs('hogs') - hogsUs0) / ((Date.now() - windowT0) * 1000 * nproc());
   const userGrew = sum(b.counters, 'user_dispatched') - sum(a.counters, 'user_dispatched');
-  check('userspace decisions are applied', userGrew > 0, `user_dispatched +${userGrew} in 3 s (direct +${sum(b.counters, 'direct') - sum(a.counters, 'direct')}, fallback lag +${sum(b.counters, 'fallback_lag') - sum(a.counters, 'fallback_lag')}, idle +${sum(b.counters, 'fallback_idle') - sum(a.counters, 'fallback_idle')})`);
+  check('userspace decisions are applied', userGrew > 0,
+    `user_dispatched +${userGrew} in 3 s (direct +${sum(b.counters, 'direct') - sum(a.counters, 'direct')}, ` +
+    `fallback lag +${sum(b.counters, 'fallback_lag') - sum(a.counters, 'fallback_lag')}, ` +
+    `idle +${sum(b.counters, 'fallback_idle') - sum(a.counters, 'fallback_idle')})`);
 
   await Promise.all([new Promise((r) => lsProbe.on('exit', r)), new Promise((r) => batchProbe.on('exit', r))]);
   const load1 = await status();
-  if (!cyclictestPolicyIsOther(lsOut) || !cyclictestPolicyIsOther(batchOut)) throw new Error('the cyclictest probes did not run as SCHED_OTHER (no "P: 0" in their output)');
+  if (!cyclictestPolicyIsOther(lsOut) || !cyclictestPolicyIsOther(batchOut)) {
+    throw new Error('the cyclictest probes did not run as SCHED_OTHER (no "P: 0" in their output)');
+  }
   const ls = cyclictestSummary(lsOut);
   const batch = cyclictestSummary(batchOut);
   const expectedLoops = (PROBE_SECONDS * 1e6) / PROBE_INTERVAL_US;
   const minLoops = Math.ceil(expectedLoops * MIN_PROBE_LOOP_FRACTION);
   check('workloads make progress under 2x oversubscription',
     !!ls && !!batch && ls.count >= minLoops && batch.count >= minLoops && hogsShare >= MIN_HOGS_SHARE,
-    `ls probe ${ls?.count} loops, batch probe ${batch?.count} loops (of ${expectedLoops}, need ${minLoops}), hogs used ${(hogsShare * 100).toFixed(1)}% of the CPUs over 3 s (need ${MIN_HOGS_SHARE * 100}%)`);
+    `ls probe ${ls?.count} loops, batch probe ${batch?.count} loops (of ${expectedLoops}, need ${minLoops}), ` +
+    `hogs used ${(hogsShare * 100).toFixed(1)}% of the CPUs over 3 s (need ${MIN_HOGS_SHARE * 100}%)`);
   const lsWait = meanWaitUs(load0, load1, ids.ls);
   const batchWait = meanWaitUs(load0, load1, ids.batch);
   const hogsWait = meanWaitUs(load0, load1, ids.hogs);
   check('high-importance cgroup waits less than the batch cgroup (kernel per-cgroup wait)',
     lsWait.runs > 100 && batchWait.runs > 100 && lsWait.us * WAIT_RATIO <= batchWait.us && !!ls && !!batch && ls.avg < batch.avg,
-    `kernel mean wait: ls ${lsWait.us.toFixed(0)} us (${lsWait.runs} runs), batch ${batchWait.us.toFixed(0)} us (${batchWait.runs} runs), hogs ${hogsWait.us.toFixed(0)} us (${hogsWait.runs} runs), need ls x${WAIT_RATIO} <= batch; cyclictest avg/max us: ls ${ls?.avg}/${ls?.max}, batch ${batch?.avg}/${batch?.max}`);
+    `kernel mean wait: ls ${lsWait.us.toFixed(0)} us (${lsWait.runs} runs), batch ${batchWait.us.toFixed(0)} us (${batchWait.runs} runs), ` +
+    `hogs ${hogsWait.us.toFixed(0)} us (${hogsWait.runs} runs), need ls x${WAIT_RATIO} <= batch; ` +
+    `cyclictest avg/max us: ls ${ls?.avg}/${ls?.max}, batch ${batch?.avg}/${batch?.max}`);
 
   // SIGSTOP: the kernel side must keep every workload running on its own.
   const before = await status();
@@ -253,7 +263,8 @@ async function main(): Promise<void> {
   const after = await status();
   const stalledGrew = sum(after.counters, 'fallback_stalled') - sum(before.counters, 'fallback_stalled');
   check('SIGSTOP: the in-kernel fallback took over', stalledGrew > 0,
-    `fallback_stalled +${stalledGrew} (lag +${sum(after.counters, 'fallback_lag') - sum(before.counters, 'fallback_lag')}, idle +${sum(after.counters, 'fallback_idle') - sum(before.counters, 'fallback_idle')})`);
+    `fallback_stalled +${stalledGrew} (lag +${sum(after.counters, 'fallback_lag') - sum(before.counters, 'fallback_lag')}, ` +
+    `idle +${sum(after.counters, 'fallback_idle') - sum(before.counters, 'fallback_idle')})`);
   await sleep(3000);
   const resumed = await status();
   const userAfter = sum(resumed.counters, 'user_dispatched') - sum(after.counters, 'user_dispatched');
@@ -284,8 +295,10 @@ async function main(): Promise<void> {
   const e2 = await status();
   const exitsSent = sum(e1.counters, 'exits_to_user') - sum(swapped2.counters, 'exits_to_user');
   const deliveredBy2 = sum(e2.transport, 'exits');
-  check('task exits reach the agent through the ring', exitsSent >= 50 && deliveredBy2 >= sum(e1.counters, 'exits_to_user') && sum(e2.counters, 'exits_dropped') === 0,
-    `${exitsSent} exits sent during the burst; ${sum(e1.counters, 'exits_to_user')} sent in all, ${deliveredBy2} received by the agent 2 s later, ${sum(e2.counters, 'exits_dropped')} dropped`);
+  check('task exits reach the agent through the ring',
+    exitsSent >= 50 && deliveredBy2 >= sum(e1.counters, 'exits_to_user') && sum(e2.counters, 'exits_dropped') === 0,
+    `${exitsSent} exits sent during the burst; ${sum(e1.counters, 'exits_to_user')} sent in all, ` +
+    `${deliveredBy2} received by the agent 2 s later, ${sum(e2.counters, 'exits_dropped')} dropped`);
 
   // SIGKILL: the link dies with the process and the kernel takes every task back.
   const killedAt = Date.now();
@@ -296,13 +309,15 @@ async function main(): Promise<void> {
   } catch {
     detachMs = Date.now() - killedAt;
   }
-  check('SIGKILL: the kernel returns to its default scheduler within a second', schedExtState().state === 'disabled' && detachMs <= 1000, `disabled after ${detachMs} ms`);
+  check('SIGKILL: the kernel returns to its default scheduler within a second',
+    schedExtState().state === 'disabled' && detachMs <= 1000, `disabled after ${detachMs} ms`);
   const cpuAfterKill = cgroupUsageUs('hogs');
   await sleep(1000);
   const cpuAfterKillGrew = cgroupUsageUs('hogs') - cpuAfterKill;
   check('after SIGKILL: workloads keep running under the default scheduler', cpuAfterKillGrew > 0, `hogs +${(cpuAfterKillGrew / 1e6).toFixed(2)} CPU s in 1 s`);
   const statusDetached = await cli('status', '--control-socket', SOCK);
-  check('scx-slo status exits 3 when no scx-slo scheduler is attached', statusDetached.code === 3, `exit ${statusDetached.code}, first line: ${statusDetached.out.split('\n')[0]}`);
+  check('scx-slo status exits 3 when no scx-slo scheduler is attached', statusDetached.code === 3,
+    `exit ${statusDetached.code}, first line: ${statusDetached.out.split('\n')[0]}`);
   stress.kill('SIGKILL');
   const logProblems = scenarioLogProblems(kernelLogSince(logMark), 'slo');
   check('kernel log: no sched_ext error or stall, exit report "unregistered from user space"', logProblems.length === 0, logProblems.join(' | ') || 'clean');
@@ -314,7 +329,12 @@ async function main(): Promise<void> {
  * A second agent: SIGHUP (a real signal) reloads the config file into the kernel map,
  * then the kernel ejects the scheduler (sysrq S) and `scx-slo run` must exit 1.
  */
-async function secondAgent(config: string, realConfig: string, slosYaml: (lsImportance: number) => string, ids: Record<'ls' | 'batch' | 'hogs', number>): Promise<void> {
+async function secondAgent(
+  config: string,
+  realConfig: string,
+  slosYaml: (lsImportance: number) => string,
+  ids: Record<'ls' | 'batch' | 'hogs', number>,
+): Promise<void> {
   writeFileSync(realConfig, slosYaml(90));
   const agent = spawn('node', [CLI, 'run', '--config', config, '--lag-ms', LAG_MS, '--stall-ms', '1000', '--heartbeat-ms', '50',
     '--workers', '0', '--metrics-port', '0', '--control-socket', SOCK], { stdio: 'inherit' });
@@ -334,7 +354,8 @@ async function secondAgent(config: string, realConfig: string, slosYaml: (lsImpo
   const reloaded = await waitForKernelSlos(30_000, new Map([[ids.ls, { budgetNs: 5e6, importance: 70 }]]));
   check('SIGHUP reloads the config file into the kernel map', first.get(ids.ls)?.importance === 90 && beforeHup?.importance === 90 &&
     reloaded.get(ids.ls)?.importance === 70 && agentExit === undefined,
-    `ls in slo_cfg: ${describeSlo(first.get(ids.ls))} at start, ${describeSlo(beforeHup)} after the edit alone, ${describeSlo(reloaded.get(ids.ls))} after SIGHUP; agent ${agentExit === undefined ? 'running' : `exited ${agentExit ?? agentSignal}`}`);
+    `ls in slo_cfg: ${describeSlo(first.get(ids.ls))} at start, ${describeSlo(beforeHup)} after the edit alone, ` +
+    `${describeSlo(reloaded.get(ids.ls))} after SIGHUP; agent ${agentExit === undefined ? 'running' : `exited ${agentExit ?? agentSignal}`}`);
 
   // The kernel ejects the scheduler (sysrq S: "disable sched_ext"): the agent must notice and exit 1.
   writeFileSync('/proc/sysrq-trigger', 'S');

@@ -84,14 +84,23 @@ async function main(): Promise<void> {
   const state = new FakeClusterState();
   const front = { uid: '5b9c2f1e-0a4d-4c1b-9a8e-000000000001', ...kubeletCgroups('5b9c2f1e-0a4d-4c1b-9a8e-000000000001') };
   const batch = { uid: '5b9c2f1e-0a4d-4c1b-9a8e-000000000002', ...kubeletCgroups('5b9c2f1e-0a4d-4c1b-9a8e-000000000002') };
-  state.create('pods', makePod({ namespace: 'shop', name: 'front', uid: front.uid, nodeName: NODE, annotations: { 'scx-slo/budget-ms': '5ms', 'scx-slo/importance': '90' } }));
-  state.create('pods', makePod({ namespace: 'shop', name: 'batch', uid: batch.uid, nodeName: NODE, annotations: { 'scx-slo/budget-ms': '500', 'scx-slo/importance': '10' } }));
+  state.create('pods', makePod({
+    namespace: 'shop', name: 'front', uid: front.uid, nodeName: NODE,
+    annotations: { 'scx-slo/budget-ms': '5ms', 'scx-slo/importance': '90' },
+  }));
+  state.create('pods', makePod({
+    namespace: 'shop', name: 'batch', uid: batch.uid, nodeName: NODE,
+    annotations: { 'scx-slo/budget-ms': '500', 'scx-slo/importance': '10' },
+  }));
   // The bad pod and the other node's pod get cgroups too, so leaving them out is the
   // agent's doing and not a cgroup that cannot be found.
   const typo = { uid: '5b9c2f1e-0a4d-4c1b-9a8e-000000000003', ...kubeletCgroups('5b9c2f1e-0a4d-4c1b-9a8e-000000000003') };
   const elsewhere = { uid: '5b9c2f1e-0a4d-4c1b-9a8e-000000000004', ...kubeletCgroups('5b9c2f1e-0a4d-4c1b-9a8e-000000000004') };
   state.create('pods', makePod({ namespace: 'shop', name: 'typo', uid: typo.uid, nodeName: NODE, annotations: { 'scx-slo/budget-ms': 'fast' } }));
-  state.create('pods', makePod({ namespace: 'other', name: 'elsewhere', uid: elsewhere.uid, nodeName: 'another-node', annotations: { 'scx-slo/importance': '99' } }));
+  state.create('pods', makePod({
+    namespace: 'other', name: 'elsewhere', uid: elsewhere.uid, nodeName: 'another-node',
+    annotations: { 'scx-slo/importance': '99' },
+  }));
   const api = new FakeApiServer(state);
   await api.start();
   const kubeconfig = join(WORK, 'kubeconfig');
@@ -135,7 +144,8 @@ async function main(): Promise<void> {
     await sleep(2000);
     slos = kernelSloMapOrEmpty();
     check('only this node\'s pods, and not the bad one', slos.size === 2 && !slos.has(typo.podId) && !slos.has(elsewhere.podId),
-      `${slos.size} entries in slo_cfg; typo ${typo.podId} -> ${describeSlo(slos.get(typo.podId))}, elsewhere ${elsewhere.podId} -> ${describeSlo(slos.get(elsewhere.podId))}`);
+      `${slos.size} entries in slo_cfg; typo ${typo.podId} -> ${describeSlo(slos.get(typo.podId))}, ` +
+      `elsewhere ${elsewhere.podId} -> ${describeSlo(slos.get(elsewhere.podId))}`);
 
     // Work in the pods' container cgroups: the SLO of the pod cgroup covers them. While
     // the probe misses its deadlines (a 0.55 ms deadline under emulation), the pod must be
@@ -164,16 +174,20 @@ async function main(): Promise<void> {
     const frontRuns = sample(text, 'scx_slo_workload_runs_total', { namespace: 'shop', pod: 'front' });
     const frontMisses = sample(text, 'scx_slo_workload_deadline_misses_total', { namespace: 'shop', pod: 'front' });
     const batchRuns = sample(text, 'scx_slo_workload_runs_total', { namespace: 'shop', pod: 'batch' });
-    check('the pods\' runs show in /metrics with namespace and pod', (frontRuns ?? 0) > 100 && (batchRuns ?? 0) > 0, `front runs ${frontRuns}, batch runs ${batchRuns}`);
+    check('the pods\' runs show in /metrics with namespace and pod', (frontRuns ?? 0) > 100 && (batchRuns ?? 0) > 0,
+      `front runs ${frontRuns}, batch runs ${batchRuns}`);
     check('the pod\'s deadline misses show in /metrics', frontMisses !== undefined && frontMisses > 0,
       `scx_slo_workload_deadline_misses_total{namespace="shop",pod="front"} ${frontMisses} (a 0.55 ms deadline under emulation)`);
     const configErrors = sample(text, 'scx_slo_config_errors_total', { source: 'annotation' });
     const event = state.events.find((e) => JSON.stringify(e).includes('fast'));
     check('a bad annotation is counted and reported as an Event on its pod', (configErrors ?? 0) >= 1 && !!event,
-      `config_errors_total{source="annotation"} ${configErrors}, event: ${event ? JSON.stringify((event as unknown as { message?: string }).message ?? '') : 'none'}`);
+      `config_errors_total{source="annotation"} ${configErrors}, ` +
+      `event: ${event ? JSON.stringify((event as unknown as { message?: string }).message ?? '') : 'none'}`);
     check('the pod is reported overloaded, with its reason, while it misses deadlines',
       overloadedReply?.status === 200 && (overloadedReply.body.reason === 'deadline_miss' || overloadedReply.body.reason === 'low_slack'),
-      overloadedReply ? `query ${queries}: HTTP ${overloadedReply.status} ${JSON.stringify(overloadedReply.body)}` : `not in ${queries} queries during the probe; last HTTP ${lastReply?.status} ${JSON.stringify(lastReply?.body)}`);
+      overloadedReply
+        ? `query ${queries}: HTTP ${overloadedReply.status} ${JSON.stringify(overloadedReply.body)}`
+        : `not in ${queries} queries during the probe; last HTTP ${lastReply?.status} ${JSON.stringify(lastReply?.body)}`);
     // The load is gone and the pod idle: once the window passes it is not overloaded.
     await sleep(500);
     const idle = await overloadOf('shop', 'front');
@@ -189,7 +203,8 @@ async function main(): Promise<void> {
       gone = !kernelSloMapOrEmpty().has(batch.podId);
     }
     check('a deleted pod\'s SLO is removed from the kernel map', wasThere && gone && kernelSloMapOrEmpty().has(front.podId),
-      `slo_cfg (bpftool): batch ${wasThere ? (gone ? 'removed' : 'still there after 20 s') : 'was never there'}, front ${describeSlo(kernelSloMapOrEmpty().get(front.podId))}`);
+      `slo_cfg (bpftool): batch ${wasThere ? (gone ? 'removed' : 'still there after 20 s') : 'was never there'}, ` +
+      `front ${describeSlo(kernelSloMapOrEmpty().get(front.podId))}`);
   } finally {
     agent.kill('SIGTERM');
     await new Promise((r) => (exited ? r(undefined) : agent.on('exit', r)));

@@ -139,12 +139,15 @@ async function scenario(fault: 'hang' | 'throw', workers: number): Promise<void>
     } else {
       const s2 = await status();
       const f = s2?.faults;
-      const fallback = s1 && s2 ? sum(s2.counters, 'fallback_lag', 'fallback_stalled', 'fallback_idle') - sum(s1.counters, 'fallback_lag', 'fallback_stalled', 'fallback_idle') : -1;
+      const fallback = s1 && s2
+        ? sum(s2.counters, 'fallback_lag', 'fallback_stalled', 'fallback_idle') - sum(s1.counters, 'fallback_lag', 'fallback_stalled', 'fallback_idle')
+        : -1;
       const faults = fault === 'hang' ? f?.timeouts ?? 0 : f?.errors ?? 0;
       const counter = await metric('scx_slo_policy_faults_total');
       const gauge = await metric('scx_slo_policy_failing');
       check(`${name}: ${how}: the fault shows in status and /metrics, the in-kernel EDF schedules`,
-        faults > 0 && (f?.restarts ?? 0) > 0 && fallback > 0 && /scx_slo_policy_faults_total\{kind="(error|timeout)"\} [1-9]/.test(counter) && /scx_slo_policy_failing \d/.test(gauge),
+        faults > 0 && (f?.restarts ?? 0) > 0 && fallback > 0 &&
+          /scx_slo_policy_faults_total\{kind="(error|timeout)"\} [1-9]/.test(counter) && /scx_slo_policy_failing \d/.test(gauge),
         `status faults ${JSON.stringify(f)}, fallback +${fallback} over the probe; metrics: ${counter}; ${gauge}`);
     }
     const t0 = Date.now();

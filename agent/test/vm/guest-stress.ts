@@ -58,7 +58,9 @@ async function counters(): Promise<Record<string, number>> {
 
 /** verified_insns of each of our scheduler's programs (struct_ops, named slo_*). */
 function verifiedInsns(): Array<{ name: string; insns: number }> {
-  return loadedPrograms().filter((p) => p.type === BPF_PROG_TYPE.STRUCT_OPS && p.name.startsWith('slo_')).map((p) => ({ name: p.name, insns: p.verifiedInsns }));
+  return loadedPrograms()
+    .filter((p) => p.type === BPF_PROG_TYPE.STRUCT_OPS && p.name.startsWith('slo_'))
+    .map((p) => ({ name: p.name, insns: p.verifiedInsns }));
 }
 
 async function main(): Promise<void> {
@@ -98,14 +100,18 @@ async function main(): Promise<void> {
   await sleep(1000);
   const fifo = join(WORK, 'burst.fifo');
   const c0 = await counters();
-  const burst = spawnIn('stress-batch', `sh -c 'rm -f ${fifo}; mkfifo ${fifo}; i=0; while [ $i -lt ${BURST} ]; do cat ${fifo} >/dev/null & i=$((i+1)); done; sleep 3; { sleep 10; } > ${fifo}; wait'`);
+  const burst = spawnIn('stress-batch',
+    `sh -c 'rm -f ${fifo}; mkfifo ${fifo}; i=0; while [ $i -lt ${BURST} ]; do cat ${fifo} >/dev/null & i=$((i+1)); done; ` +
+    `sleep 3; { sleep 10; } > ${fifo}; wait'`);
   const burstT0 = Date.now();
   const burstDone = await Promise.race([exitOf(burst).then(() => true), sleep(120_000).then(() => false)]);
   const c1 = await counters();
   const cutoffs = (c1['scan_cutoffs'] ?? 0) - (c0['scan_cutoffs'] ?? 0);
-  check(`a burst of ${BURST} wake-ups: every woken task runs`, burstDone, burstDone ? `all done ${((Date.now() - burstT0) / 1000).toFixed(1)} s after the start` : 'still waiting after 120 s');
+  check(`a burst of ${BURST} wake-ups: every woken task runs`, burstDone,
+    burstDone ? `all done ${((Date.now() - burstT0) / 1000).toFixed(1)} s after the start` : 'still waiting after 120 s');
   check('the burst overflows one dispatch\'s walk of the pending queue, which is cut off and counted', cutoffs > 0,
-    `scan_cutoffs +${cutoffs}, to_user +${(c1['to_user'] ?? 0) - (c0['to_user'] ?? 0)}, fallback_lag +${(c1['fallback_lag'] ?? 0) - (c0['fallback_lag'] ?? 0)}`);
+    `scan_cutoffs +${cutoffs}, to_user +${(c1['to_user'] ?? 0) - (c0['to_user'] ?? 0)}, ` +
+    `fallback_lag +${(c1['fallback_lag'] ?? 0) - (c0['fallback_lag'] ?? 0)}`);
   if (!burstDone) burst.kill('SIGKILL');
   hogs.kill('SIGKILL');
 

@@ -12,7 +12,11 @@ test('a scenario that ends with the agent unregistering is clean', (t) => {
 });
 
 test('an error exit is reported with its reason', (t) => {
-  const lines = [enabled, '[   30.0] sched_ext: BPF scheduler "slo" disabled (runtime error)', '[   30.0] sched_ext: slo: invalid CPU 4096 in SCX_DSQ_LOCAL_ON verdict'];
+  const lines = [
+    enabled,
+    '[   30.0] sched_ext: BPF scheduler "slo" disabled (runtime error)',
+    '[   30.0] sched_ext: slo: invalid CPU 4096 in SCX_DSQ_LOCAL_ON verdict',
+  ];
   const problems = scenarioLogProblems(lines, 'slo');
   t.true(problems.some((p) => p.includes('"runtime error"')), problems.join('\n'));
 });
@@ -29,5 +33,8 @@ test('a scenario without an exit report, or with two, is not clean', (t) => {
 });
 
 test('exit reports of other schedulers are not ours', (t) => {
-  t.deepEqual(schedExtExitReports(['[ 1.0] sched_ext: BPF scheduler "simple" disabled (unregistered from user space)', unregistered], 'slo'), ['unregistered from user space']);
+  t.deepEqual(
+    schedExtExitReports(['[ 1.0] sched_ext: BPF scheduler "simple" disabled (unregistered from user space)', unregistered], 'slo'),
+    ['unregistered from user space'],
+  );
 });
