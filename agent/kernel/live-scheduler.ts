@@ -8,7 +8,7 @@
 // `scx-slo status`. Detaching (stop(), or this process dying) returns every task to the
 // kernel's default scheduler.
 import { BpfObject } from '../bpf/bpf-object.js';
-import { u32Key, u64Key, type BpfMap } from '../bpf/bpf-map.js';
+import { u32Key, type BpfMap } from '../bpf/bpf-map.js';
 import { RingReader } from '../bpf/ring-reader.js';
 import { UserRingWriter } from '../bpf/user-ring-writer.js';
 import { checkKernelSupport, schedExtState } from './kernel-support.js';

@@ -123,13 +123,11 @@ const WORKER_FILE = fileURLToPath(new URL('./worker.js', import.meta.url));
 /** Runs the policy in `shards` piscina workers, one thread each. */
 export class PoolRunner implements PolicyRunner {
   private pools: Piscina[];
-  private readonly origin: ClockOrigin;
   private readonly slos = new Map<number, SloEntry>();
   spec: string;
   urgentInKernel: boolean;
 
   private constructor(private readonly opts: RunnerOptions, private readonly shards: number) {
-    this.origin = new ClockOrigin(opts.originNs);
     this.spec = opts.spec;
     this.urgentInKernel = opts.module.urgentInKernel === true;
     this.pools = this.makePools();
