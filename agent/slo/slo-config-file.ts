@@ -108,9 +108,11 @@ function duplicateKey(doc: ReturnType<typeof parseDocument>, text: string): { ke
 const PLAIN_KEY = /^[A-Za-z_/][A-Za-z0-9_.@/+:-]*$/;
 const RESERVED_KEY = /^(?:true|false|null|yes|no|on|off|y|n)$/i;
 const NUMBER = /^-?\d+(?:\.\d+)?$/;
-const FLOW_ENTRY = /^(\s+)(\S+):\s*\{\s*([^{}]*?)\s*\}\s*(?:#.*)?$/;
-const BLOCK_ENTRY = /^(\s+)(\S+):\s*(?:#.*)?$/;
-const FIELD = /^(\s+)(budgetMs|importance):\s*(\S+)\s*(?:#.*)?$/;
+// A comment starts at a `#` after white space, and a key's colon is followed by white
+// space (else YAML reads one plain scalar): the fast path follows both rules.
+const FLOW_ENTRY = /^(\s+)(\S+):\s+\{\s*([^{}]*?)\s*\}(?:\s+#.*|\s*)$/;
+const BLOCK_ENTRY = /^(\s+)(\S+):(?:\s+#.*|\s*)$/;
+const FIELD = /^(\s+)(budgetMs|importance):\s+(\S+)(?:\s+#.*|\s*)$/;
 
 /**
  * The file in its documented shape, read line by line without building a YAML document:
@@ -124,7 +126,7 @@ export function parseCanonicalSloConfig(text: string, fileName: string): { cgrou
   let i = 0;
   const significant = (l: string): boolean => !/^\s*(?:#.*)?\r?$/.test(l);
   while (i < lines.length && !significant(lines[i]!)) i++;
-  if (i === lines.length || !/^cgroups:\s*(?:#.*)?$/.test(lines[i]!)) return undefined;
+  if (i === lines.length || !/^cgroups:(?:\s+#.*|\s*)$/.test(lines[i]!)) return undefined;
   i++;
   const cgroups: Record<string, Record<string, number>> = Object.create(null) as Record<string, Record<string, number>>;
   const keyOk = (k: string): boolean => PLAIN_KEY.test(k) && !RESERVED_KEY.test(k) && !k.endsWith(':') && k !== '__proto__';
@@ -156,7 +158,7 @@ export function parseCanonicalSloConfig(text: string, fileName: string): { cgrou
       const body = m[3]!;
       if (body !== '') {
         for (const part of body.split(',')) {
-          const kv = /^\s*(budgetMs|importance):\s*(\S+?)\s*$/.exec(part);
+          const kv = /^\s*(budgetMs|importance):\s+(\S+?)\s*$/.exec(part);
           if (!kv || !NUMBER.test(kv[2]!) || Object.hasOwn(fields, kv[1]!)) return undefined;
           fields[kv[1]!] = Number(kv[2]);
         }
