@@ -70,9 +70,16 @@ export class StallWatchdog {
     clearInterval(this.timer);
     Atomics.store(this.shared, WATCHDOG_SLOTS.stop, 1);
     Atomics.notify(this.shared, WATCHDOG_SLOTS.stop);
+    // The thread sees the flag within a poll and restores the signal actions; terminate()
+    // then settles (the worker is unref'd, so an 'exit' event alone could come too late:
+    // the process would end with this promise pending and the caller's exit code unset).
     await new Promise((resolve) => {
-      this.worker.once('exit', resolve);
-      setTimeout(resolve, 1000).unref();
+      const timer = setTimeout(resolve, 200);
+      this.worker.once('exit', () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      });
     });
+    await this.worker.terminate();
   }
 }

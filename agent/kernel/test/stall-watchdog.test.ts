@@ -73,3 +73,21 @@ test.serial('past the stop deadline the watchdog thread ends a process whose thr
   t.regex(r.out, /stopping/);
   t.false(r.out.includes('handler ran'));
 });
+
+test('stop() settles even though the watchdog thread does not hold the process open, so the exit code set after it stands', async (t) => {
+  const src = `
+    const { StallWatchdog } = await import(${JSON.stringify(MODULE)});
+    const w = new StallWatchdog({ tickMs: 50, stallMs: 200 });
+    await new Promise((r) => setTimeout(r, 300)); // the thread is up (online needs a live loop)
+    w.exitDeadline(950);
+    await w.stop();
+    console.log('stopped');
+    process.exitCode = 7;
+  `;
+  const proc = spawn(process.execPath, ['--input-type=module', '-e', src], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
+  t.is(out.trim(), 'stopped');
+  t.is(code, 7, 'the exit code the caller set after stop()');
+});
