@@ -55,6 +55,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "scx_slo.h"
+#include "slo_log2.bpf.h"
 
 char _license[] SEC("license") = "GPL";
 
@@ -105,20 +106,6 @@ static __always_inline u32 task_state(struct task_struct *p)
 static __always_inline u64 task_cgroup_id(struct task_struct *p)
 {
 	return p->cgroups->dfl_cgrp->kn->id;
-}
-
-/* floor(log2(v)) for v > 0, without loops. */
-static __always_inline u32 log2_u64(u64 v)
-{
-	u32 r = 0;
-
-	if (v >> 32) { v >>= 32; r += 32; }
-	if (v >> 16) { v >>= 16; r += 16; }
-	if (v >> 8)  { v >>= 8;  r += 8; }
-	if (v >> 4)  { v >>= 4;  r += 4; }
-	if (v >> 2)  { v >>= 2;  r += 2; }
-	if (v >> 1)  { r += 1; }
-	return r;
 }
 
 /* The histogram bucket of a wait of `ns` nanoseconds. */

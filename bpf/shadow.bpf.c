@@ -51,6 +51,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "scx_slo.h"
+#include "slo_log2.bpf.h"
 #include "slo_deadline.bpf.h"
 
 extern u64 bpf_dynptr_size(const struct bpf_dynptr *p) __ksym;
@@ -129,20 +130,6 @@ static __always_inline u32 task_state(struct task_struct *p)
 	if (bpf_core_field_exists(p->__state))
 		return p->__state;
 	return BPF_CORE_READ((struct task_struct___pre_5_14 *)p, state);
-}
-
-/* floor(log2(v)) for v > 0, without loops. */
-static __always_inline u32 log2_u64(u64 v)
-{
-	u32 r = 0;
-
-	if (v >> 32) { v >>= 32; r += 32; }
-	if (v >> 16) { v >>= 16; r += 16; }
-	if (v >> 8)  { v >>= 8;  r += 8; }
-	if (v >> 4)  { v >>= 4;  r += 4; }
-	if (v >> 2)  { v >>= 2;  r += 2; }
-	if (v >> 1)  { r += 1; }
-	return r;
 }
 
 /* The histogram bucket of a latency of @ns (see the top comment). */
