@@ -7,23 +7,9 @@
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { REPO_ROOT, bpfObjectPath } from '../../agent/bpf/test/bpf-fixture.js';
-
-const CLI = join(REPO_ROOT, 'dist', 'cli', 'main.js');
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
+import { CLI, freePort, sleep } from './cli-process.js';
 
 const onSchedExt = existsSync('/sys/kernel/sched_ext/state');
 const cases = [

@@ -5,25 +5,10 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { basename, join } from 'node:path';
 import { REPO_ROOT } from '../../agent/bpf/test/bpf-fixture.js';
 import { cgroup2Root, startCgroupWorkload } from '../../agent/monitor/test/cgroup-workload.js';
-
-const CLI = join(REPO_ROOT, 'dist', 'cli', 'main.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { CLI, freePort, sleep } from './cli-process.js';
 
 (existsSync('/sys/kernel/sched_ext/state') ? test.skip : test)('monitoring-only mode measures a contended workload and serves it on /metrics', async (t) => {
   const found = cgroup2Root();

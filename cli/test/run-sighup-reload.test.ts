@@ -7,24 +7,9 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../agent/bpf/test/bpf-fixture.js';
-
-const CLI = join(REPO_ROOT, 'dist', 'cli', 'main.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { CLI, freePort, sleep } from './cli-process.js';
 
 (existsSync('/sys/kernel/sched_ext/state') ? test.skip : test)('SIGHUP reloads the config file of a running agent, which keeps running', async (t) => {
   const dir = join(REPO_ROOT, '.cache', `sighup-${process.pid}`);

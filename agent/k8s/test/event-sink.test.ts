@@ -3,19 +3,8 @@
 import test from 'ava';
 import { KubernetesEventSink } from '../event-sink.js';
 import { FakeApiServer, FakeClusterState } from './fake-apiserver.js';
-import { kubeConfigFor, MemoryLog } from './helpers.js';
+import { kubeConfigFor, MemoryLog, type KubeEvent } from './helpers.js';
 
-/** The fields of a core/v1 Event these tests read. */
-interface KubeEvent {
-  reason: string;
-  type: string;
-  message: string;
-  metadata: { name: string; namespace: string };
-  involvedObject: Record<string, string>;
-  source: { component?: string; host?: string };
-  firstTimestamp: string;
-  [field: string]: unknown;
-}
 
 const pod = { apiVersion: 'v1', kind: 'Pod', namespace: 'shop', name: 'web-1', uid: 'u-1' };
 

@@ -98,3 +98,15 @@ export class MemoryLog {
     this.lines.push(`warn ${message}`);
   }
 }
+
+/** The fields of a core/v1 Event these tests read. */
+export interface KubeEvent {
+  reason: string;
+  type: string;
+  message: string;
+  metadata: { name: string; namespace: string };
+  involvedObject: Record<string, string>;
+  source: { component?: string; host?: string };
+  firstTimestamp: string;
+  [field: string]: unknown;
+}

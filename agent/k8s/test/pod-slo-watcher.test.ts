@@ -8,19 +8,8 @@ import { MemorySloStore } from '../../slo/slo-store.js';
 import { UNLIMITED_SLO_GRANT } from '../../../policy/slo-grant.js';
 import { startPodSloWatcher, type PodSloWatcher, type PodSloWatcherOptions } from '../pod-slo-watcher.js';
 import { FakeApiServer, FakeClusterState, type FakeApiServerOptions } from './fake-apiserver.js';
-import { CgroupTree, kubeConfigFor, makePod, makePolicy, MemoryLog, waitFor } from './helpers.js';
+import { CgroupTree, kubeConfigFor, makePod, makePolicy, MemoryLog, waitFor, type KubeEvent } from './helpers.js';
 
-/** The fields of a core/v1 Event these tests read. */
-interface KubeEvent {
-  reason: string;
-  type: string;
-  message: string;
-  metadata: { name: string; namespace: string };
-  involvedObject: Record<string, string>;
-  source: { component?: string; host?: string };
-  firstTimestamp: string;
-  [field: string]: unknown;
-}
 
 const UID = (n: number): string => `aaaaaaaa-bbbb-4ccc-8ddd-${n.toString().padStart(12, '0')}`;
 const MS = 1_000_000;
