@@ -211,7 +211,13 @@ async function main(): Promise<void> {
     await api.stop();
   }
   const detached = schedExtState().state === 'disabled';
-  check('SIGTERM detaches cleanly and exits 0', detached && exitCode === 0, `state ${schedExtState().state}, exit ${exitCode ?? exitSignal}`);
+  // Exit 0 from the agent's own SIGTERM handler, or, when its event loop was stalled past
+  // the stall watchdog's bound (emulation and load can do that here), death by SIGTERM's
+  // default action, which the watchdog restores so SIGTERM always works (stall-watchdog.ts).
+  // Any other exit code or signal is a failure.
+  const cleanExit = exitCode === 0 || (exitCode === null && exitSignal === 'SIGTERM');
+  check('SIGTERM detaches cleanly: exit 0, or SIGTERM\'s default action while the loop was stalled', detached && cleanExit,
+    `state ${schedExtState().state}, exit ${exitCode ?? exitSignal}`);
   const logProblems = scenarioLogProblems(kernelLogSince(logMark), 'slo');
   check('kernel log: no sched_ext error or stall, exit report "unregistered from user space"', logProblems.length === 0, logProblems.join(' | ') || 'clean');
 }
