@@ -56,6 +56,7 @@
 #include <bpf/bpf_core_read.h>
 #include "scx_slo.h"
 #include "slo_log2.bpf.h"
+#include "slo_task_state.bpf.h"
 
 char _license[] SEC("license") = "GPL";
 
@@ -88,19 +89,6 @@ struct {
 	__type(key, u64);
 	__type(value, struct slo_rqlat_hist);
 } rqlat_hist SEC(".maps");
-
-/* task_struct before 5.14 called __state "state" (a long). */
-struct task_struct___pre_5_14 {
-	long state;
-} __attribute__((preserve_access_index));
-
-/* The task's scheduling state (TASK_RUNNING, TASK_INTERRUPTIBLE, ...). */
-static __always_inline u32 task_state(struct task_struct *p)
-{
-	if (bpf_core_field_exists(p->__state))
-		return p->__state;
-	return BPF_CORE_READ((struct task_struct___pre_5_14 *)p, state);
-}
 
 /* The id of the task's cgroup on the v2 (default) hierarchy: its kernfs node id. */
 static __always_inline u64 task_cgroup_id(struct task_struct *p)

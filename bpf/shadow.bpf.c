@@ -52,6 +52,7 @@
 #include <bpf/bpf_core_read.h>
 #include "scx_slo.h"
 #include "slo_log2.bpf.h"
+#include "slo_task_state.bpf.h"
 #include "slo_deadline.bpf.h"
 
 extern u64 bpf_dynptr_size(const struct bpf_dynptr *p) __ksym;
@@ -119,18 +120,6 @@ struct {
 } shadow_stats SEC(".maps");
 
 static const u32 zero;
-
-/* task_struct before 5.14 called __state "state" (a long). */
-struct task_struct___pre_5_14 {
-	long state;
-} __attribute__((preserve_access_index));
-
-static __always_inline u32 task_state(struct task_struct *p)
-{
-	if (bpf_core_field_exists(p->__state))
-		return p->__state;
-	return BPF_CORE_READ((struct task_struct___pre_5_14 *)p, state);
-}
 
 /* The histogram bucket of a latency of @ns (see the top comment). */
 static __always_inline u64 lat_bucket(u64 ns)
