@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, bpfObjectPath } from '../../agent/bpf/test/bpf-fixture.js';
-import { CLI, freePort, sleep } from './cli-process.js';
+import { CLI, freePort, waitReady } from './cli-process.js';
 
 const onSchedExt = existsSync('/sys/kernel/sched_ext/state');
 const cases = [
@@ -28,11 +28,7 @@ for (const c of cases) {
     let stderr = '';
     agent.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     try {
-      let ready = 0;
-      for (let i = 0; i < 100 && ready !== 200; i++) {
-        await sleep(200);
-        ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0);
-      }
+      const ready = await waitReady(port);
       t.is(ready, 200, `ready; agent log:\n${stderr}`);
       t.regex(stderr, /cannot attach the scheduler: kernel refused to load/);
       t.regex(stderr, c.log);

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { REPO_ROOT } from '../../agent/bpf/test/bpf-fixture.js';
 import { cgroup2Root, startCgroupWorkload } from '../../agent/monitor/test/cgroup-workload.js';
-import { CLI, freePort, sleep } from './cli-process.js';
+import { CLI, freePort, sleep, waitReady } from './cli-process.js';
 
 (existsSync('/sys/kernel/sched_ext/state') ? test.skip : test)('monitoring-only mode measures a contended workload and serves it on /metrics', async (t) => {
   const found = cgroup2Root();
@@ -25,11 +25,7 @@ import { CLI, freePort, sleep } from './cli-process.js';
   let stderr = '';
   agent.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   try {
-    let ready = 0;
-    for (let i = 0; i < 100 && ready !== 200; i++) {
-      await sleep(200);
-      ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0);
-    }
+    const ready = await waitReady(port);
     t.is(ready, 200, `ready; agent log:\n${stderr}`);
     t.regex(stderr, /monitor mode \(not scheduling: kernel .* has no sched_ext/);
     await sleep(1500);
