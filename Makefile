@@ -6,9 +6,10 @@ BPF_CFLAGS := -target bpf -mcpu=v3 -g -O2 -Wall -Werror -Wno-missing-declaration
               -DBPF_NO_KFUNC_PROTOTYPES -D__TARGET_ARCH_x86 -Ibpf/vmlinux -Ibpf
 BPF_OBJS   := bpf/build/scx_slo.bpf.o bpf/build/transport_test.bpf.o bpf/build/verifier_reject.bpf.o bpf/build/rqlat.bpf.o \
               bpf/build/deadline_test.bpf.o bpf/build/decision_test.bpf.o bpf/build/miss_limit_test.bpf.o \
-              bpf/build/shadow.bpf.o
+              bpf/build/shadow.bpf.o bpf/build/ring_wake_test.bpf.o
 BPF_HDRS   := bpf/scx_slo.h bpf/scx_compat.bpf.h bpf/vmlinux/vmlinux.h bpf/slo_deadline.bpf.h \
-              bpf/slo_task_ctx.bpf.h bpf/slo_decision.bpf.h bpf/slo_miss_limit.bpf.h bpf/slo_log2.bpf.h bpf/slo_task_state.bpf.h
+              bpf/slo_task_ctx.bpf.h bpf/slo_decision.bpf.h bpf/slo_miss_limit.bpf.h bpf/slo_log2.bpf.h bpf/slo_task_state.bpf.h \
+              bpf/slo_ring_wake.bpf.h
 NODE_STAMP := node_modules/.package-lock.json
 # The demo's open-loop service (bench/service/slo-service.c), run inside the guest.
 SERVICE_BIN := bench/build/slo-service

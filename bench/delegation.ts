@@ -3,13 +3,16 @@
 // scx_slo's ops.enqueue() would, the agent runs its real delegation loop and the edf
 // policy (inline, or in one piscina worker), and the programs drain the decisions as
 // ops.dispatch() would, timing each (record submitted -> decision drained) into a
-// histogram. Cells: host saturated (stress-ng on every CPU) or idle, times inline or
-// worker, interleaved and repeated. Reports decisions/s, decision latency p50/p99/max,
-// the agent's CPU (all its threads) per 1000 decisions and per round, rounds/s, RSS.
+// histogram. Cells: host saturated (stress-ng on every CPU), idle, or saturated with a
+// wake-up-heavy task (a pipe ping-pong), times inline or worker, and variants of the
+// loop, interleaved and repeated. Reports decisions/s, decision latency p50/p99/max, the
+// agent's CPU (all its threads) per 1000 decisions and per round, rounds/s, RSS.
 //
-//   node dist/bench/delegation.js [--seconds S] [--rounds R] [--cells a,b] [--json FILE]
+//   node dist/bench/delegation.js [--seconds S] [--rounds R] [--cells a,b] [--switch-rate N] [--json FILE]
 //
-// Cells: saturated-inline, saturated-worker, idle-inline, idle-worker (default all).
+// Cells (parseCell): <idle|saturated|wakeups>-<inline|worker>[-blocking][-window<N>us]
+// [-wake<N>][-after<N>us]; default saturated-inline, saturated-worker, idle-inline,
+// idle-worker.
 // Last line: `bench-delegation: decision p99 <N> us, <M> us CPU per 1000 decisions`
 // (saturated, the agent's default worker count). Needs root (BPF) and stress-ng for the
 // saturated cells.
@@ -28,11 +31,15 @@ const DEFAULT_WORKERS = 0;
 
 interface Cell {
   name: string;
-  saturated: boolean;
+  /** idle; saturated: stress-ng on every CPU; wakeups: the same plus a pipe ping-pong at --switch-rate wake-ups/s. */
+  load: 'idle' | 'saturated' | 'wakeups';
   workers: number;
   /** The loop's idle wait (default async) and batch window (default a tenth of the lag bound). */
   idleWait?: 'async' | 'blocking';
   windowNs?: number;
+  /** Batched wake-ups (bpf/slo_ring_wake.bpf.h): records per wake-up and the oldest's bound. */
+  wakeBatch?: number;
+  wakeAfterNs?: number;
 }
 
 interface CellResult {
@@ -49,6 +56,8 @@ interface CellResult {
   cpuUsPerRound: number;
   roundsPerSec: number;
   busyRoundsPerSec: number;
+  /** Wake-ups the kernel side forced (batched wake-ups only), per second. */
+  wakeupsPerSec: number;
   agentCpuShare: number;
   /** Share of the agent's CPU spent in the kernel (system time). */
   systemShare: number;
@@ -56,28 +65,40 @@ interface CellResult {
   faults: number;
 }
 
-const ALL_CELLS: Cell[] = [
-  { name: 'saturated-inline', saturated: true, workers: 0 },
-  { name: 'saturated-worker', saturated: true, workers: 1 },
-  { name: 'idle-inline', saturated: false, workers: 0 },
-  { name: 'idle-worker', saturated: false, workers: 1 },
-  // Variants of the loop, for A/B runs (--cells).
-  { name: 'saturated-inline-blocking', saturated: true, workers: 0, idleWait: 'blocking' },
-  { name: 'saturated-worker-blocking', saturated: true, workers: 1, idleWait: 'blocking' },
-  { name: 'idle-inline-blocking', saturated: false, workers: 0, idleWait: 'blocking' },
-  { name: 'idle-worker-blocking', saturated: false, workers: 1, idleWait: 'blocking' },
-  { name: 'idle-inline-window0', saturated: false, workers: 0, windowNs: 0 },
-  { name: 'idle-inline-window2ms', saturated: false, workers: 0, windowNs: 2_000_000 },
-  { name: 'saturated-inline-window2ms', saturated: true, workers: 0, windowNs: 2_000_000 },
-];
+/**
+ * A cell from its name: `<load>-<inline|worker>[-<variant>]...`, load idle, saturated or
+ * wakeups; variants: `blocking` (the loop's blocking idle wait), `window<N>us` (batch
+ * window), `wake<N>` (batched wake-ups of N records), `after<N>us` (their oldest's bound,
+ * default the batch window).
+ */
+function parseCell(name: string): Cell {
+  const [load, runner, ...variants] = name.split('-');
+  if (load !== 'idle' && load !== 'saturated' && load !== 'wakeups') throw new RangeError(`cell ${JSON.stringify(name)}: load must be idle, saturated or wakeups`);
+  if (runner !== 'inline' && runner !== 'worker') throw new RangeError(`cell ${JSON.stringify(name)}: runner must be inline or worker`);
+  const cell: Cell = { name, load, workers: runner === 'inline' ? 0 : 1 };
+  for (const v of variants) {
+    let m: RegExpMatchArray | null;
+    if (v === 'blocking') cell.idleWait = 'blocking';
+    else if ((m = /^window(\d+)us$/.exec(v))) cell.windowNs = Number(m[1]) * 1000;
+    else if ((m = /^wake(\d+)$/.exec(v))) cell.wakeBatch = Number(m[1]);
+    else if ((m = /^after(\d+)us$/.exec(v))) cell.wakeAfterNs = Number(m[1]) * 1000;
+    else throw new RangeError(`cell ${JSON.stringify(name)}: unknown variant ${JSON.stringify(v)} (blocking, window<N>us, wake<N>, after<N>us)`);
+  }
+  return cell;
+}
+
 const DEFAULT_CELLS = ['saturated-inline', 'saturated-worker', 'idle-inline', 'idle-worker'];
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function startStress(): ChildProcess {
-  const child = spawn('stress-ng', ['--cpu', String(availableParallelism()), '--cpu-method', 'int64', '--quiet'], { stdio: 'ignore' });
+/** The cell's load: stress-ng on every CPU, and for `wakeups` a pipe ping-pong at `switchRate` switches/s. */
+function startLoad(load: Cell['load'], switchRate: number): ChildProcess | undefined {
+  if (load === 'idle') return undefined;
+  const args = ['--cpu', String(availableParallelism()), '--cpu-method', 'int64', '--quiet'];
+  if (load === 'wakeups') args.push('--switch', '1', '--switch-method', 'pipe', '--switch-freq', String(switchRate));
+  const child = spawn('stress-ng', args, { stdio: 'ignore' });
   child.on('error', (err) => {
-    console.error(`bench-delegation: cannot run stress-ng for the saturated cells: ${err.message}`);
+    console.error(`bench-delegation: cannot run stress-ng for the ${load} cells: ${err.message}`);
     process.exit(2);
   });
   return child;
@@ -92,8 +113,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Runs one cell: warm-up, then `seconds` measured. */
-async function runCell(cell: Cell, seconds: number, warmupMs = 500): Promise<CellResult> {
-  const stress = cell.saturated ? startStress() : undefined;
+async function runCell(cell: Cell, seconds: number, switchRate: number, warmupMs = 500): Promise<CellResult> {
+  const stress = startLoad(cell.load, switchRate);
   try {
     if (stress) await sleep(300);
     const origin = process.hrtime.bigint();
@@ -105,13 +126,16 @@ async function runCell(cell: Cell, seconds: number, warmupMs = 500): Promise<Cel
       defaultImportance: DEFAULT_CONFIG.defaultImportance,
       loop: {
         batchMax: DEFAULT_CONFIG.batchMax,
-        batchWindowNs: cell.windowNs ?? DEFAULT_CONFIG.lagNs / 10,
+        batchWindowNs: (cell.wakeBatch ?? 0) > 1 ? 0 : (cell.windowNs ?? DEFAULT_CONFIG.lagNs / 10),
         idleWaitMs: DEFAULT_CONFIG.heartbeatMs,
         roundDeadlineMs: DEFAULT_CONFIG.roundDeadlineMs,
         backoffMinMs: 100,
         backoffMaxMs: 5000,
         idleWait: cell.idleWait ?? 'async',
+        kernelGathers: (cell.wakeBatch ?? 0) > 1,
       },
+      wakeBatch: cell.wakeBatch ?? 0,
+      wakeAfterNs: cell.wakeAfterNs ?? cell.windowNs ?? DEFAULT_CONFIG.lagNs / 10,
     }, runner, origin, (line) => console.error(`  [${cell.name}] ${line}`));
     try {
       await sleep(warmupMs);
@@ -146,6 +170,7 @@ async function runCell(cell: Cell, seconds: number, warmupMs = 500): Promise<Cel
         cpuUsPerRound: rounds > 0 ? cpuUs / rounds : NaN,
         roundsPerSec: rounds / wallS,
         busyRoundsPerSec: (l1.busyRounds - l0.busyRounds) / wallS,
+        wakeupsPerSec: d.counters.wakeups / wallS,
         agentCpuShare: cpuUs / 1e6 / wallS,
         systemShare: cpu.system / cpuUs,
         rssMb: rss / 2 ** 20,
@@ -165,27 +190,27 @@ function median(xs: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seconds: { type: 'string' }, rounds: { type: 'string' }, cells: { type: 'string' }, json: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { seconds: { type: 'string' }, rounds: { type: 'string' }, cells: { type: 'string' }, json: { type: 'string' }, 'switch-rate': { type: 'string' } },
+  });
+  const switchRate = Number(values['switch-rate'] ?? 20000);
+  if (!(Number.isInteger(switchRate) && switchRate >= 1 && switchRate <= 10_000_000)) throw new RangeError(`--switch-rate: expected 1..10000000, got ${values['switch-rate']}`);
   const seconds = Number(values.seconds ?? 5);
   const rounds = Number(values.rounds ?? 3);
   if (!(seconds > 0 && seconds <= 600)) throw new RangeError(`--seconds: expected 0..600, got ${values.seconds}`);
   if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 50)) throw new RangeError(`--rounds: expected 1..50, got ${values.rounds}`);
   const names = values.cells ? values.cells.split(',') : DEFAULT_CELLS;
-  const cells = names.map((n) => {
-    const c = ALL_CELLS.find((x) => x.name === n);
-    if (!c) throw new RangeError(`--cells: unknown cell ${JSON.stringify(n)} (known: ${ALL_CELLS.map((x) => x.name).join(', ')})`);
-    return c;
-  });
+  const cells = names.map(parseCell);
   console.log(`bench-delegation: ${availableParallelism()} CPUs, ${seconds} s per cell, ${rounds} rounds, cells interleaved: ${names.join(', ')}`);
   const all: CellResult[] = [];
   for (let r = 0; r < rounds; r++) {
     for (const cell of cells) {
-      const res = await runCell(cell, seconds);
+      const res = await runCell(cell, seconds, switchRate);
       all.push(res);
       console.log(`  round ${r + 1} ${res.cell.padEnd(26)} ${res.decisionsPerSec.toFixed(0).padStart(7)} dec/s  ` +
         `p50 ${res.p50Us} us  p99 ${res.p99Us} us  max ${res.maxUs.toFixed(0)} us  ` +
         `${res.cpuUsPer1k.toFixed(0)} us CPU/1000  ${res.cpuUsPerRound.toFixed(1)} us/round  ` +
-        `${res.roundsPerSec.toFixed(0)} rounds/s (${res.busyRoundsPerSec.toFixed(0)} busy)  ` +
+        `${res.roundsPerSec.toFixed(0)} rounds/s (${res.busyRoundsPerSec.toFixed(0)} busy, ${res.wakeupsPerSec.toFixed(0)} forced wake-ups)  ` +
         `agent ${(100 * res.agentCpuShare).toFixed(1)}% CPU (${(100 * res.systemShare).toFixed(0)}% sys)  ` +
         `RSS ${res.rssMb.toFixed(0)} MB  stale ${res.stale} ring-full ${res.ringFull} faults ${res.faults}`);
     }

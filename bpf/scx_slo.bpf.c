@@ -66,6 +66,7 @@
 #include "slo_task_ctx.bpf.h"
 #include "slo_decision.bpf.h"
 #include "slo_miss_limit.bpf.h"
+#include "slo_ring_wake.bpf.h"
 
 char _license[] SEC("license") = "GPL";
 
@@ -362,8 +363,9 @@ static void queue_kernel(struct task_struct *p, struct task_ctx *tctx, struct sl
 
 /* Hand @p to userspace. False when tasks_rb is full. */
 static bool queue_user(struct task_struct *p, struct task_ctx *tctx, struct slo_ctl *ctl,
-		       u64 enq_flags, s32 prev_cpu)
+		       struct slo_cpu_stats *st, u64 enq_flags, s32 prev_cpu, u64 now)
 {
+	u64 avail = bpf_ringbuf_query(&tasks_rb, BPF_RB_AVAIL_DATA), wake;
 	struct slo_task_msg *msg;
 
 	msg = bpf_ringbuf_reserve(&tasks_rb, sizeof(*msg), 0);
@@ -385,7 +387,10 @@ static bool queue_user(struct task_struct *p, struct task_ctx *tctx, struct slo_
 	/* Mark pending before userspace can see the record: a fast decision must find it so. */
 	tctx->state = TS_PENDING;
 	tctx->told_user = true;
-	bpf_ringbuf_submit(msg, 0);
+	wake = ring_wake_flags(avail, ctl->wake_batch, ctl->wake_after_ns, now);
+	bpf_ringbuf_submit(msg, wake);
+	if (wake == BPF_RB_FORCE_WAKEUP)
+		STAT_INC(st, agent_wakeups);
 	slo_insert_vtime(p, SLO_DSQ_PENDING, ctl->slice_ns, tctx->deadline, enq_flags);
 	return true;
 }
@@ -467,7 +472,7 @@ void BPF_STRUCT_OPS(slo_enqueue, struct task_struct *p, u64 enq_flags)
 		queue_kernel(p, tctx, ctl, st, enq_flags);
 		return;
 	}
-	if (!queue_user(p, tctx, ctl, enq_flags, scx_bpf_task_cpu(p))) {
+	if (!queue_user(p, tctx, ctl, st, enq_flags, scx_bpf_task_cpu(p), now)) {
 		STAT_INC(st, fallback_ringfull);
 		queue_kernel(p, tctx, ctl, st, enq_flags);
 		return;
@@ -750,9 +755,10 @@ void BPF_STRUCT_OPS(slo_exit_task, struct task_struct *p, struct scx_exit_task_a
 {
 	struct task_ctx *tctx = get_task_ctx(p);
 	struct slo_cpu_stats *st = get_stats();
+	struct slo_ctl *ctl = get_ctl();
 	struct slo_exit_msg *msg;
 
-	if (!tctx || !tctx->told_user || !st)
+	if (!tctx || !tctx->told_user || !st || !ctl)
 		return;
 	msg = bpf_ringbuf_reserve(&tasks_rb, sizeof(*msg), 0);
 	if (!msg) {
@@ -761,15 +767,27 @@ void BPF_STRUCT_OPS(slo_exit_task, struct task_struct *p, struct scx_exit_task_a
 	}
 	msg->kind = SLO_MSG_EXIT;
 	msg->pid = p->pid;
-	bpf_ringbuf_submit(msg, 0);
+	/* Not worth a wake-up of its own when wake-ups are batched: the next one carries it. */
+	bpf_ringbuf_submit(msg, ctl->wake_batch > 1 ? BPF_RB_NO_WAKEUP : 0);
 	STAT_INC(st, exits_to_user);
 }
 
-/* Every KICK_PERIOD_NS: wake idle CPUs while tasks wait in SLO_DSQ_PENDING or USER. */
+/*
+ * Every KICK_PERIOD_NS: wake idle CPUs while tasks wait in SLO_DSQ_PENDING or USER, and
+ * wake the agent for a batch of records that stopped growing (slo_ring_wake.bpf.h).
+ */
 static int slo_kick_timer_fn(void *map, int *key, struct bpf_timer *timer)
 {
+	struct slo_ctl *ctl = get_ctl();
+	struct slo_cpu_stats *st;
 	u32 nr = scx_bpf_nr_cpu_ids();
 	s32 cpu;
+
+	if (ctl && ring_wake_if_overdue(&tasks_rb, ctl->wake_batch, ctl->wake_after_ns, bpf_ktime_get_ns())) {
+		st = get_stats();
+		if (st)
+			STAT_INC(st, agent_wakeups);
+	}
 
 	if (scx_bpf_dsq_nr_queued(SLO_DSQ_PENDING) > 0 || scx_bpf_dsq_nr_queued(SLO_DSQ_USER) > 0) {
 		bpf_for(cpu, 0, MAX_CPUS) {

@@ -15,7 +15,7 @@
 #include <linux/types.h>
 #endif
 
-#define SLO_ABI_VERSION 2
+#define SLO_ABI_VERSION 3
 
 /*
  * Defaults and bounds shared by the kernel side, the agent, the policies and the
@@ -111,6 +111,9 @@ struct slo_ctl {
 	__u32 agent_tgid;		/* the agent's threads are always dispatched directly */
 	__u32 cfg_gen;			/* bumped whenever slo_cfg changes */
 	__u32 miss_events_per_sec;	/* per-CPU rate limit of miss events */
+	__u32 wake_batch;		/* wake the agent once this many task records wait (0, 1: at the first) */
+	__u32 __pad;
+	__u64 wake_after_ns;		/* ... or once the oldest has waited this long (slo_ring_wake.bpf.h) */
 };
 
 /* Per-CPU counters (per-CPU array slo_stats, one entry). */
@@ -132,6 +135,7 @@ struct slo_cpu_stats {
 	__u64 exits_to_user;		/* task exits sent on tasks_rb (struct slo_exit_msg) */
 	__u64 exits_dropped;		/* task exits that did not fit in tasks_rb */
 	__u64 scan_cutoffs;		/* dispatches whose walk of SLO_DSQ_PENDING stopped at its budget */
+	__u64 agent_wakeups;		/* batched wake-ups of the agent (ctl.wake_batch > 1), see slo_ring_wake.bpf.h */
 	__u64 lag_hist[SLO_LAG_BUCKETS];
 };
 
@@ -190,6 +194,9 @@ struct slo_shadow_ctl {
 	__u32 agent_tgid;		/* the agent's own threads are never sent */
 	__u32 enabled;			/* 0: send nothing (not started, or stopping) */
 	__u32 nr_slos;			/* entries in shadow_slo_cfg; 0 skips the cgroup walk */
+	__u32 wake_batch;		/* as slo_ctl.wake_batch */
+	__u32 __pad;
+	__u64 wake_after_ns;		/* as slo_ctl.wake_after_ns */
 };
 
 /* Per-CPU counters of the shadow programs (per-CPU array shadow_stats, one entry). */
@@ -202,6 +209,7 @@ struct slo_shadow_stats {
 	__u64 drains;			/* drains that consumed at least one decision */
 	__u64 max_ns;			/* longest decision latency seen on this CPU */
 	__u64 sum_ns;			/* total decision latency */
+	__u64 wakeups;			/* batched wake-ups of the agent (ctl.wake_batch > 1) */
 	__u64 lat_hist[SLO_SHADOW_BUCKETS];	/* decision latency: record submitted -> decision drained */
 };
 

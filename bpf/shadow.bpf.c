@@ -26,8 +26,10 @@
  * SLO of its cgroup or nearest configured ancestor (shadow_slo_cfg, only walked when the
  * agent configured any) with scx_slo's formula, so SLO-aware policies see real inputs.
  *
- * Records are submitted with flags 0, as ops.enqueue() does: the ring wakes the agent
- * when it has caught up (the adaptive wake-up of bpf_ringbuf_submit()).
+ * Records wake the agent as ops.enqueue()'s do (slo_ring_wake.bpf.h): with flags 0 the
+ * ring wakes it when it had caught up (bpf_ringbuf_submit()'s adaptive wake-up); with
+ * shadow_ctl.wake_batch > 1, once a batch waits or its oldest record is overdue, which
+ * every context switch checks (where scx_slo's kick timer does, every millisecond).
  *
  * Each task's last SHADOW_SLOTS records are remembered in shadow_tasks (pid -> for
  * each slot seq % SHADOW_SLOTS, the sequence number and submission time), since the
@@ -54,6 +56,7 @@
 #include "slo_log2.bpf.h"
 #include "slo_task_state.bpf.h"
 #include "slo_deadline.bpf.h"
+#include "slo_ring_wake.bpf.h"
 
 extern u64 bpf_dynptr_size(const struct bpf_dynptr *p) __ksym;
 
@@ -176,7 +179,7 @@ static void send_task(struct task_struct *p, u32 flags, s32 cpu)
 	struct shadow_task *rec, fresh = {};
 	struct slo_task_msg *msg;
 	u32 pid = p->pid, importance, slot;
-	u64 now, slo_cgid, budget, seq;
+	u64 now, slo_cgid, budget, seq, avail, wake;
 
 	if (!ctl || !ctl->enabled || !pid || (p->flags & PF_KTHREAD_FLAG) || p->tgid == ctl->agent_tgid)
 		return;
@@ -188,6 +191,7 @@ static void send_task(struct task_struct *p, u32 flags, s32 cpu)
 	seq = rec ? rec->last_seq + 1 : 1;
 	slot = seq & (SHADOW_SLOTS - 1);
 
+	avail = bpf_ringbuf_query(&tasks_rb, BPF_RB_AVAIL_DATA);
 	msg = bpf_ringbuf_reserve(&tasks_rb, sizeof(*msg), 0);
 	if (!msg) {
 		st->ring_full++;
@@ -217,8 +221,26 @@ static void send_task(struct task_struct *p, u32 flags, s32 cpu)
 		fresh.slot[slot].sent_ns = now;
 		bpf_map_update_elem(&shadow_tasks, &pid, &fresh, BPF_ANY);
 	}
-	bpf_ringbuf_submit(msg, 0);
+	wake = ring_wake_flags(avail, ctl->wake_batch, ctl->wake_after_ns, now);
+	bpf_ringbuf_submit(msg, wake);
 	st->sent++;
+	if (wake == BPF_RB_FORCE_WAKEUP)
+		st->wakeups++;
+}
+
+/* A batch that stopped growing: wake the agent once its oldest record is overdue. */
+static void wake_if_overdue(void)
+{
+	struct slo_shadow_ctl *ctl = bpf_map_lookup_elem(&shadow_ctl, &zero);
+	struct slo_shadow_stats *st;
+
+	if (!ctl || !ctl->enabled)
+		return;
+	if (!ring_wake_if_overdue(&tasks_rb, ctl->wake_batch, ctl->wake_after_ns, bpf_ktime_get_ns()))
+		return;
+	st = bpf_map_lookup_elem(&shadow_stats, &zero);
+	if (st)
+		st->wakeups++;
 }
 
 /* Context of one decisions_urb drain (on the stack, as the verifier requires). */
@@ -312,6 +334,7 @@ int BPF_PROG(shadow_switch, bool preempt, struct task_struct *prev, struct task_
 {
 	if (preempt || task_state(prev) == TASK_RUNNING)
 		send_task(prev, SLO_TASK_SLICE_EXPIRED, bpf_get_smp_processor_id());
+	wake_if_overdue();
 	drain_decisions();
 	return 0;
 }

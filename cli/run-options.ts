@@ -82,6 +82,14 @@ Delegation and fallback:
   --miss-events N           per-CPU cap on deadline-miss events per second (default 200)
   --batch-window-us US      after deciding, gather runnable tasks this long before the
                             next round (default: a tenth of the lag bound; 0 = none)
+  --wake-batch N            batched wake-ups: the kernel wakes the agent once N tasks
+                            wait for it, or the oldest has waited --wake-after-us
+                            (default 0: at the first task); replaces the batch window
+  --wake-after-us US        the oldest waiting task's bound with --wake-batch (default:
+                            the batch window)
+  --ring-wait MODE          async (default: the wait for tasks runs on libuv's thread
+                            pool) or blocking (on the agent's main thread, at most 2 ms
+                            at a time: no thread hop per round)
 Serving:
   --metrics-port N          /metrics, /healthz, /readyz, /overload (default 8080; 0 = off)
   --metrics-host ADDR       address to listen on (default 0.0.0.0)
@@ -109,6 +117,9 @@ function num(name: string, raw: string | undefined, fallback: number, min: numbe
   }
   return v;
 }
+
+/** --ring-wait's modes (delegation-loop.ts idleWait). */
+const RING_WAITS = ['async', 'blocking'] as const;
 
 function oneOf<T extends string>(name: string, raw: string | undefined, allowed: readonly T[], fallback: T): T {
   if (raw === undefined) return fallback;
@@ -154,6 +165,9 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
         'direct-below-ms': { type: 'string' },
         'miss-events': { type: 'string' },
         'batch-window-us': { type: 'string' },
+        'wake-batch': { type: 'string' },
+        'wake-after-us': { type: 'string' },
+        'ring-wait': { type: 'string' },
         'metrics-port': { type: 'string' },
         'metrics-host': { type: 'string' },
         'overload-window-ms': { type: 'string' },
@@ -228,6 +242,9 @@ export function parseRunOptions(argv: string[], env: NodeJS.ProcessEnv = process
       missEventsPerSec: int('miss-events', v['miss-events'], d.missEventsPerSec, 0, 1_000_000),
       batchMax: d.batchMax,
       batchWindowNs: v['batch-window-us'] === undefined ? 'auto' : Math.round(num('batch-window-us', v['batch-window-us'], 0, 0, 1_000_000) * 1e3),
+      wakeBatch: int('wake-batch', v['wake-batch'], d.wakeBatch, 0, 65536),
+      wakeAfterNs: v['wake-after-us'] === undefined ? 'auto' : Math.round(num('wake-after-us', v['wake-after-us'], 0, 1, 1_000_000) * 1e3),
+      ringWait: oneOf('ring-wait', v['ring-wait'], RING_WAITS, d.ringWait),
     },
     controlSocket: v['control-socket'] ?? DEFAULT_CONTROL_SOCKET,
     fallbackMonitor: v['fallback-monitor'] === true,

@@ -152,6 +152,8 @@ export const PROT_WRITE = 2;
 export const MAP_SHARED = 1;
 export const EPOLL_CTL_ADD = 1;
 export const EPOLLIN = 1;
+/** Edge-triggered: epoll_wait reports the ring once per wake-up, not while it holds data. */
+export const EPOLLET = 0x80000000;
 export const EPOLL_CLOEXEC = 0o2000000;
 const SC_PAGESIZE = 30;
 

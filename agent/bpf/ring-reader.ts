@@ -3,7 +3,7 @@
 // record. Positions are u64 in shared memory; they are read once per drain and written
 // once per drain (with release order through Atomics), the rest is Number arithmetic.
 import {
-  EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLLIN, MAP_SHARED, PROT_READ, PROT_WRITE,
+  EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLLET, EPOLLIN, MAP_SHARED, PROT_READ, PROT_WRITE,
   addressOf, getLibc, pageSize, viewOf,
 } from './native.js';
 import { RINGBUF_BUSY_BIT, RINGBUF_DISCARD_BIT, RINGBUF_HDR_SZ, RINGBUF_LEN_MASK, recordSpan } from './ring-layout.js';
@@ -20,8 +20,12 @@ export class RingReader {
   private readonly maps: Array<{ ptr: unknown; length: number }> = [];
   private epfd = -1;
 
-  /** `fd` of the ring map, `size` its max_entries (a power of two, multiple of the page size). */
-  constructor(readonly name: string, private readonly fd: number, readonly size: number) {
+  /**
+   * `fd` of the ring map, `size` its max_entries (a power of two, multiple of the page
+   * size). `edgeTriggered`: the waits return on the kernel's wake-ups only, not whenever
+   * the ring holds data (for batched wake-ups, where records come without one).
+   */
+  constructor(readonly name: string, private readonly fd: number, readonly size: number, private readonly edgeTriggered = false) {
     const libc = getLibc();
     const page = pageSize();
     const cons = libc.mmap(null, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -75,7 +79,7 @@ export class RingReader {
     if (this.epfd < 0) {
       this.epfd = libc.epollCreate1(EPOLL_CLOEXEC) as number;
       if (this.epfd < 0) throw new Error(`ring ${this.name}: epoll_create1 failed`);
-      const rc = libc.epollCtl(this.epfd, EPOLL_CTL_ADD, this.fd, { events: EPOLLIN, data: 0n }) as number;
+      const rc = libc.epollCtl(this.epfd, EPOLL_CTL_ADD, this.fd, { events: this.edgeTriggered ? EPOLLIN | EPOLLET : EPOLLIN, data: 0n }) as number;
       if (rc !== 0) throw new Error(`ring ${this.name}: epoll_ctl failed`);
     }
     return this.epfd;

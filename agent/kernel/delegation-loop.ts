@@ -41,6 +41,13 @@ export interface DelegationLoopOptions {
    */
   idleWait?: 'async' | 'blocking';
   blockingWaitMs?: number;
+  /**
+   * The kernel gathers batches (batched wake-ups, bpf/slo_ring_wake.bpf.h): after any round
+   * that did not fill batchMax the loop waits for the kernel's next wake-up, rather than
+   * reading the ring again at once or after a batch window. The ring's reader must wait
+   * edge-triggered, or records that came without a wake-up would end the wait at once.
+   */
+  kernelGathers?: boolean;
 }
 
 export interface DelegationLoopHooks {
@@ -182,8 +189,9 @@ export class DelegationLoop {
         }
       }
       this.hooks.onProgress();
-      if (count === 0) {
-        // Idle: the first record wakes us at once; a round completes at least every idleWaitMs.
+      if (count === 0 || (this.opts.kernelGathers && count < this.opts.batchMax)) {
+        // Idle (or the kernel gathers the next batch): its wake-up ends the wait; a round
+        // completes at least every idleWaitMs.
         if (this.opts.idleWait === 'blocking') {
           this.tasksRing.waitForDataBlocking(Math.min(this.opts.idleWaitMs, this.opts.blockingWaitMs ?? 2));
           await new Promise<void>((resolve) => setImmediate(resolve));

@@ -12,7 +12,7 @@ import {
 } from '../../policy/api.js';
 import type { CgroupSloStats } from './scheduler-stats.js';
 
-export const SLO_ABI_VERSION = 2;
+export const SLO_ABI_VERSION = 3;
 
 /** The longest slice a decision may ask for (the kernel cuts longer ones). */
 export const SLO_MAX_SLICE_NS = 1_000_000_000;
@@ -89,7 +89,7 @@ export const SLO_CFG = struct('slo_cfg', [['budget_ns', 'u64'], ['importance', '
 export const SLO_CTL = struct('slo_ctl', [
   ['heartbeat_ns', 'u64'], ['lag_ns', 'u64'], ['stall_ns', 'u64'], ['slice_ns', 'u64'], ['urgent_max_ns', 'u64'],
   ['default_budget_ns', 'u64'], ['default_importance', 'u32'], ['agent_tgid', 'u32'], ['cfg_gen', 'u32'],
-  ['miss_events_per_sec', 'u32'],
+  ['miss_events_per_sec', 'u32'], ['wake_batch', 'u32'], ['__pad', 'u32'], ['wake_after_ns', 'u64'],
 ]);
 
 /** The u64 counters of struct slo_cpu_stats, in C order (lag_hist follows them). */
@@ -110,6 +110,7 @@ export const CPU_STATS_COUNTERS = [
   'exits_to_user',
   'exits_dropped',
   'scan_cutoffs',
+  'agent_wakeups',
 ] as const;
 export type CpuStatsCounter = (typeof CPU_STATS_COUNTERS)[number];
 
@@ -143,9 +144,10 @@ export const SLO_SHADOW_BUCKETS = 80;
 /** Shadow delegation control block (shadow.bpf.c's shadow_ctl). */
 export const SLO_SHADOW_CTL = struct('slo_shadow_ctl', [
   ['default_budget_ns', 'u64'], ['default_importance', 'u32'], ['agent_tgid', 'u32'], ['enabled', 'u32'], ['nr_slos', 'u32'],
+  ['wake_batch', 'u32'], ['__pad', 'u32'], ['wake_after_ns', 'u64'],
 ]);
 
-export const SHADOW_STATS_COUNTERS = ['sent', 'ring_full', 'decided', 'stale', 'bad', 'drains', 'max_ns', 'sum_ns'] as const;
+export const SHADOW_STATS_COUNTERS = ['sent', 'ring_full', 'decided', 'stale', 'bad', 'drains', 'max_ns', 'sum_ns', 'wakeups'] as const;
 export type ShadowStatsCounter = (typeof SHADOW_STATS_COUNTERS)[number];
 
 /** Per-CPU shadow counters (shadow.bpf.c's shadow_stats). */
@@ -373,6 +375,10 @@ export interface SloCtl {
   agentTgid: number;
   cfgGen: number;
   missEventsPerSec: number;
+  /** Wake the agent once this many task records wait (0, 1: at the first, the ring's own wake-up). */
+  wakeBatch: number;
+  /** ... or once the oldest has waited this long. */
+  wakeAfterNs: number;
 }
 
 const C = SLO_CTL.offset;
@@ -390,6 +396,9 @@ export function encodeSloCtl(buf: Uint8Array, ctl: SloCtl): void {
   v.setUint32(C.agent_tgid, ctl.agentTgid, true);
   v.setUint32(C.cfg_gen, ctl.cfgGen, true);
   v.setUint32(C.miss_events_per_sec, ctl.missEventsPerSec, true);
+  v.setUint32(C.wake_batch, ctl.wakeBatch, true);
+  v.setUint32(C.__pad, 0, true);
+  writeU64(v, C.wake_after_ns, ctl.wakeAfterNs);
 }
 
 /** Decodes a control block (what the kernel reads). */
@@ -406,6 +415,8 @@ export function decodeSloCtl(buf: Uint8Array): SloCtl {
     agentTgid: v.getUint32(C.agent_tgid, true),
     cfgGen: v.getUint32(C.cfg_gen, true),
     missEventsPerSec: v.getUint32(C.miss_events_per_sec, true),
+    wakeBatch: v.getUint32(C.wake_batch, true),
+    wakeAfterNs: readU64(v, C.wake_after_ns),
   };
 }
 

@@ -57,6 +57,16 @@ export interface LiveSchedulerConfig {
    * a wake-up per task.
    */
   batchWindowNs: number | 'auto';
+  /**
+   * Batched wake-ups (bpf/slo_ring_wake.bpf.h): the kernel wakes the agent once this many
+   * task records wait, or the oldest has waited wakeAfterNs ('auto': the batch window);
+   * 0 or 1: at the first record, the ring's own wake-up. With batching on, the kernel
+   * gathers the batch and the loop does not wait a batch window of its own.
+   */
+  wakeBatch: number;
+  wakeAfterNs: number | 'auto';
+  /** How the idle loop waits for records (delegation-loop.ts idleWait). */
+  ringWait: 'async' | 'blocking';
 }
 
 export const DEFAULT_CONFIG: Omit<LiveSchedulerConfig, 'objectPath'> = {
@@ -71,6 +81,9 @@ export const DEFAULT_CONFIG: Omit<LiveSchedulerConfig, 'objectPath'> = {
   missEventsPerSec: 200,
   batchMax: 1024,
   batchWindowNs: 'auto',
+  wakeBatch: 0,
+  wakeAfterNs: 'auto',
+  ringWait: 'async',
 };
 
 export type { MissEvent } from './kernel-abi.js';
@@ -157,7 +170,7 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
         [maps.ctl, SLO_CTL.size, 'slo_ctl'], [maps.cfg, SLO_CFG.size, 'slo_cfg'], [maps.stats, SLO_CPU_STATS.size, 'slo_cpu_stats'],
         [maps.cgStats, SLO_CG_STATS.size, 'slo_cg_stats'], [maps.exitInfo, SLO_EXIT_INFO.size, 'slo_exit_info'],
       ]);
-      const tasksRing = new RingReader('tasks_rb', obj.mapFd('tasks_rb'), obj.mapMaxEntries('tasks_rb'));
+      const tasksRing = new RingReader('tasks_rb', obj.mapFd('tasks_rb'), obj.mapMaxEntries('tasks_rb'), cfg.wakeBatch > 1);
       const decisionsRing = new UserRingWriter('decisions_urb', obj.mapFd('decisions_urb'), obj.mapMaxEntries('decisions_urb'));
       const missRing = new RingReader('miss_rb', obj.mapFd('miss_rb'), obj.mapMaxEntries('miss_rb'));
       const transport = new Transport(tasksRing, decisionsRing, new ClockOrigin(origin));
@@ -193,6 +206,8 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
       agentTgid: process.pid,
       cfgGen: this.cfgGen,
       missEventsPerSec: this.cfg.missEventsPerSec,
+      wakeBatch: this.cfg.wakeBatch,
+      wakeAfterNs: this.wakeAfterNs(),
     });
     this.maps.ctl.update(u32Key(0), this.ctlBuf);
   }
@@ -201,11 +216,24 @@ export class LiveScheduler implements SloStore, SchedulerStatsSource {
     this.stateWatch = setInterval(() => this.checkStillAttached(), 500);
   }
 
+  /** The batch window: how long delegated tasks may gather before a round. */
+  private batchWindowNs(): number {
+    return this.cfg.batchWindowNs === 'auto' ? this.cfg.lagNs / 10 : this.cfg.batchWindowNs;
+  }
+
+  /** How long the oldest record waits for a batched wake-up. */
+  private wakeAfterNs(): number {
+    return this.cfg.wakeAfterNs === 'auto' ? this.batchWindowNs() : this.cfg.wakeAfterNs;
+  }
+
   private startLoop(): void {
-    const windowNs = this.cfg.batchWindowNs === 'auto' ? this.cfg.lagNs / 10 : this.cfg.batchWindowNs;
+    // With batched wake-ups the kernel gathers the batch: no window of the loop's own.
+    const windowNs = this.cfg.wakeBatch > 1 ? 0 : this.batchWindowNs();
     this.loop = new DelegationLoop(this.transport, this.tasksRing, () => this.runner, this.origin, {
       batchMax: this.cfg.batchMax,
       batchWindowNs: windowNs,
+      idleWait: this.cfg.ringWait,
+      kernelGathers: this.cfg.wakeBatch > 1,
       idleWaitMs: this.cfg.heartbeatMs,
       roundDeadlineMs: this.cfg.roundDeadlineMs,
       backoffMinMs: 100,

@@ -26,6 +26,9 @@ export interface ShadowConfig {
   defaultImportance: number;
   /** The delegation loop's settings (as the live scheduler would run it). */
   loop: DelegationLoopOptions;
+  /** Batched wake-ups (bpf/slo_ring_wake.bpf.h): records per wake-up (0, 1: the ring's own), oldest's wait bound. */
+  wakeBatch?: number;
+  wakeAfterNs?: number;
 }
 
 /** The shadow programs' counters summed over CPUs, with the latency histogram. */
@@ -82,7 +85,7 @@ export class ShadowDelegation {
     try {
       obj.load();
       const maps = { ctl: obj.map('shadow_ctl', 4), cfg: obj.map('shadow_slo_cfg', 8), stats: obj.map('shadow_stats', 4, true) };
-      const tasksRing = new RingReader('tasks_rb', obj.mapFd('tasks_rb'), obj.mapMaxEntries('tasks_rb'));
+      const tasksRing = new RingReader('tasks_rb', obj.mapFd('tasks_rb'), obj.mapMaxEntries('tasks_rb'), (cfg.wakeBatch ?? 0) > 1);
       const decisionsRing = new UserRingWriter('decisions_urb', obj.mapFd('decisions_urb'), obj.mapMaxEntries('decisions_urb'));
       const transport = new Transport(tasksRing, decisionsRing, new ClockOrigin(originNs));
       const loop = new DelegationLoop(transport, tasksRing, () => runner, originNs, cfg.loop, { onProgress: () => {}, log });
@@ -110,6 +113,8 @@ export class ShadowDelegation {
     v.setUint32(f.agent_tgid, process.pid, true);
     v.setUint32(f.enabled, enabled ? 1 : 0, true);
     v.setUint32(f.nr_slos, this.slos, true);
+    v.setUint32(f.wake_batch, this.cfg.wakeBatch ?? 0, true);
+    writeU64(v, f.wake_after_ns, this.cfg.wakeAfterNs ?? 0);
     this.maps.ctl.update(u32Key(0), buf);
   }
 
