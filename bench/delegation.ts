@@ -73,7 +73,9 @@ interface CellResult {
  */
 function parseCell(name: string): Cell {
   const [load, runner, ...variants] = name.split('-');
-  if (load !== 'idle' && load !== 'saturated' && load !== 'wakeups') throw new RangeError(`cell ${JSON.stringify(name)}: load must be idle, saturated or wakeups`);
+  if (load !== 'idle' && load !== 'saturated' && load !== 'wakeups') {
+    throw new RangeError(`cell ${JSON.stringify(name)}: load must be idle, saturated or wakeups`);
+  }
   if (runner !== 'inline' && runner !== 'worker') throw new RangeError(`cell ${JSON.stringify(name)}: runner must be inline or worker`);
   const cell: Cell = { name, load, workers: runner === 'inline' ? 0 : 1 };
   for (const v of variants) {
@@ -191,10 +193,14 @@ function median(xs: number[]): number {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { seconds: { type: 'string' }, rounds: { type: 'string' }, cells: { type: 'string' }, json: { type: 'string' }, 'switch-rate': { type: 'string' } },
+    options: {
+      seconds: { type: 'string' }, rounds: { type: 'string' }, cells: { type: 'string' }, json: { type: 'string' }, 'switch-rate': { type: 'string' },
+    },
   });
   const switchRate = Number(values['switch-rate'] ?? 20000);
-  if (!(Number.isInteger(switchRate) && switchRate >= 1 && switchRate <= 10_000_000)) throw new RangeError(`--switch-rate: expected 1..10000000, got ${values['switch-rate']}`);
+  if (!(Number.isInteger(switchRate) && switchRate >= 1 && switchRate <= 10_000_000)) {
+    throw new RangeError(`--switch-rate: expected 1..10000000, got ${values['switch-rate']}`);
+  }
   const seconds = Number(values.seconds ?? 5);
   const rounds = Number(values.rounds ?? 3);
   if (!(seconds > 0 && seconds <= 600)) throw new RangeError(`--seconds: expected 0..600, got ${values.seconds}`);
