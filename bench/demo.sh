@@ -22,10 +22,15 @@
 #   SCX_DEMO_TRACE_S   seconds of the traced cell per row (default 4; 0: no traces)
 #   SCX_DEMO_TRACE_SCHEDULERS  the rows traced (default: every row)
 #   SCX_DEMO_SCHEDULERS  the rows (default default,default-tuned,slo-edf,slo-fallback;
-#                      also slo-fair, slo-edf-inline, slo-edf-alt)
+#                      also slo-fair, slo-edf-inline, slo-edf-alt, slo-edf-alt2)
 #   SCX_DEMO_ALT_BPF_OBJECT  another build of scx_slo.bpf.o for the slo-edf-alt cells
 #                      (copied into the results directory): two kernel-side versions
 #                      compared in one run, e.g. SCX_DEMO_SCHEDULERS=default,slo-edf,slo-edf-alt
+#   SCX_DEMO_ALT_AGENT_ARGS  extra `scx-slo run` arguments for the slo-edf-alt cells, split
+#                      on whitespace, after the agent settings' (a repeated option's last
+#                      value wins), e.g. SCX_DEMO_ALT_AGENT_ARGS='--batch-window-us 2000'
+#   SCX_DEMO_ALT2_AGENT_ARGS, SCX_DEMO_ALT2_BPF_OBJECT  the same for a second variant row,
+#                      slo-edf-alt2 (with neither set a variant row runs as slo-edf)
 #   SCX_DEMO_PEERS     1 (default): also run the kernel's example schedulers scx_simple and
 #                      scx_flatcg when they build (bench/demo/build-peers.sh, from Debian's
 #                      linux-source into .cache/scx-peers; minutes the first time); 0: skip
@@ -58,6 +63,14 @@ if [ -n "${SCX_DEMO_ALT_BPF_OBJECT:-}" ]; then
   cp "$SCX_DEMO_ALT_BPF_OBJECT" "$OUT/alt-scx_slo.bpf.o"
   args+=(--alt-bpf-object alt-scx_slo.bpf.o)
 fi
+if [ -n "${SCX_DEMO_ALT2_BPF_OBJECT:-}" ]; then
+  mkdir -p "$OUT"
+  cp "$SCX_DEMO_ALT2_BPF_OBJECT" "$OUT/alt2-scx_slo.bpf.o"
+  args+=(--alt2-bpf-object alt2-scx_slo.bpf.o)
+fi
+# One word each, --opt=VALUE: the value starts with '-' (node's parseArgs refuses it as a separate word).
+[ -n "${SCX_DEMO_ALT_AGENT_ARGS:-}" ] && args+=("--alt-agent-args=$SCX_DEMO_ALT_AGENT_ARGS")
+[ -n "${SCX_DEMO_ALT2_AGENT_ARGS:-}" ] && args+=("--alt2-agent-args=$SCX_DEMO_ALT2_AGENT_ARGS")
 
 load_before=$(demo_host_load)
 t0=$SECONDS

@@ -13,15 +13,18 @@
 //   default-tuned the same with the ls cgroup's cpu.weight at 10000 (hand tuning)
 //   slo-edf       scx-slo with the edf policy in the agent, the settings of agent-settings.ts
 //   slo-edf-inline  the same with the policy on the agent's main thread (--workers 0)
-//   slo-edf-alt   slo-edf with another build of the BPF scheduler (--alt-bpf-object), to
-//                 compare two kernel-side versions in one run
+//   slo-edf-alt   slo-edf with another build of the BPF scheduler (--alt-bpf-object) and/or
+//                 extra agent arguments (--alt-agent-args), to compare two versions in one run
+//   slo-edf-alt2  a second such variant (--alt2-bpf-object, --alt2-agent-args)
 //   slo-fallback  scx-slo with the agent SIGSTOPped: the in-kernel EDF fallback alone
 //   slo-fair      scx-slo with the fair policy in the agent
 //   scx_simple, scx_flatcg  the kernel's example schedulers (--peer-dir), if given
 // One agent is attached per round (edf, then SIGSTOP, SIGCONT, `policy set fair`; it is
-// restarted when the next cell wants other --workers) and detached for the default and
-// peer cells. Also, once per scenario: the ls workload alone (the machine's floor), and
-// after the rounds a traced cell (trace-cmd) per row of --trace-schedulers (the
+// restarted when the next cell wants other --workers, BPF object or extra arguments) and
+// detached for the default and peer cells. In the scx-slo cells the agent's status is read
+// before and after (counters, delegation loop), and its threads' CPU time over the probe
+// (thread-cpu.ts). Also, once per scenario: the ls workload alone (the machine's floor),
+// and after the rounds a traced cell (trace-cmd) per row of --trace-schedulers (the
 // wake-to-run per row; the probe's default-scheduler trace is the simulator's input).
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -33,11 +36,13 @@ import { controlRequest } from '../../agent/serving/control-socket.js';
 import { schedExtState } from '../../agent/kernel/kernel-support.js';
 import { agentRunArgs, RECOMMENDED_AGENT } from './agent-settings.js';
 import { parseCyclictestHistogram, parseCyclictestSummary, parseStressNgMetrics } from './probe-output.js';
-import { isSchedulerName, SCHEDULERS, type RawCell, type RawProbe, type RawRun, type RawTrace, type SchedulerName } from './raw-results.js';
+import { isSchedulerName, rowVariant, SCHEDULERS, splitAgentArgs, variantText, type RawCell, type RawProbe, type RawRun, type RawTrace,
+  type SchedulerName } from './raw-results.js';
 import { agentConfigYaml, isScenarioName, scenarioLayout, SCENARIO_NAMES, SERVICE_WORKLOAD, type ScenarioLayout, type ScenarioName } from './scenarios.js';
 import { parseServiceOutput } from './service-output.js';
 import { percentile } from './stats.js';
 import { dispatchShares } from './summarize.js';
+import { readThreadCpu, threadCpuDelta, topThreadShares, type ThreadSample } from './thread-cpu.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DIST = resolve(HERE, '..', '..');
@@ -52,11 +57,14 @@ const USAGE = `usage: node dist/bench/demo/guest-run.js --out DIR [options]
   --scenarios LIST    service (default), probe, or both (service,probe)
   --cell-s S          seconds of the ls workload per cell (default 12; --probe-s is the old name)
   --schedulers LIST   default,default-tuned,slo-edf,slo-fallback (default); also slo-fair,
-                      slo-edf-inline, slo-edf-alt, and scx_simple,scx_flatcg with --peer-dir
+                      slo-edf-inline, slo-edf-alt, slo-edf-alt2, and scx_simple,scx_flatcg with --peer-dir
   --service-bin PATH  the service scenario's program (default: bench/build/slo-service)
   --peer-dir DIR      directory with the kernel's example schedulers (scx_simple, scx_flatcg)
   --bpf-object PATH   scx_slo.bpf.o (default: bpf/build/scx_slo.bpf.o next to this dist/)
   --alt-bpf-object PATH  the scx_slo.bpf.o of the slo-edf-alt cells (relative: to --out)
+  --alt-agent-args ARGS  extra 'scx-slo run' arguments of the slo-edf-alt cells, one string split
+                      on whitespace, after the agent settings' (give it as --alt-agent-args='--x 1')
+  --alt2-bpf-object PATH, --alt2-agent-args ARGS  the same for the slo-edf-alt2 cells
   --lag-ms MS         the agent's lag bound (default: agent-settings.ts)
   --idle-s S          seconds of the ls workload alone under the default scheduler (default 3; 0 = skip)
   --trace-s S         seconds of trace-cmd recording per traced cell (default 4; 0 = skip)
@@ -80,6 +88,9 @@ function parseOptions() {
       'peer-dir': { type: 'string' },
       'bpf-object': { type: 'string' },
       'alt-bpf-object': { type: 'string' },
+      'alt-agent-args': { type: 'string' },
+      'alt2-bpf-object': { type: 'string' },
+      'alt2-agent-args': { type: 'string' },
       'lag-ms': { type: 'string', default: String(RECOMMENDED_AGENT.lagMs) },
       'idle-s': { type: 'string', default: '3' },
       'trace-s': { type: 'string', default: '4' },
@@ -127,6 +138,9 @@ function parseOptions() {
     bpfObject: resolve(values['bpf-object'] ?? join(ROOT, 'bpf', 'build', 'scx_slo.bpf.o')),
     // A relative path is relative to --out (demo.sh copies the object there).
     altBpfObject: values['alt-bpf-object'] ? resolve(values.out, values['alt-bpf-object']) : undefined,
+    alt2BpfObject: values['alt2-bpf-object'] ? resolve(values.out, values['alt2-bpf-object']) : undefined,
+    altAgentArgs: splitAgentArgs(values['alt-agent-args']),
+    alt2AgentArgs: splitAgentArgs(values['alt2-agent-args']),
     lagMs: int('lag-ms', values['lag-ms'], 1),
     idleS: int('idle-s', values['idle-s'], 0),
     traceS: int('trace-s', values['trace-s'], 0),
@@ -170,6 +184,9 @@ const run: RawRun = {
     scenarios: LAYOUTS,
     agent: { ...RECOMMENDED_AGENT, lagMs: opts.lagMs },
     ...(opts.altBpfObject ? { altBpfObject: opts.altBpfObject } : {}),
+    ...(opts.altAgentArgs.length > 0 ? { altAgentArgs: opts.altAgentArgs } : {}),
+    ...(opts.alt2BpfObject ? { alt2BpfObject: opts.alt2BpfObject } : {}),
+    ...(opts.alt2AgentArgs.length > 0 ? { alt2AgentArgs: opts.alt2AgentArgs } : {}),
   },
   idle: null,
   cells: [],
@@ -261,6 +278,8 @@ interface CpuSample {
   ls: number;
   batch: number;
   agent: number | null;
+  /** The agent's threads (empty: no agent). */
+  agentThreads: ThreadSample[];
 }
 
 const CLK_TCK = 100;
@@ -290,7 +309,7 @@ function cpuSample(agentPid: number | undefined, layout: ScenarioLayout): CpuSam
   const idle = (f[3] ?? 0) + (f[4] ?? 0);
   const busy = f.slice(0, 8).reduce((s, v) => s + v, 0) - idle;
   return { t: Date.now(), busy: busy / CLK_TCK, idle: idle / CLK_TCK, ls: cgroupUsageS(layout.ls.path), batch: cgroupUsageS(layout.batch.path),
-    agent: processCpuS(agentPid) };
+    agent: processCpuS(agentPid), agentThreads: agentPid === undefined ? [] : readThreadCpu(agentPid, CLK_TCK) };
 }
 
 function cpuDelta(a: CpuSample, b: CpuSample): NonNullable<RawCell['cpu']> {
@@ -306,6 +325,10 @@ function cpuDelta(a: CpuSample, b: CpuSample): NonNullable<RawCell['cpu']> {
 interface AgentStatus {
   policy: string;
   counters: Record<string, number>;
+  /** The delegation loop's counters (agents before it reported them: absent). */
+  loop?: { rounds: number; busyRounds: number; records: number };
+  /** When this answer arrived (Date.now(); set here, not by the agent). */
+  receivedAt: number;
   lagHistogram?: number[];
   cgroups: Record<string, { runs: number; misses: number; waitNsSum: number }>;
   slos: Record<string, unknown>;
@@ -315,9 +338,10 @@ class Agent {
   private proc: Proc | undefined;
   private exited = false;
   policy: string | undefined;
-  /** The agent's --workers and --bpf-object. */
+  /** The agent's --workers, --bpf-object and extra arguments. */
   workers: number | undefined;
   bpfObject: string | undefined;
+  extraArgs: string[] | undefined;
   stopped = false;
   private starts = 0;
 
@@ -338,14 +362,15 @@ class Agent {
     return this.proc !== undefined && !this.exited;
   }
 
-  async start(policy: string, config: string, workers: number, bpfObject: string): Promise<boolean> {
+  async start(policy: string, config: string, workers: number, bpfObject: string, extraArgs: string[]): Promise<boolean> {
     this.starts++;
     const log = join(opts.out, `agent-${this.starts}.log`);
     this.log = log;
     const t0 = Date.now();
     this.exited = false;
     this.proc = startIn(null, ['node', CLI, 'run', '--config', config, '--policy', policy,
-      ...agentRunArgs({ ...RECOMMENDED_AGENT, lagMs: opts.lagMs, workers }), '--metrics-port', '0', '--control-socket', SOCK, '--bpf-object', bpfObject], log);
+      ...agentRunArgs({ ...RECOMMENDED_AGENT, lagMs: opts.lagMs, workers }), ...extraArgs, '--metrics-port', '0', '--control-socket', SOCK,
+      '--bpf-object', bpfObject], log);
     void this.proc.exit.then(() => (this.exited = true));
     const ok = await waitFor('the scx-slo agent to attach', 240_000, () => {
       const s = schedExtState();
@@ -364,6 +389,7 @@ class Agent {
           this.policy = s.policy;
           this.workers = workers;
           this.bpfObject = bpfObject;
+          this.extraArgs = extraArgs;
           say(`agent attached (policy ${s.policy}) after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
           return true;
         }
@@ -380,7 +406,7 @@ class Agent {
   async status(): Promise<AgentStatus> {
     const reply = await controlRequest(SOCK, { cmd: 'status' }, 60_000);
     if (!reply.ok) throw new Error(`status: ${reply.error}`);
-    return reply.result as AgentStatus;
+    return { ...(reply.result as Omit<AgentStatus, 'receivedAt'>), receivedAt: Date.now() };
   }
 
   async setPolicy(spec: string): Promise<void> {
@@ -410,6 +436,7 @@ class Agent {
     this.policy = undefined;
     this.workers = undefined;
     this.bpfObject = undefined;
+    this.extraArgs = undefined;
     await waitFor('sched_ext to be disabled', 30_000, () => schedExtState().state !== 'enabled');
   }
 }
@@ -540,7 +567,8 @@ async function finishWorkload(w: Workload, round: number, scheduler: SchedulerNa
   await waitExit(w.probe, (w.probeSeconds + 60 + (service ? SERVICE_WORKLOAD.graceS : 0)) * 1000, service ? 'slo-service' : 'cyclictest');
   clearInterval(w.watch);
   const endedAt = stamp();
-  const cpu = cpuDelta(w.cpu0, cpuSample(w.agentPid, w.layout));
+  const cpu1 = cpuSample(w.agentPid, w.layout);
+  const cpu = cpuDelta(w.cpu0, cpu1);
   const schedExt = extState();
   if (w.stress) await waitExit(w.stress, 60_000, 'stress-ng');
   const probe = service ? null : await saveProbe(w.dir, w.probe.child.pid ?? -1, w.tids);
@@ -551,6 +579,7 @@ async function finishWorkload(w: Workload, round: number, scheduler: SchedulerNa
     round, scenario: w.layout.name, scheduler, startedAt: w.startedAt, endedAt, probeSeconds: w.probeSeconds, schedExt, probe,
     ...(service ? { serviceText } : {}), batchText, cpu, notes: [],
   };
+  if (w.agentPid !== undefined && cpu1.agentThreads.length > 0) cell.agentThreads = threadCpuDelta(w.cpu0.agentThreads, cpu1.agentThreads);
   if (w.deviation !== null) cell.invalid = `the scheduler under test was not in place throughout: ${w.deviation}`;
   if (service) {
     try {
@@ -604,12 +633,21 @@ function cellLine(cell: RawCell): string {
     const pct = (f: number | undefined): string => (f === undefined ? '-' : `${(100 * f).toFixed(0)}%`);
     parts.push(`dispatch user ${pct(sh?.userspace)} direct ${pct(sh?.direct)} fallback ${pct(sh?.fallback)}`);
   }
+  const l = cell.loop;
+  if (l && l.wallS > 0) {
+    parts.push(`agent loop ${(l.rounds / l.wallS).toFixed(0)} rounds/s (${(l.busyRounds / l.wallS).toFixed(0)} busy), ` +
+      `${l.busyRounds > 0 ? (l.records / l.busyRounds).toFixed(1) : '-'} records per busy round`);
+  }
+  if (cell.agentThreads && cell.cpu) {
+    parts.push(`agent threads ${topThreadShares(cell.agentThreads, cell.cpu.wallS, 3).map((t) => `${t.comm}/${t.tid} ${(100 * t.share).toFixed(1)}%`)
+      .join(', ')}`);
+  }
   if (cell.invalid) parts.push(`INVALID (left out of the summary): ${cell.invalid}`);
   if (cell.notes.length > 0) parts.push(`NOTE ${cell.notes.join('; ')}`);
   return parts.join('; ');
 }
 
-function diff(after: AgentStatus, before: AgentStatus, cgNames: Map<string, string>): Pick<RawCell, 'counters' | 'lagHistogram' | 'cgroups'> {
+function diff(after: AgentStatus, before: AgentStatus, cgNames: Map<string, string>): Pick<RawCell, 'counters' | 'lagHistogram' | 'cgroups' | 'loop'> {
   const counters: Record<string, number> = {};
   for (const [k, v] of Object.entries(after.counters)) counters[k] = v - (before.counters[k] ?? 0);
   const lagHistogram = after.lagHistogram?.map((v, i) => v - (before.lagHistogram?.[i] ?? 0));
@@ -620,7 +658,11 @@ function diff(after: AgentStatus, before: AgentStatus, cgNames: Map<string, stri
     if (!a) continue;
     cgroups[name] = { runs: a.runs - (b?.runs ?? 0), misses: a.misses - (b?.misses ?? 0), waitNsSum: a.waitNsSum - (b?.waitNsSum ?? 0) };
   }
-  return { counters, ...(lagHistogram ? { lagHistogram } : {}), cgroups };
+  const loop = after.loop && before.loop
+    ? { rounds: after.loop.rounds - before.loop.rounds, busyRounds: after.loop.busyRounds - before.loop.busyRounds,
+      records: after.loop.records - before.loop.records, wallS: Math.round(after.receivedAt - before.receivedAt) / 1000 }
+    : undefined;
+  return { counters, ...(lagHistogram ? { lagHistogram } : {}), cgroups, ...(loop ? { loop } : {}) };
 }
 
 /**
@@ -670,7 +712,7 @@ async function main(): Promise<void> {
   mkdirSync(opts.out, { recursive: true });
   mkdirSync(WORK, { recursive: true });
   if (!existsSync('/sys/kernel/sched_ext/state')) throw new Error('this kernel has no sched_ext (/sys/kernel/sched_ext/state missing)');
-  for (const object of [opts.bpfObject, opts.altBpfObject]) {
+  for (const object of [opts.bpfObject, opts.altBpfObject, opts.alt2BpfObject]) {
     if (object !== undefined && !existsSync(object)) throw new Error(`no BPF object at ${object} (make build-bpf)`);
   }
   if (extState().state === 'enabled') throw new Error(`a sched_ext scheduler (${extState().ops}) is already attached: detach it first`);
@@ -701,6 +743,14 @@ async function main(): Promise<void> {
   say(`kernel ${run.kernel}, ${run.cpus} CPUs; ${opts.rounds} rounds x [${opts.scenarios.join(', ')}] x [${opts.schedulers.join(', ')}], ` +
     `${opts.probeS} s per cell; ` +
     `batch: stress-ng --cpu ${opts.stressors}; agent: ${agentRunArgs({ ...RECOMMENDED_AGENT, lagMs: opts.lagMs }).join(' ')}`);
+  for (const s of new Set([...opts.schedulers, ...opts.traceSchedulers])) {
+    const v = rowVariant(run.config, s);
+    if (!v) continue;
+    if (v.agentArgs.length === 0 && v.bpfObject === undefined) {
+      say(`note: ${s} has neither ${s === 'slo-edf-alt' ? '--alt-agent-args nor --alt-bpf-object' : '--alt2-agent-args nor --alt2-bpf-object'}: ` +
+        'it runs exactly as slo-edf');
+    } else say(`${s}: ${variantText(v)}`);
+  }
   for (const l of LAYOUTS) {
     say(`scenario ${l.name}: ${l.description}; ls ${l.ls.path} SLO ${l.ls.slo.budgetMs} ms / ${l.ls.slo.importance}, ` +
       `batch ${l.batch.path} SLO ${l.batch.slo.budgetMs} ms / ${l.batch.slo.importance}; cpu.weight: ${l.weightNotes.join('; ')}; default-tuned: ls ` +
@@ -749,15 +799,18 @@ async function main(): Promise<void> {
     if (peer.name !== undefined) await peer.shutdown();
     const want = scheduler === 'slo-fair' ? 'fair' : 'edf';
     const workers = scheduler === 'slo-edf-inline' ? 0 : WORKERS;
-    const object = scheduler === 'slo-edf-alt' ? opts.altBpfObject : opts.bpfObject;
-    if (object === undefined) throw new Error('slo-edf-alt needs --alt-bpf-object');
-    if (agent.running && (agent.workers !== workers || agent.bpfObject !== object)) {
-      say(`${tag}: restarting the agent with --workers ${workers}, ${object}`);
+    const variant = rowVariant(run.config, scheduler);
+    const object = variant?.bpfObject ?? opts.bpfObject;
+    const extra = variant?.agentArgs ?? [];
+    const sameArgs = (a: readonly string[] | undefined): boolean => a !== undefined && a.length === extra.length && a.every((x, i) => x === extra[i]);
+    if (agent.running && (agent.workers !== workers || agent.bpfObject !== object || !sameArgs(agent.extraArgs))) {
+      say(`${tag}: restarting the agent with --workers ${workers}, ${object}${extra.length > 0 ? `, ${extra.join(' ')}` : ''}`);
       await agent.shutdown();
     }
     if (!agent.running) {
-      say(`${tag}: attaching the agent (policy ${want}, --workers ${workers}); under emulation this takes a while`);
-      if (!(await agent.start(want, config, workers, object))) return false;
+      say(`${tag}: attaching the agent (policy ${want}, --workers ${workers}${extra.length > 0 ? `, ${extra.join(' ')}` : ''}); under emulation this ` +
+        'takes a while');
+      if (!(await agent.start(want, config, workers, object, extra))) return false;
       await sleep(2000);
     } else if (agent.policy !== want) {
       await agent.setPolicy(want);

@@ -17,9 +17,9 @@ import { agentCpuArgs, agentCpuPerRecord, runFidelity, runServiceFidelity, type 
 import { parseHostCpu } from './host-cpu.js';
 import { parseCyclictestHistogram } from './probe-output.js';
 import { EMULATION_NOTE } from './notes.js';
-import type { RawRun } from './raw-results.js';
+import { rowVariant, SCHEDULERS, variantText, type RawRun } from './raw-results.js';
 import { percentile } from './stats.js';
-import { METRICS, rowFigures, runScenarios, summarize, TARGETS, type Summary } from './summarize.js';
+import { agentLoopLine, METRICS, rowFigures, runScenarios, summarize, TARGETS, type Summary } from './summarize.js';
 import { scenarioOf, type RawTrace } from './raw-results.js';
 import { SERVICE_WORKLOAD } from './scenarios.js';
 import { quantileNs, wakeToRun } from './wake-to-run.js';
@@ -242,6 +242,10 @@ async function main(): Promise<void> {
     `${run.config.probeSeconds} s per cell`);
   if (agent) console.log(`scx-slo rows: agent --workers ${agent.workers} --lag-ms ${agent.lagMs} --stall-ms ${agent.stallMs} --heartbeat-ms ` +
     `${agent.heartbeatMs} (bench/demo/agent-settings.ts)`);
+  for (const name of run.config.schedulers) {
+    const v = rowVariant(run.config, name);
+    if (v) console.log(`${name}: ${variantText(v)}`);
+  }
   console.log('medians over rounds, (min..max) over rounds; within budget = share of requests (service) or wake-ups (probe) no later than the SLO budget;');
   console.log('decided = of the tasks handed to userspace, the share that ran by the agent\'s decision; lag = enqueue to decision applied (kernel histogram)');
 
@@ -276,6 +280,12 @@ async function main(): Promise<void> {
         `${req ? `; at ${1000 / (SERVICE_WORKLOAD.meanUs / 1000)} requests/s that is a demand of ` +
           `${s.order.map((n) => ((s.schedulers[n]!.ls_cpu_per_request_ns ?? 0) * (1e6 / SERVICE_WORKLOAD.meanUs) / 1e6).toFixed(0)).join('/')}` +
           `m against a ${req}m request` : ''})`);
+    }
+    const loopLines = s.order.filter((n) => SCHEDULERS[n].slo).map((n) => agentLoopLine(n, s.schedulers[n]!)).filter((l): l is string => l !== null);
+    if (loopLines.length > 0) {
+      console.log('the agent per scx-slo row (medians over rounds; CPU per round = agent CPUs / rounds per s; thread shares = thread CPU / wall time of ' +
+        'the row\'s median round by agent CPU):');
+      for (const l of loopLines) console.log(`  ${l}`);
     }
     if (host) {
       console.log('host CPUs taken by other host processes during the cells (medians): ' +
@@ -334,7 +344,8 @@ async function main(): Promise<void> {
       per_cell: s.cells.map((c) => ({
         round: c.round, scheduler: c.scheduler, samples: c.samples, overflows: c.overflows, max_ns: c.maxNs, probe_sched_other: c.probePolicyOk,
         ...c.metrics, ratio_to_default: c.ratios, dispatch_shares: c.shares, kernel_ls_miss_rate: c.kernelLsMissRate, counters: c.counters,
-        lag_histogram_log2_us: c.lagHistogram, guest_cpu_s: c.cpu, host_other_cores: c.hostOtherCores, host_qemu_cores: c.hostQemuCores, notes: c.notes,
+        lag_histogram_log2_us: c.lagHistogram, guest_cpu_s: c.cpu, host_other_cores: c.hostOtherCores, host_qemu_cores: c.hostQemuCores,
+        agent_loop: c.loop, agent_loop_figures: c.agentLoop, agent_threads: c.agentThreads, notes: c.notes,
       })),
       idle: s.idle ? { ...s.idle.metrics, samples: s.idle.samples, max_ns: s.idle.maxNs } : null,
       fidelity: scenario === 'probe' ? fidelity : serviceFidelity,

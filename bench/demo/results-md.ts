@@ -1,5 +1,6 @@
 // The head-to-head's summary.json (report.ts) as the Markdown section that opens
-// bench/RESULTS.md: per scenario the rows' figures, the traced wake-to-run and the goals,
+// bench/RESULTS.md: per scenario the rows' figures, the traced wake-to-run, the variant
+// rows' settings, the agent's loop and threads (runs that recorded them) and the goals,
 // generated from the run's JSON so the page says exactly what the run measured.
 //
 //   node dist/bench/demo/results-md.js --summary bench/results/demo-.../summary.json [--into bench/RESULTS.md]
@@ -21,7 +22,16 @@ interface Row {
   rounds: number;
   decided_share: number | null;
   decision_lag_p50_ns: number | null;
+  /** Absent from summaries made before the agent's loop and threads were recorded. */
+  agent_rounds_per_s?: number | null;
+  agent_busy_rounds_per_s?: number | null;
+  agent_records_per_busy_round?: number | null;
+  agent_cpu_us_per_round?: number | null;
+  agent_threads?: { round: number; threads: Array<{ tid: number; comm: string; share: number }> } | null;
 }
+
+/** The rows whose label names their settings (variant rows: slo-edf-alt, slo-edf-alt2). */
+const VARIANT_ROWS = new Set(['slo-edf-alt', 'slo-edf-alt2']);
 
 interface ScenarioDoc {
   schedulers: Record<string, Row>;
@@ -78,6 +88,16 @@ export function resultsMarkdown(doc: SummaryDoc): string {
         `${r.batch_ops === null ? '-' : Math.round(r.batch_ops)}${vs} | ${num(r.agent_cpu)} | ${pct(r.user_share, 0)} | ${pct(r.decided_share, 0)} | ` +
         `${ns(r.decision_lag_p50_ns)} | ` +
         `${w ? `${ns(w.p50_ns)} / ${ns(w.p99_ns)}` : '-'} |`);
+    }
+    const variants = Object.keys(s.schedulers).filter((id) => VARIANT_ROWS.has(id));
+    const agents = Object.entries(s.schedulers).filter(([, r]) => r.agent_rounds_per_s != null || r.agent_threads);
+    if (variants.length > 0 || agents.length > 0) out.push('');
+    for (const id of variants) out.push(`- ${id}: ${s.details[id]?.label ?? '-'}`);
+    for (const [id, r] of agents) {
+      const th = r.agent_threads;
+      out.push(`- ${id} agent: ${num(r.agent_rounds_per_s, 0)} rounds/s (${num(r.agent_busy_rounds_per_s, 0)} busy), ` +
+        `${num(r.agent_records_per_busy_round, 1)} records per busy round, ${num(r.agent_cpu_us_per_round, 0)} us CPU per round` +
+        (th ? `; threads (round ${th.round}): ${th.threads.slice(0, 3).map((t) => `${t.comm}/${t.tid} ${pct(t.share)}`).join(', ')}` : ''));
     }
     out.push('');
     out.push('Goals (scx-slo edf):');

@@ -4,13 +4,18 @@
 // within the SLO's budget, the deadline-miss rate (probe) and batch bogo ops; per
 // scheduler their medians over the repetitions, ratios to the default scheduler, spread,
 // and for scx-slo the share of dispatches made by userspace, by the in-kernel fallback
-// and directly; and the scenario's goals, each MET or NOT MET.
+// and directly, the agent's delegation loop (rounds/s, records per busy round, CPU per
+// round) and its busiest threads; and the scenario's goals, each MET or NOT MET.
 import { parseCyclictestHistogram, parseCyclictestSummary, parseStressNgMetrics, type ProbeHistogram } from './probe-output.js';
-import { deadlineDelayNs, scenarioOf, SCHEDULERS, type RawCell, type RawRun, type SchedulerName } from './raw-results.js';
+import { deadlineDelayNs, rowLabel, scenarioOf, SCHEDULERS, type RawCell, type RawRun, type SchedulerName } from './raw-results.js';
 import { scenarioLayout, type ScenarioLayout, type ScenarioName } from './scenarios.js';
 import { parseServiceOutput, serviceHistogram } from './service-output.js';
 import { hostUsage, type HostCpu } from './host-cpu.js';
 import { fractionAbove, histogramTotal, median, percentile, ratio, spread } from './stats.js';
+import { topThreadShares, type ThreadCpu, type ThreadShare } from './thread-cpu.js';
+
+/** The agent threads listed per row in summary.json (the console prints the first 3). */
+export const TOP_AGENT_THREADS = 8;
 
 export const METRICS = ['ls_p50_ns', 'ls_p99_ns', 'ls_p999_ns', 'ls_within_budget', 'miss_rate', 'batch_ops'] as const;
 export type Metric = (typeof METRICS)[number];
@@ -36,6 +41,36 @@ export interface DispatchShares {
   dispatches: number;
 }
 
+/**
+ * The agent's delegation loop over one cell. Rates are over the loop counters' own window
+ * (the two status answers); CPU per round is the agent's CPU rate over the probe
+ * (cpu.agentS / cpu.wallS, the same measure as guest_cpu.agent) over the round rate, so
+ * the two windows need not match.
+ */
+export interface AgentLoopFigures {
+  roundsPerS: number;
+  busyRoundsPerS: number;
+  /** null: no busy round. */
+  recordsPerBusyRound: number | null;
+  /** Agent CPU per round (idle rounds included), us; null: no agent CPU figure or no round. */
+  cpuUsPerRound: number | null;
+}
+
+export function agentLoopFigures(cell: Pick<RawCell, 'loop' | 'cpu' | 'countersNote'>): AgentLoopFigures | null {
+  const l = cell.loop;
+  // Counters noted as covering more than the probe (slo-fallback: the agent SIGSTOPped throughout it) say nothing of its loop.
+  if (!l || !(l.wallS > 0) || cell.countersNote !== undefined) return null;
+  const roundsPerS = l.rounds / l.wallS;
+  const cpu = cell.cpu;
+  const agentRate = cpu && cpu.agentS !== null && cpu.wallS > 0 ? cpu.agentS / cpu.wallS : null;
+  return {
+    roundsPerS,
+    busyRoundsPerS: l.busyRounds / l.wallS,
+    recordsPerBusyRound: l.busyRounds > 0 ? l.records / l.busyRounds : null,
+    cpuUsPerRound: agentRate !== null && roundsPerS > 0 ? (agentRate / roundsPerS) * 1e6 : null,
+  };
+}
+
 export interface CellResult {
   round: number;
   scheduler: SchedulerName;
@@ -54,6 +89,11 @@ export interface CellResult {
   lagHistogram: number[] | null;
   /** Guest CPU time over the probe (s): batch and ls cgroups, the agent, idle. */
   cpu: RawCell['cpu'] | null;
+  /** scx-slo: the delegation loop's counters over the cell and their figures (null: not recorded). */
+  loop: RawCell['loop'] | null;
+  agentLoop: AgentLoopFigures | null;
+  /** scx-slo: the agent's threads' CPU over the probe, most first (null: not recorded). */
+  agentThreads: ThreadCpu[] | null;
   /** service: the ls cgroup's CPU time per completed request, ns (the demand as the guest accounts it). */
   lsCpuPerRequestNs: number | null;
   /** Host CPUs taken by other host processes during the probe (guest runs only). */
@@ -94,6 +134,15 @@ export interface SchedulerSummary {
   host_other_cores: number | null;
   /** service: median of the ls cgroup's CPU time per completed request, ns. */
   ls_cpu_per_request_ns: number | null;
+  /** scx-slo only: the delegation loop, medians over the cells of AgentLoopFigures (null: not recorded). */
+  agent_loop: { rounds_per_s: number | null; busy_rounds_per_s: number | null; records_per_busy_round: number | null;
+    cpu_us_per_round: number | null } | null;
+  /**
+   * scx-slo only: the agent's busiest threads in the row's median cell by agent CPU (the
+   * lower median for an even count), as shares of that cell's wall time; every cell's full
+   * list is in per_cell. Null: not recorded.
+   */
+  agent_threads: { round: number; threads: ThreadShare[] } | null;
   notes: string[];
 }
 
@@ -210,6 +259,9 @@ export function cellResult(run: RawRun, cell: RawCell, host?: HostCpu | null): C
     counters: cell.counters ?? null,
     lagHistogram: cell.lagHistogram ?? null,
     cpu: cell.cpu ?? null,
+    loop: cell.loop ?? null,
+    agentLoop: agentLoopFigures(cell),
+    agentThreads: cell.agentThreads ?? null,
     lsCpuPerRequestNs: service && cell.cpu && h ? (() => {
       const done = h.buckets.reduce((n, [, c]) => n + c, 0);
       return done > 0 ? Math.round((cell.cpu.lsS * 1e9) / done) : null;
@@ -219,6 +271,20 @@ export function cellResult(run: RawRun, cell: RawCell, host?: HostCpu | null): C
     notes,
     histogram: h,
   };
+}
+
+/** The median cell's (by agent CPU rate; the lower median) busiest agent threads, or null when no cell has them. */
+function medianThreads(cells: readonly CellResult[]): SchedulerSummary['agent_threads'] {
+  const ranked: Array<{ round: number; threads: ThreadCpu[]; wallS: number; rate: number }> = [];
+  for (const c of cells) {
+    if (!c.agentThreads || !c.cpu || !(c.cpu.wallS > 0)) continue;
+    const agentS = c.cpu.agentS ?? c.agentThreads.reduce((t, x) => t + x.cpuSeconds, 0);
+    ranked.push({ round: c.round, threads: c.agentThreads, wallS: c.cpu.wallS, rate: agentS / c.cpu.wallS });
+  }
+  if (ranked.length === 0) return null;
+  ranked.sort((a, b) => a.rate - b.rate || a.round - b.round);
+  const m = ranked[(ranked.length - 1) >> 1]!;
+  return { round: m.round, threads: topThreadShares(m.threads, m.wallS, TOP_AGENT_THREADS) };
 }
 
 export interface Summary {
@@ -268,8 +334,9 @@ export function summarize(run: RawRun, host?: HostCpu | null, scenario: Scenario
     if (mine.some((c) => !c.probePolicyOk)) notes.push('the probe did not run as SCHED_OTHER priority 0 in every cell');
     const shares = mine.map((c) => c.shares).filter((x): x is DispatchShares => x !== null);
     const lag = sumHistograms(mine.map((c) => c.lagHistogram));
+    const loops = mine.map((c) => c.agentLoop).filter((x): x is AgentLoopFigures => x !== null);
     schedulers[s] = {
-      label: SCHEDULERS[s].label,
+      label: rowLabel(run.config, s),
       repetitions: mine.length,
       ls_p50_ns: med('ls_p50_ns'),
       ls_p99_ns: med('ls_p99_ns'),
@@ -303,6 +370,15 @@ export function summarize(run: RawRun, host?: HostCpu | null, scenario: Scenario
       },
       host_other_cores: median(mine.map((c) => c.hostOtherCores ?? Number.NaN)),
       ls_cpu_per_request_ns: median(mine.map((c) => c.lsCpuPerRequestNs ?? Number.NaN)),
+      agent_loop: SCHEDULERS[s].slo && loops.length > 0
+        ? {
+            rounds_per_s: median(loops.map((x) => x.roundsPerS)),
+            busy_rounds_per_s: median(loops.map((x) => x.busyRoundsPerS)),
+            records_per_busy_round: median(loops.map((x) => x.recordsPerBusyRound ?? Number.NaN)),
+            cpu_us_per_round: median(loops.map((x) => x.cpuUsPerRound ?? Number.NaN)),
+          }
+        : null,
+      agent_threads: SCHEDULERS[s].slo ? medianThreads(mine) : null,
       notes,
     };
   }
@@ -341,6 +417,23 @@ const fmtRatio = (v: number | null): string => (v === null ? '-' : v.toFixed(2))
 const fmtMs = (ns: number | null | undefined): string => (ns === null || ns === undefined ? '-' : `${(ns / 1e6).toFixed(2)} ms`);
 const fmtPct = (f: number | null | undefined): string => (f === null || f === undefined ? '-' : `${(100 * f).toFixed(1)}%`);
 
+/** One scx-slo row's agent: its delegation loop (medians) and its busiest threads in the median round; null when neither was recorded. */
+export function agentLoopLine(name: string, x: SchedulerSummary, topThreads = 3): string | null {
+  const l = x.agent_loop;
+  const th = x.agent_threads;
+  if (!l && !th) return null;
+  const n = (v: number | null, d: number): string => (v === null ? '-' : v.toFixed(d));
+  const parts: string[] = [];
+  if (l) {
+    parts.push(`${n(l.rounds_per_s, 0)} rounds/s (${n(l.busy_rounds_per_s, 0)} busy), ${n(l.records_per_busy_round, 1)} records per busy round, ` +
+      `${n(l.cpu_us_per_round, 0)} us CPU per round`);
+  }
+  if (th) {
+    parts.push(`threads (round ${th.round}): ${th.threads.slice(0, topThreads).map((t) => `${t.comm}/${t.tid} ${fmtPct(t.share)}`).join(', ') || '-'}`);
+  }
+  return `${name}: ${parts.join('; ')}`;
+}
+
 /**
  * The goals for scx-slo edf (never asserted in tests: the demo prints them). Both
  * scenarios: p99 at most 1/3 of the default's, batch at least 90% of the default's.
@@ -376,8 +469,31 @@ export function scenarioGoals(scenario: ScenarioName, x: Partial<Record<Schedule
   return goals;
 }
 
-/** The JSON figures of one row, exactly these keys (the issue's interface). */
-export function rowFigures(s: Summary, name: SchedulerName): Record<string, number | null> {
+/** The JSON figures of one row: the issue's interface, then the agent's loop and threads (null when not recorded). */
+export interface RowFigures {
+  ls_p50_ns: number | null;
+  ls_p99_ns: number | null;
+  ls_p999_ns: number | null;
+  ls_within_budget: number | null;
+  batch_ops: number | null;
+  agent_cpu: number | null;
+  user_share: number | null;
+  rounds: number;
+  decided_share: number | null;
+  decision_lag_p50_ns: number | null;
+  /** Delegation-loop rounds per second (idle ones included), median over the cells. */
+  agent_rounds_per_s: number | null;
+  /** Rounds that handed records to the policy, per second. */
+  agent_busy_rounds_per_s: number | null;
+  agent_records_per_busy_round: number | null;
+  /** Agent CPU (as agent_cpu measures it) per round, us. */
+  agent_cpu_us_per_round: number | null;
+  /** The median cell's busiest agent threads: share = thread CPU s / the cell's wall s. */
+  agent_threads: { round: number; threads: ThreadShare[] } | null;
+}
+
+/** The JSON figures of one row, exactly these keys. */
+export function rowFigures(s: Summary, name: SchedulerName): RowFigures {
   const x = s.schedulers[name]!;
   const slo = x.dispatch_shares !== null || x.decision_lag_p50_ns !== null;
   return {
@@ -391,5 +507,10 @@ export function rowFigures(s: Summary, name: SchedulerName): Record<string, numb
     rounds: x.repetitions,
     decided_share: x.dispatch_shares?.decided_in_time ?? null,
     decision_lag_p50_ns: x.decision_lag_p50_ns,
+    agent_rounds_per_s: x.agent_loop?.rounds_per_s ?? null,
+    agent_busy_rounds_per_s: x.agent_loop?.busy_rounds_per_s ?? null,
+    agent_records_per_busy_round: x.agent_loop?.records_per_busy_round ?? null,
+    agent_cpu_us_per_round: x.agent_loop?.cpu_us_per_round ?? null,
+    agent_threads: x.agent_threads,
   };
 }

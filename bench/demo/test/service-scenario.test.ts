@@ -78,10 +78,11 @@ test('a run with both scenarios is summarised per scenario, each on its own cell
   t.not(service.schedulers.default?.ls_p99_ns, probe.schedulers.default?.ls_p99_ns);
 });
 
-test('every row of the JSON has exactly the issue\'s keys; agent figures only for scx-slo rows', (t) => {
+test('every row of the JSON has exactly the issue\'s keys and then the agent loop\'s; agent figures only for scx-slo rows', (t) => {
   const s = summarize(RUN, null, 'service');
   const keys = ['ls_p50_ns', 'ls_p99_ns', 'ls_p999_ns', 'ls_within_budget', 'batch_ops', 'agent_cpu', 'user_share', 'rounds',
-    'decided_share', 'decision_lag_p50_ns'];
+    'decided_share', 'decision_lag_p50_ns', 'agent_rounds_per_s', 'agent_busy_rounds_per_s', 'agent_records_per_busy_round', 'agent_cpu_us_per_round',
+    'agent_threads'];
   for (const name of s.order) {
     const row = rowFigures(s, name);
     t.deepEqual(Object.keys(row), keys, name);
