@@ -120,9 +120,15 @@ export function workloadLabels(workloads: WorkloadLookup, cgroupId: number): { n
 
 const gzipAsync = promisify(gzip);
 
+/** nodejs_eventloop_lag_*: the delay histogram's sampling period. */
+const EVENT_LOOP_SAMPLE_MS = 100;
+
 export function createAgentMetrics(inputs: AgentMetricsInputs): AgentMetrics {
   const registry = new Registry();
-  if (inputs.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  // The event-loop delay histogram samples every 100 ms, not prom-client's default 10 ms:
+  // its timer woke the agent's main thread 100 times a second, an agent round's worth of
+  // CPU each under emulation (bench/RESULTS.md, Delegation); lag spikes still show.
+  if (inputs.processMetrics !== false) collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   let snap: SchedulerSnapshot | undefined;
   let readErrors = 0;
   const sources = inputs.sources ?? [];
