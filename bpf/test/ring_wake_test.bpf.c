@@ -8,6 +8,7 @@
  *            ops.enqueue() does; returns the flags it used;
  *   overdue  ring_wake_if_overdue(), as scx_slo's kick timer calls it; returns 1 when
  *            it woke the reader.
+ * decisions_urb is only written (by the delegation loop under test), never drained.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -21,6 +22,12 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 10);
 } tasks_rb SEC(".maps");
+
+/* As scx_slo's decisions_urb: the delegation loop's test writes its decisions here. */
+struct {
+	__uint(type, BPF_MAP_TYPE_USER_RINGBUF);
+	__uint(max_entries, 16 << 10);
+} decisions_urb SEC(".maps");
 
 /* Context of both programs: the settings and the time to act at. */
 struct wake_args {
