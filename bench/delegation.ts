@@ -17,7 +17,7 @@
 // (saturated, the agent's default worker count). Needs root (BPF) and stress-ng for the
 // saturated cells.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, getPriority, setPriority } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ShadowDelegation, shadowDelta, shadowPercentileUs, type ShadowSnapshot } from '../agent/kernel/shadow-delegation.js';
@@ -40,6 +40,8 @@ interface Cell {
   /** Batched wake-ups (bpf/slo_ring_wake.bpf.h): records per wake-up and the oldest's bound. */
   wakeBatch?: number;
   wakeAfterNs?: number;
+  /** The agent's main thread's nice value during the cell (scx_slo runs the agent ahead of lax work). */
+  nice?: number;
 }
 
 interface CellResult {
@@ -84,7 +86,8 @@ function parseCell(name: string): Cell {
     else if ((m = /^window(\d+)us$/.exec(v))) cell.windowNs = Number(m[1]) * 1000;
     else if ((m = /^wake(\d+)$/.exec(v))) cell.wakeBatch = Number(m[1]);
     else if ((m = /^after(\d+)us$/.exec(v))) cell.wakeAfterNs = Number(m[1]) * 1000;
-    else throw new RangeError(`cell ${JSON.stringify(name)}: unknown variant ${JSON.stringify(v)} (blocking, window<N>us, wake<N>, after<N>us)`);
+    else if ((m = /^prio(\d+)$/.exec(v))) cell.nice = -Number(m[1]);
+    else throw new RangeError(`cell ${JSON.stringify(name)}: unknown variant ${JSON.stringify(v)} (blocking, window<N>us, wake<N>, after<N>us, prio<N>)`);
   }
   return cell;
 }
@@ -117,6 +120,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
 /** Runs one cell: warm-up, then `seconds` measured. */
 async function runCell(cell: Cell, seconds: number, switchRate: number, warmupMs = 500): Promise<CellResult> {
   const stress = startLoad(cell.load, switchRate);
+  const niceBefore = getPriority();
+  if (cell.nice !== undefined) setPriority(cell.nice);
   try {
     if (stress) await sleep(300);
     const origin = process.hrtime.bigint();
@@ -182,6 +187,7 @@ async function runCell(cell: Cell, seconds: number, switchRate: number, warmupMs
       await shadow.stop();
     }
   } finally {
+    if (cell.nice !== undefined) setPriority(niceBefore);
     if (stress) await stopChild(stress);
   }
 }

@@ -28,6 +28,9 @@ and BTF; sched_ext is not needed.
   --policy NAME|FILE        edf (default), fair, fifo, or a path to a policy module
   --policy-opt KEY=VALUE    option passed to the policy (repeatable)
   --workers N               policy worker threads; 0 (default) runs it on the agent's thread
+  --wake-batch N            batched wake-ups, as \`scx-slo run --wake-batch\` (default 0: the
+                            agent is woken at the first task)
+  --wake-after-us US        the oldest waiting task's bound with --wake-batch (default 500)
   --interval-s S            seconds between report lines (default 5)
   --seconds S               stop after this long (default: until SIGINT/SIGTERM)
   --bpf-object PATH         compiled shadow programs (default bpf/build/shadow.bpf.o)
@@ -54,6 +57,7 @@ export const shadowCommand: Command = {
       ({ values } = parseArgs({ args: argv, options: {
         policy: { type: 'string' }, 'policy-opt': { type: 'string', multiple: true }, workers: { type: 'string' },
         'interval-s': { type: 'string' }, seconds: { type: 'string' }, 'bpf-object': { type: 'string' },
+        'wake-batch': { type: 'string' }, 'wake-after-us': { type: 'string' },
       } }));
     } catch (err) {
       throw new UsageError((err as Error).message);
@@ -72,6 +76,10 @@ export const shadowCommand: Command = {
     }
     const workers = num('workers', values.workers, 0, 0, 64);
     if (!Number.isInteger(workers)) throw new UsageError(`--workers: expected an integer, got ${values.workers}`);
+    const wakeBatch = num('wake-batch', values['wake-batch'], DEFAULT_CONFIG.wakeBatch, 0, 65536);
+    if (!Number.isInteger(wakeBatch)) throw new UsageError(`--wake-batch: expected an integer, got ${values['wake-batch']}`);
+    const windowNs = DEFAULT_CONFIG.lagNs / 10;
+    const wakeAfterNs = Math.round(num('wake-after-us', values['wake-after-us'], windowNs / 1000, 1, 1_000_000) * 1000);
     const intervalS = num('interval-s', values['interval-s'], 5, 0.1, 3600);
     const seconds = values.seconds === undefined ? Infinity : num('seconds', values.seconds, 0, 0.1, 1e7);
     const spec = values.policy ?? DEFAULT_POLICY;
@@ -84,9 +92,11 @@ export const shadowCommand: Command = {
       defaultBudgetNs: DEFAULT_CONFIG.defaultBudgetNs,
       defaultImportance: DEFAULT_CONFIG.defaultImportance,
       loop: {
-        batchMax: DEFAULT_CONFIG.batchMax, batchWindowNs: DEFAULT_CONFIG.lagNs / 10, idleWaitMs: DEFAULT_CONFIG.heartbeatMs,
-        roundDeadlineMs: DEFAULT_CONFIG.roundDeadlineMs, backoffMinMs: 100, backoffMaxMs: 5000,
+        batchMax: DEFAULT_CONFIG.batchMax, batchWindowNs: wakeBatch > 1 ? 0 : windowNs, idleWaitMs: DEFAULT_CONFIG.heartbeatMs,
+        roundDeadlineMs: DEFAULT_CONFIG.roundDeadlineMs, backoffMinMs: 100, backoffMaxMs: 5000, kernelGathers: wakeBatch > 1,
       },
+      wakeBatch,
+      wakeAfterNs,
     }, runner, origin, log);
     log(`shadowing policy ${spec} (${workers === 0 ? 'inline' : `${workers} worker${workers > 1 ? 's' : ''}`}) on this node's wake-ups; nothing is scheduled`);
     const first = { snap: shadow.snapshot(), records: shadow.loopCounters.records, cpu: process.cpuUsage(), t: Date.now() };

@@ -241,7 +241,7 @@ async function main(): Promise<void> {
   console.log(`scx-slo head-to-head: kernel ${run.kernel}, ${run.cpus} vCPUs (QEMU TCG), ${run.config.rounds} rounds interleaved, ` +
     `${run.config.probeSeconds} s per cell`);
   if (agent) console.log(`scx-slo rows: agent --workers ${agent.workers} --lag-ms ${agent.lagMs} --stall-ms ${agent.stallMs} --heartbeat-ms ` +
-    `${agent.heartbeatMs} (bench/demo/agent-settings.ts)`);
+    `${agent.heartbeatMs}${agent.wakeBatch ? ` --wake-batch ${agent.wakeBatch} --wake-after-us ${agent.wakeAfterUs}` : ''} (bench/demo/agent-settings.ts)`);
   for (const name of run.config.schedulers) {
     const v = rowVariant(run.config, name);
     if (v) console.log(`${name}: ${variantText(v)}`);

@@ -49,7 +49,7 @@ interface SummaryDoc {
   started_at: string;
   machine: { kernel: string; cpus: number; host: string | null };
   measured_build: string[] | null;
-  config: { rounds: number; probeSeconds: number; agent?: { workers: number; lagMs: number } };
+  config: { rounds: number; probeSeconds: number; agent?: { workers: number; lagMs: number; wakeBatch?: number; wakeAfterUs?: number } };
   scenarios: Record<string, ScenarioDoc>;
 }
 
@@ -65,7 +65,8 @@ export function resultsMarkdown(doc: SummaryDoc): string {
   out.push(`Generated from the run's \`summary.json\` by \`bench/demo/results-md.ts\`. Guest: ${doc.machine.cpus} vCPUs, QEMU TCG, kernel ` +
     `${doc.machine.kernel}; ` +
     `${doc.config.rounds} rounds interleaved, ${doc.config.probeSeconds} s per cell; ${commit}.` +
-    (doc.config.agent ? ` scx-slo rows: agent \`--workers ${doc.config.agent.workers} --lag-ms ${doc.config.agent.lagMs}\`.` : '') +
+    (doc.config.agent ? ` scx-slo rows: agent \`--workers ${doc.config.agent.workers} --lag-ms ${doc.config.agent.lagMs}` +
+      `${doc.config.agent.wakeBatch ? ` --wake-batch ${doc.config.agent.wakeBatch} --wake-after-us ${doc.config.agent.wakeAfterUs}` : ''}\`.` : '') +
     ' Times are emulated: compare rows, not absolute values.' + (doc.machine.host ? ` ${doc.machine.host}.` : ''));
   for (const [name, s] of Object.entries(doc.scenarios)) {
     const base = s.schedulers['default'];

@@ -26,6 +26,21 @@ if (!mayLoadBpf) console.log('scx-slo shadow test: skipped, this process has nei
   t.regex(r.stderr, /shadowing policy edf \(inline\) on this node's wake-ups; nothing is scheduled/);
 });
 
+(mayLoadBpf ? test : test.skip)('shadow with batched wake-ups still decides the real wake-ups', (t) => {
+  const r = spawnSync('node', [CLI, 'shadow', '--seconds', '2', '--interval-s', '1', '--wake-batch', '8', '--wake-after-us', '1000'],
+    { encoding: 'utf8', timeout: 60_000 });
+  t.is(r.status, 0, r.stderr);
+  const m = /^summary \([\d.]+ s, time\): (\d+) decisions\/s/m.exec(r.stdout);
+  t.truthy(m, r.stdout);
+  t.true(Number(m![1]) > 0, 'decisions were made');
+});
+
+test('shadow refuses a bad --wake-batch, naming the option and the value', (t) => {
+  const r = spawnSync('node', [CLI, 'shadow', '--wake-batch', '2.5'], { encoding: 'utf8', timeout: 30_000 });
+  t.not(r.status, 0);
+  t.regex(r.stderr, /--wake-batch: expected an integer, got 2\.5/);
+});
+
 test('shadow refuses a bad option value, naming the option and the value', (t) => {
   const r = spawnSync('node', [CLI, 'shadow', '--interval-s', 'soon'], { encoding: 'utf8', timeout: 30_000 });
   t.not(r.status, 0);
