@@ -16,7 +16,9 @@
  * decisions_urb user ring buffer; ops.dispatch() drains them, moves decided tasks from
  * PENDING to SLO_DSQ_USER (ordered by the policy's vtime), and consumes. Which CPU runs
  * a task stays the kernel's choice. When a task that was handed to userspace leaves
- * (ops.exit_task), an exit record on tasks_rb tells the policy to forget it.
+ * (ops.exit_task), an exit record on tasks_rb tells the policy to forget it. A record
+ * wakes the agent when it finds it caught up, or with ctl.wake_batch > 1 once a batch
+ * waits or its oldest record is overdue (slo_ring_wake.bpf.h; the kick timer checks).
  *
  * The kernel never waits on userspace for what it can decide alone. These tasks go
  * straight to SLO_DSQ_EDF, ordered by their kernel-computed deadline (counted as

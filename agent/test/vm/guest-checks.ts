@@ -326,8 +326,10 @@ async function main(): Promise<void> {
 }
 
 /**
- * A second agent: SIGHUP (a real signal) reloads the config file into the kernel map,
- * then the kernel ejects the scheduler (sysrq S) and `scx-slo run` must exit 1.
+ * A second agent, inline and with batched wake-ups (--wake-batch): SIGHUP (a real signal)
+ * reloads the config file into the kernel map; under load the kernel wakes the agent in
+ * batches and its decisions are applied; then the kernel ejects the scheduler (sysrq S)
+ * and `scx-slo run` must exit 1.
  */
 async function secondAgent(
   config: string,
@@ -337,7 +339,7 @@ async function secondAgent(
 ): Promise<void> {
   writeFileSync(realConfig, slosYaml(90));
   const agent = spawn('node', [CLI, 'run', '--config', config, '--lag-ms', LAG_MS, '--stall-ms', '1000', '--heartbeat-ms', '50',
-    '--workers', '0', '--metrics-port', '0', '--control-socket', SOCK], { stdio: 'inherit' });
+    '--workers', '0', '--wake-batch', '8', '--wake-after-us', '2000', '--metrics-port', '0', '--control-socket', SOCK], { stdio: 'inherit' });
   let agentExit: number | null | undefined;
   let agentSignal: NodeJS.Signals | null = null;
   agent.on('exit', (code, signal) => {
@@ -356,6 +358,20 @@ async function secondAgent(
     reloaded.get(ids.ls)?.importance === 70 && agentExit === undefined,
     `ls in slo_cfg: ${describeSlo(first.get(ids.ls))} at start, ${describeSlo(beforeHup)} after the edit alone, ` +
     `${describeSlo(reloaded.get(ids.ls))} after SIGHUP; agent ${agentExit === undefined ? 'running' : `exited ${agentExit ?? agentSignal}`}`);
+
+  // Batched wake-ups under load: the kernel wakes the agent (forced wake-ups counted as
+  // agent_wakeups) and the decisions it makes on those wake-ups are applied.
+  const stress = spawnIn('hogs', 'stress-ng --cpu 4 --timeout 60 --quiet');
+  await sleep(2000);
+  const w0 = await status();
+  await sleep(3000);
+  const w1 = await status();
+  stress.kill('SIGKILL');
+  const wakeups = sum(w1.counters, 'agent_wakeups') - sum(w0.counters, 'agent_wakeups');
+  const applied = sum(w1.counters, 'user_dispatched') - sum(w0.counters, 'user_dispatched');
+  check('batched wake-ups: the kernel wakes the agent in batches and its decisions are applied', wakeups > 0 && applied > 0,
+    `in 3 s: agent_wakeups +${wakeups}, user_dispatched +${applied}, to_user +${sum(w1.counters, 'to_user') - sum(w0.counters, 'to_user')}, ` +
+    `fallback lag +${sum(w1.counters, 'fallback_lag') - sum(w0.counters, 'fallback_lag')}`);
 
   // The kernel ejects the scheduler (sysrq S: "disable sched_ext"): the agent must notice and exit 1.
   writeFileSync('/proc/sysrq-trigger', 'S');
