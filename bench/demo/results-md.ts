@@ -91,7 +91,8 @@ export function resultsMarkdown(doc: SummaryDoc): string {
         `${w ? `${ns(w.p50_ns)} / ${ns(w.p99_ns)}` : '-'} |`);
     }
     const variants = Object.keys(s.schedulers).filter((id) => VARIANT_ROWS.has(id));
-    const agents = Object.entries(s.schedulers).filter(([, r]) => r.agent_rounds_per_s != null || r.agent_threads);
+    // Rows whose agent ran during the cells (slo-fallback's was stopped: no figures).
+    const agents = Object.entries(s.schedulers).filter(([, r]) => r.agent_rounds_per_s != null || (r.agent_threads?.threads.length ?? 0) > 0);
     if (variants.length > 0 || agents.length > 0) out.push('');
     for (const id of variants) out.push(`- ${id}: ${s.details[id]?.label ?? '-'}`);
     for (const [id, r] of agents) {
