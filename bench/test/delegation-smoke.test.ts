@@ -34,7 +34,8 @@ smoke('two-second shadow runs, woken at the first task and in batches, decide re
   try {
     const json = join(dir, 'out.json');
     const out = execFileSync('node', [
-      join(REPO_ROOT, 'dist', 'bench', 'delegation.js'), '--seconds', '2', '--rounds', '1', '--cells', 'idle-inline,idle-inline-wake8-after1000us', '--json', json,
+      join(REPO_ROOT, 'dist', 'bench', 'delegation.js'), '--seconds', '2', '--rounds', '1',
+      '--cells', 'idle-inline,idle-inline-wake8-after1000us', '--json', json,
     ], { encoding: 'utf8', timeout: 60_000 });
     t.regex(out.trimEnd().split('\n').pop() ?? '', /^bench-delegation: decision p99 \d+ us, \d+ us CPU per 1000 decisions$/);
     const { cells } = JSON.parse(readFileSync(json, 'utf8')) as { cells: Cell[] };
