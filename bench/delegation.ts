@@ -11,8 +11,8 @@
 //   node dist/bench/delegation.js [--seconds S] [--rounds R] [--cells a,b] [--switch-rate N] [--json FILE]
 //
 // Cells (parseCell): <idle|saturated|wakeups>-<inline|worker>[-blocking][-window<N>us]
-// [-wake<N>][-after<N>us]; default saturated-inline, saturated-worker, idle-inline,
-// idle-worker.
+// [-wake<N>][-after<N>us][-prio<N>]; default saturated-inline, saturated-worker,
+// idle-inline, idle-worker.
 // Last line: `bench-delegation: decision p99 <N> us, <M> us CPU per 1000 decisions`
 // (saturated, the agent's default worker count). Needs root (BPF) and stress-ng for the
 // saturated cells.
@@ -71,7 +71,7 @@ interface CellResult {
  * A cell from its name: `<load>-<inline|worker>[-<variant>]...`, load idle, saturated or
  * wakeups; variants: `blocking` (the loop's blocking idle wait), `window<N>us` (batch
  * window), `wake<N>` (batched wake-ups of N records), `after<N>us` (their oldest's bound,
- * default the batch window).
+ * default the batch window), `prio<N>` (the agent's main thread at nice -N).
  */
 function parseCell(name: string): Cell {
   const [load, runner, ...variants] = name.split('-');
