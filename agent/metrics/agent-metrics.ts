@@ -15,6 +15,7 @@
 //   scx_slo_workload_runs_total{namespace,pod,cgroup}
 //   scx_slo_workload_wait_seconds_total{namespace,pod,cgroup}      enqueue-to-run wait
 //   scx_slo_miss_events_dropped_total, scx_slo_preemptions_total, scx_slo_scan_cutoffs_total
+//   scx_slo_agent_wakeups_total                           counter  batched wake-ups of the agent (--wake-batch)
 //   scx_slo_task_exits_total{outcome}                     counter  outcome=sent|dropped: exits reported to the agent
 //   scx_slo_userspace_lag_seconds                         histogram (kernel log2 buckets, no _sum)
 //   scx_slo_workload_lateness_seconds{namespace,pod,cgroup} histogram  how late missed runs started
@@ -188,6 +189,11 @@ export function createAgentMetrics(inputs: AgentMetricsInputs): AgentMetrics {
     'scan_cutoffs_total',
     'Dispatches whose walk of the pending queue stopped at its per-dispatch budget.',
     fromSnapshot((s) => [{ value: s.counters.scan_cutoffs }]),
+  );
+  counter(
+    'agent_wakeups_total',
+    'Batched wake-ups of the agent by the kernel (--wake-batch > 1): a batch waited, or its oldest task was overdue.',
+    fromSnapshot((s) => [{ value: s.counters.agent_wakeups }]),
   );
 
   const overloadRule: OverloadRule = { ...DEFAULT_OVERLOAD_RULE, ...inputs.overloadRule };

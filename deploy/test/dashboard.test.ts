@@ -21,7 +21,7 @@ test('the dashboard shows every scx_slo_ family the agent exports (but the raw c
   const used = new Set(dashboardMetrics(load()).map((m) => m.replace(/_(bucket|count|sum)$/, '')));
   // Families the dashboard deliberately leaves out: bookkeeping shown elsewhere (status, logs).
   const notShown = new Set(['scx_slo_tasks_enqueued_total', 'scx_slo_tasks_to_userspace_total', 'scx_slo_miss_events_dropped_total',
-    'scx_slo_preemptions_total', 'scx_slo_task_exits_total', 'scx_slo_grant_clamps_total', 'scx_slo_scan_cutoffs_total',
+    'scx_slo_preemptions_total', 'scx_slo_task_exits_total', 'scx_slo_grant_clamps_total', 'scx_slo_scan_cutoffs_total', 'scx_slo_agent_wakeups_total',
     'scx_slo_policy_faults_total', 'scx_slo_policy_restarts_total', 'scx_slo_policy_failing',
     'scx_slo_source_synced', 'scx_slo_source_workloads', 'scx_slo_source_workloads_unresolved', 'scx_slo_source_store_errors_total',
     'scx_slo_source_watch_restarts_total', 'scx_slo_stats_read_errors_total']);
