@@ -281,7 +281,7 @@ async function main(): Promise<void> {
           `${s.order.map((n) => ((s.schedulers[n]!.ls_cpu_per_request_ns ?? 0) * (1e6 / SERVICE_WORKLOAD.meanUs) / 1e6).toFixed(0)).join('/')}` +
           `m against a ${req}m request` : ''})`);
     }
-    const loopLines = s.order.filter((n) => SCHEDULERS[n].slo).map((n) => agentLoopLine(n, s.schedulers[n]!)).filter((l): l is string => l !== null);
+    const loopLines = s.order.filter((n) => SCHEDULERS[n].slo).map((n) => agentLoopLine(n, rowFigures(s, n))).filter((l): l is string => l !== null);
     if (loopLines.length > 0) {
       console.log('the agent per scx-slo row (medians over rounds; CPU per round = agent CPUs / rounds per s; thread shares = thread CPU / wall time of ' +
         'the row\'s median round by agent CPU):');

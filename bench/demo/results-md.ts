@@ -9,26 +9,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatNs } from '../../sim/format-duration.js';
-import type { Goal } from './summarize.js';
+import { agentLoopLine, type AgentRowFigures, type Goal, type RowFigures } from './summarize.js';
 
-interface Row {
-  ls_p50_ns: number | null;
-  ls_p99_ns: number | null;
-  ls_p999_ns: number | null;
-  ls_within_budget: number | null;
-  batch_ops: number | null;
-  agent_cpu: number | null;
-  user_share: number | null;
-  rounds: number;
-  decided_share: number | null;
-  decision_lag_p50_ns: number | null;
-  /** Absent from summaries made before the agent's loop and threads were recorded. */
-  agent_rounds_per_s?: number | null;
-  agent_busy_rounds_per_s?: number | null;
-  agent_records_per_busy_round?: number | null;
-  agent_cpu_us_per_round?: number | null;
-  agent_threads?: { round: number; threads: Array<{ tid: number; comm: string; share: number }> } | null;
-}
+/** A row of summary.json: summarize.ts's RowFigures, the agent's figures absent from older summaries. */
+type Row = Omit<RowFigures, keyof AgentRowFigures> & AgentRowFigures;
 
 /** The rows whose label names their settings (variant rows: slo-edf-alt, slo-edf-alt2). */
 const VARIANT_ROWS = new Set(['slo-edf-alt', 'slo-edf-alt2']);
@@ -92,15 +76,10 @@ export function resultsMarkdown(doc: SummaryDoc): string {
     }
     const variants = Object.keys(s.schedulers).filter((id) => VARIANT_ROWS.has(id));
     // Rows whose agent ran during the cells (slo-fallback's was stopped: no figures).
-    const agents = Object.entries(s.schedulers).filter(([, r]) => r.agent_rounds_per_s != null || (r.agent_threads?.threads.length ?? 0) > 0);
+    const agents = Object.entries(s.schedulers).flatMap(([id, r]) => agentLoopLine(`${id} agent`, r) ?? []);
     if (variants.length > 0 || agents.length > 0) out.push('');
     for (const id of variants) out.push(`- ${id}: ${s.details[id]?.label ?? '-'}`);
-    for (const [id, r] of agents) {
-      const th = r.agent_threads;
-      out.push(`- ${id} agent: ${num(r.agent_rounds_per_s, 0)} rounds/s (${num(r.agent_busy_rounds_per_s, 0)} busy), ` +
-        `${num(r.agent_records_per_busy_round, 1)} records per busy round, ${num(r.agent_cpu_us_per_round, 0)} us CPU per round` +
-        (th ? `; threads (round ${th.round}): ${th.threads.slice(0, 3).map((t) => `${t.comm}/${t.tid} ${pct(t.share)}`).join(', ')}` : ''));
-    }
+    for (const line of agents) out.push(`- ${line}`);
     out.push('');
     out.push('Goals (scx-slo edf):');
     out.push('');

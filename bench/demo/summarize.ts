@@ -417,16 +417,23 @@ const fmtRatio = (v: number | null): string => (v === null ? '-' : v.toFixed(2))
 const fmtMs = (ns: number | null | undefined): string => (ns === null || ns === undefined ? '-' : `${(ns / 1e6).toFixed(2)} ms`);
 const fmtPct = (f: number | null | undefined): string => (f === null || f === undefined ? '-' : `${(100 * f).toFixed(1)}%`);
 
-/** One scx-slo row's agent: its delegation loop (medians) and its busiest threads in the median round; null when neither was recorded. */
-export function agentLoopLine(name: string, x: SchedulerSummary, topThreads = 3): string | null {
-  const l = x.agent_loop;
+/** A row's agent figures as summary.json holds them (absent from summaries made before they were recorded). */
+export type AgentRowFigures = Partial<Pick<RowFigures, AgentFigureKey>>;
+
+/**
+ * One scx-slo row's agent: its delegation loop (medians) and its busiest threads in the
+ * median round; null when neither was recorded. The console report and RESULTS.md both
+ * print this line.
+ */
+export function agentLoopLine(name: string, x: AgentRowFigures, topThreads = 3): string | null {
   const th = x.agent_threads;
-  if (!l && !th) return null;
-  const n = (v: number | null, d: number): string => (v === null ? '-' : v.toFixed(d));
+  const loop = x.agent_rounds_per_s !== null && x.agent_rounds_per_s !== undefined;
+  if (!loop && !(th && th.threads.length > 0)) return null;
+  const n = (v: number | null | undefined, d: number): string => (v === null || v === undefined ? '-' : v.toFixed(d));
   const parts: string[] = [];
-  if (l) {
-    parts.push(`${n(l.rounds_per_s, 0)} rounds/s (${n(l.busy_rounds_per_s, 0)} busy), ${n(l.records_per_busy_round, 1)} records per busy round, ` +
-      `${n(l.cpu_us_per_round, 0)} us CPU per round`);
+  if (loop) {
+    parts.push(`${n(x.agent_rounds_per_s, 0)} rounds/s (${n(x.agent_busy_rounds_per_s, 0)} busy), ${n(x.agent_records_per_busy_round, 1)} records ` +
+      `per busy round, ${n(x.agent_cpu_us_per_round, 0)} us CPU per round`);
   }
   if (th) {
     parts.push(`threads (round ${th.round}): ${th.threads.slice(0, topThreads).map((t) => `${t.comm}/${t.tid} ${fmtPct(t.share)}`).join(', ') || '-'}`);
@@ -491,6 +498,9 @@ export interface RowFigures {
   /** The median cell's busiest agent threads: share = thread CPU s / the cell's wall s. */
   agent_threads: { round: number; threads: ThreadShare[] } | null;
 }
+
+/** The agent's figures among a row's keys. */
+type AgentFigureKey = 'agent_rounds_per_s' | 'agent_busy_rounds_per_s' | 'agent_records_per_busy_round' | 'agent_cpu_us_per_round' | 'agent_threads';
 
 /** The JSON figures of one row, exactly these keys. */
 export function rowFigures(s: Summary, name: SchedulerName): RowFigures {

@@ -61,7 +61,7 @@ test('a raw.json without the loop counters and threads still summarizes, their f
     t.is(row.agent_threads, null, name);
   }
   t.is(s.schedulers['slo-edf']!.agent_loop, null);
-  t.is(agentLoopLine('slo-edf', s.schedulers['slo-edf']!), null);
+  t.is(agentLoopLine('slo-edf', rowFigures(s, 'slo-edf')), null);
 });
 
 test('one cell\'s loop figures: rates over the status window, CPU per round from the agent\'s CPU rate over the round rate', (t) => {
@@ -88,7 +88,7 @@ test('each scx-slo row gets the medians over rounds of its loop figures and the 
   t.is(row.agent_threads!.round, 1);
   t.deepEqual(row.agent_threads!.threads.map((x) => x.tid), [501, 507, 503, 504], 'busiest first, the idle thread left out');
   t.is(row.agent_threads!.threads[0]!.share, Math.round((3 / 7.122) * 1e4) / 1e4);
-  const line = agentLoopLine('slo-edf', s.schedulers['slo-edf']!)!;
+  const line = agentLoopLine('slo-edf', rowFigures(s, 'slo-edf'))!;
   t.regex(line, /^slo-edf: 200 rounds\/s \(67 busy\), 2\.0 records per busy round, \d+ us CPU per round; threads \(round 1\): node\/501 42\.1%, /);
   t.regex(line, /libuv-worker\/507 2\.8%, V8Worker\/503 1\.4%$/);
   for (const name of ['default', 'scx_simple', 'slo-fallback'] as const) t.is(rowFigures(s, name).agent_rounds_per_s, null, name);
