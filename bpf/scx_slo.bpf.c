@@ -367,7 +367,7 @@ static void queue_kernel(struct task_struct *p, struct task_ctx *tctx, struct sl
 static bool queue_user(struct task_struct *p, struct task_ctx *tctx, struct slo_ctl *ctl,
 		       struct slo_cpu_stats *st, u64 enq_flags, s32 prev_cpu, u64 now)
 {
-	u64 avail = bpf_ringbuf_query(&tasks_rb, BPF_RB_AVAIL_DATA), wake;
+	u64 avail = ring_wake_unread(&tasks_rb, ctl->wake_batch), wake;
 	struct slo_task_msg *msg;
 
 	msg = bpf_ringbuf_reserve(&tasks_rb, sizeof(*msg), 0);

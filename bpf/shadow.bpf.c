@@ -191,7 +191,7 @@ static void send_task(struct task_struct *p, u32 flags, s32 cpu)
 	seq = rec ? rec->last_seq + 1 : 1;
 	slot = seq & (SHADOW_SLOTS - 1);
 
-	avail = bpf_ringbuf_query(&tasks_rb, BPF_RB_AVAIL_DATA);
+	avail = ring_wake_unread(&tasks_rb, ctl->wake_batch);
 	msg = bpf_ringbuf_reserve(&tasks_rb, sizeof(*msg), 0);
 	if (!msg) {
 		st->ring_full++;

@@ -34,8 +34,17 @@ u64 wake_pending_since_ns;
 bool wake_sent;
 
 /*
+ * The unread bytes of @rb, for ring_wake_flags(): read before the record is reserved.
+ * Without batching nothing reads them, so the enqueue path does not pay for the query.
+ */
+static __always_inline u64 ring_wake_unread(void *rb, u32 wake_batch)
+{
+	return wake_batch > 1 ? bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) : 0;
+}
+
+/*
  * The bpf_ringbuf_submit() flags of a task record, @avail being the unread bytes of the
- * ring before it was reserved (bpf_ringbuf_query(BPF_RB_AVAIL_DATA)).
+ * ring before it was reserved (ring_wake_unread()).
  */
 static __always_inline u64 ring_wake_flags(u64 avail, u32 wake_batch, u64 wake_after_ns, u64 now)
 {

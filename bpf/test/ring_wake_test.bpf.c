@@ -40,7 +40,7 @@ struct wake_args {
 SEC("syscall")
 int submit(struct wake_args *args)
 {
-	u64 avail = bpf_ringbuf_query(&tasks_rb, BPF_RB_AVAIL_DATA), flags;
+	u64 avail = ring_wake_unread(&tasks_rb, args->wake_batch), flags;
 	struct slo_task_msg *m;
 
 	m = bpf_ringbuf_reserve(&tasks_rb, sizeof(*m), 0);
