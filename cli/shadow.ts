@@ -92,8 +92,8 @@ export const shadowCommand: Command = {
       defaultBudgetNs: DEFAULT_CONFIG.defaultBudgetNs,
       defaultImportance: DEFAULT_CONFIG.defaultImportance,
       loop: {
-        batchMax: DEFAULT_CONFIG.batchMax, batchWindowNs: wakeBatch > 1 ? 0 : windowNs, idleWaitMs: DEFAULT_CONFIG.heartbeatMs,
-        roundDeadlineMs: DEFAULT_CONFIG.roundDeadlineMs, backoffMinMs: 100, backoffMaxMs: 5000, kernelGathers: wakeBatch > 1,
+        batchMax: DEFAULT_CONFIG.batchMax, batchWindowNs: windowNs, idleWaitMs: DEFAULT_CONFIG.heartbeatMs,
+        roundDeadlineMs: DEFAULT_CONFIG.roundDeadlineMs, backoffMinMs: 100, backoffMaxMs: 5000,
       },
       wakeBatch,
       wakeAfterNs,

@@ -24,8 +24,12 @@ export interface ShadowConfig {
   objectPath: string;
   defaultBudgetNs: number;
   defaultImportance: number;
-  /** The delegation loop's settings (as the live scheduler would run it). */
-  loop: DelegationLoopOptions;
+  /**
+   * The delegation loop's settings (as the live scheduler would run it). With batched
+   * wake-ups the kernel gathers the batch: the loop's batch window and kernelGathers
+   * follow wakeBatch, as in the live scheduler.
+   */
+  loop: Omit<DelegationLoopOptions, 'kernelGathers'>;
   /** Batched wake-ups (bpf/slo_ring_wake.bpf.h): records per wake-up (0, 1: the ring's own), oldest's wait bound. */
   wakeBatch?: number;
   wakeAfterNs?: number;
@@ -85,10 +89,12 @@ export class ShadowDelegation {
     try {
       obj.load();
       const maps = { ctl: obj.map('shadow_ctl', 4), cfg: obj.map('shadow_slo_cfg', 8), stats: obj.map('shadow_stats', 4, true) };
-      const tasksRing = new RingReader('tasks_rb', obj.mapFd('tasks_rb'), obj.mapMaxEntries('tasks_rb'), (cfg.wakeBatch ?? 0) > 1);
+      const batched = (cfg.wakeBatch ?? 0) > 1;
+      const tasksRing = new RingReader('tasks_rb', obj.mapFd('tasks_rb'), obj.mapMaxEntries('tasks_rb'), batched);
       const decisionsRing = new UserRingWriter('decisions_urb', obj.mapFd('decisions_urb'), obj.mapMaxEntries('decisions_urb'));
       const transport = new Transport(tasksRing, decisionsRing, new ClockOrigin(originNs));
-      const loop = new DelegationLoop(transport, tasksRing, () => runner, originNs, cfg.loop, { onProgress: () => {}, log });
+      const loopOpts = { ...cfg.loop, kernelGathers: batched, batchWindowNs: batched ? 0 : cfg.loop.batchWindowNs };
+      const loop = new DelegationLoop(transport, tasksRing, () => runner, originNs, loopOpts, { onProgress: () => {}, log });
       links = attachAllPrograms(obj);
       const shadow = new ShadowDelegation(obj, links, maps, tasksRing, decisionsRing, loop, cfg, runner);
       shadow.writeCtl(true);
